@@ -1,0 +1,73 @@
+"""archcalc: shapes, parameters, memory, MACs and receptive fields of CNNs, before training.
+
+The Python API for notebooks and scripts::
+
+    import archcalc
+    a = archcalc.analyze("vgg16")             # a bundled spec, a file path, or the spec text itself
+    a.totals.params                           # 138357544
+    a.to_dict()                               # the JSON of `archcalc summary --format json`
+    a                                         # renders as a table in Jupyter
+
+Nothing here imports TensorFlow or numpy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .analysis import Analysis, Memory, Row, Totals, analyze_network, largest_batch
+from .errors import ArchcalcError, ShapeError, SourceError, SpecError, UsageError
+from .network import Network, Node
+from .source import load, parse_text
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Analysis", "ArchcalcError", "Memory", "Network", "Node", "Row", "ShapeError", "SourceError",
+    "SpecError", "Totals", "UsageError", "analyze", "analyze_all", "analyze_network",
+    "largest_batch", "load", "parse", "__version__",
+]
+
+
+def parse(text_or_path: str, net: str | None = None) -> list[Network]:
+    """Networks from a spec: a file path, a bundled name (``"vgg16"``), or the text itself.
+
+    >>> [n.name for n in parse("network tiny\\ninput 8x8\\nconv3-4")]
+    ['tiny']
+    """
+    if "\n" in text_or_path or not _is_reference(text_or_path):
+        networks = parse_text(text_or_path)
+        if net is not None:
+            networks = [n for n in networks if n.name == net] or _no_such(net, networks)
+        return networks
+    return load(text_or_path, net)
+
+
+def analyze(text_or_path: str, net: str | None = None, **options: object) -> Analysis:
+    """Analyse one network. Options as :func:`archcalc.analysis.analyze_network`
+    (``batch``, ``dtype``, ``count_bias``, ``optimizer``).
+
+    >>> analyze("input 28x28\\nconv3-32\\nmaxpool\\nFC-10\\nsoft-max").totals.params
+    63050
+    """
+    networks = parse(text_or_path, net)
+    if len(networks) > 1:
+        raise UsageError(f"the spec holds {len(networks)} networks: " + ", ".join(n.name for n in networks),
+                         hint="pick one with net=NAME, or use analyze_all()")
+    return analyze_network(networks[0], **options)  # type: ignore[arg-type]
+
+
+def analyze_all(text_or_path: str, **options: object) -> list[Analysis]:
+    """Analyse every network of a spec."""
+    return [analyze_network(n, **options) for n in parse(text_or_path)]  # type: ignore[arg-type]
+
+
+def _is_reference(text: str) -> bool:
+    from .source import bundled_names
+
+    return Path(text).exists() or text.lower() in {n.lower() for n in bundled_names()} or (
+        " " not in text.strip() and "." in text)
+
+
+def _no_such(net: str, networks: list[Network]) -> list[Network]:
+    raise SourceError(f"no network `{net}`", hint="it holds: " + ", ".join(n.name for n in networks))

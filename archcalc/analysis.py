@@ -1,0 +1,252 @@
+"""The calculator: walk a network's graph and return every number as data.
+
+:func:`analyze_network` is the only place where shapes flow from layer to layer. It asks each
+node's registered kind for its :class:`~archcalc.kinds.Effect`, adds the receptive field and the
+activation count, and collects rows and totals. Renderers (``archcalc.render``) only format what
+it returns.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from . import kinds as K
+from .errors import ArchcalcError, UsageError
+from .formulas import Field, widest
+from .network import Network, Shape
+
+#: Bytes per value of each dtype ``--dtype`` accepts.
+DTYPES = {"float64": 8, "float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
+#: Values of optimizer state kept per trainable parameter.
+OPTIMIZER_SLOTS = {"sgd": 0, "momentum": 1, "rmsprop": 1, "adam": 2, "adamw": 2}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One layer of the table. Counts are for one example; ``activations`` is the number of values
+    in the layer's output (the CS231n "memory" column)."""
+
+    index: int
+    name: str
+    kind: str
+    output_shape: Shape
+    params: int
+    weights: int
+    biases: int
+    trainable: int
+    non_trainable: int
+    activations: int
+    macs: int
+    rf_size: tuple[int, int]
+    rf_stride: tuple[int, int]
+    inputs: tuple[int, ...]
+    activation: str | None
+    explain: tuple[str, ...]
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Totals:
+    params: int
+    trainable_params: int
+    non_trainable_params: int
+    weights: int
+    biases: int
+    activations: int
+    activation_bytes: int
+    macs: int
+
+    @property
+    def flops(self) -> int:
+        """FLOPs counted as 2 per multiply-accumulate (one multiply, one add)."""
+        return 2 * self.macs
+
+
+@dataclass(frozen=True)
+class Memory:
+    """Memory budget in bytes for a batch, in the spirit of torchinfo's footer, for training too.
+
+    Training keeps every layer's output for the backward pass, and the backward pass holds a
+    gradient of the same size for each (``x2``, as torchinfo counts it); weights get a gradient
+    each and the optimizer its state (Adam: 2 values per weight, momentum: 1, SGD: none).
+    Inference needs only the weights and, at the widest point, one layer's input and output.
+    """
+
+    batch: int
+    dtype_bytes: int
+    optimizer: str
+    parameters: int
+    gradients: int
+    optimizer_state: int
+    input: int
+    forward: int
+    backward: int
+    inference_peak: int
+
+    @property
+    def training(self) -> int:
+        return (self.parameters + self.gradients + self.optimizer_state + self.input
+                + self.forward + self.backward)
+
+    @property
+    def inference(self) -> int:
+        return self.parameters + self.inference_peak
+
+
+@dataclass
+class Analysis:
+    """Everything archcalc knows about one network, for one batch size, dtype and bias convention."""
+
+    network: str
+    input_shape: Shape
+    rows: list[Row]
+    totals: Totals
+    memory: Memory
+    receptive_field: tuple[int, int]
+    settings: dict[str, Any] = field(default_factory=dict)
+    notation: str = "paper"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of DESIGN §4 (plus extra fields; the fixed ones are never renamed)."""
+        from .render import analysis_dict
+
+        return analysis_dict(self)
+
+    def to_markdown(self) -> str:
+        from .render import markdown_table
+
+        return markdown_table(self)
+
+    def _repr_html_(self) -> str:  # Jupyter
+        from .render import html_table
+
+        return html_table(self)
+
+    def __repr__(self) -> str:
+        t = self.totals
+        return (f"<Analysis {self.network}: {len(self.rows)} layers, {t.params:,} params, "
+                f"{t.macs:,} MACs>")
+
+
+def dtype_size(dtype: str) -> int:
+    try:
+        return DTYPES[dtype.lower()]
+    except KeyError:
+        raise UsageError(f"unknown dtype `{dtype}`", hint="use one of: " + ", ".join(DTYPES)) from None
+
+
+def analyze_network(network: Network, *, batch: int = 1, dtype: str = "float32",
+                    count_bias: bool = True, optimizer: str = "adam") -> Analysis:
+    """Compute shapes, parameters, activations, MACs, receptive field and memory of a network.
+
+    Args:
+        network: a parsed network (node 0 is its input).
+        batch: examples per batch, for the byte counts.
+        dtype: value type of weights and activations (``float32``, ``float16``, ...).
+        count_bias: ``False`` counts weights only (the CS231n table's convention).
+        optimizer: for the optimizer state in the training memory estimate.
+
+    Raises:
+        ShapeError: a layer cannot take what reaches it; located at that layer.
+
+    >>> from archcalc.paper import parse_paper
+    >>> a = analyze_network(parse_paper("input 32x32x3\\nconv3-8\\nmaxpool\\nFC-10")[0])
+    >>> [r.output_shape for r in a.rows], a.totals.params
+    ([(32, 32, 8), (16, 16, 8), (10,)], 20714)
+    """
+    if batch < 1:
+        raise UsageError(f"the batch size must be at least 1, got {batch}")
+    size = dtype_size(dtype)
+    if optimizer not in OPTIMIZER_SLOTS:
+        raise UsageError(f"unknown optimizer `{optimizer}`", hint="use one of: " + ", ".join(OPTIMIZER_SLOTS))
+
+    shapes: list[Shape] = []
+    fields: list[tuple[Field, Field]] = []
+    grids: list[tuple[int, int]] = []  # the spatial grid a tensor's values sit on (1x1 once pooled away)
+    rows: list[Row] = []
+    peak = 0
+    for index, node in enumerate(network.nodes):
+        kind = K.KINDS[node.kind]
+        in_shapes = [shapes[i] for i in node.inputs]
+        try:
+            effect = kind.infer(node.args, in_shapes)
+        except ArchcalcError as e:
+            raise e.with_location(node.location) from None
+        if index == 0:
+            shapes.append(effect.shape)
+            fields.append((Field(), Field()))
+            grids.append(effect.shape[:2] if len(effect.shape) == 3 else (1, 1))
+            continue
+        fh, fw = (widest([fields[i][0] for i in node.inputs]), widest([fields[i][1] for i in node.inputs]))
+        grid = grids[node.inputs[0]]
+        window = effect.window if effect.window is not None else (grid[0], grid[1], 1, 1)
+        fh, fw = fh.through(window[0], window[2]), fw.through(window[1], window[3])
+        out = effect.shape
+        if len(out) == 3:
+            out_grid = out[:2]
+        elif effect.window is None:
+            out_grid = (1, 1)  # dense and global pooling see the whole map: nothing spatial remains
+        else:
+            out_grid = grid  # flatten (and anything elementwise on a flat vector) keeps positions
+        shapes.append(out)
+        fields.append((fh, fw))
+        grids.append(out_grid)
+
+        acts = math.prod(out)
+        peak = max(peak, acts + sum(math.prod(s) for s in in_shapes))
+        biases = effect.biases if count_bias else 0
+        trainable = effect.weights + biases
+        explain = (*effect.explain, f"memory = {'·'.join(map(str, out))} = {acts:,} values")
+        rows.append(Row(index, kind.text(node.args), node.kind, out, trainable + effect.non_trainable,
+                        effect.weights, biases, trainable, effect.non_trainable, acts, effect.macs,
+                        (fh.size, fw.size), (fh.jump, fw.jump), node.inputs,
+                        node.args.get("activation") if kind.fused_activation else None,
+                        explain, node.source))
+
+    params = sum(r.params for r in rows)
+    trainable = sum(r.trainable for r in rows)
+    acts = sum(r.activations for r in rows)
+    totals = Totals(params, trainable, params - trainable, sum(r.weights for r in rows),
+                    sum(r.biases for r in rows), acts, acts * size * batch, sum(r.macs for r in rows))
+    input_values = math.prod(network.input_shape)
+    memory = Memory(
+        batch=batch, dtype_bytes=size, optimizer=optimizer,
+        parameters=params * size,
+        gradients=trainable * size,  # one gradient per trainable parameter
+        optimizer_state=OPTIMIZER_SLOTS[optimizer] * trainable * size,
+        input=input_values * size * batch,
+        forward=acts * size * batch,
+        backward=acts * size * batch,  # x2 for the gradients of the activations
+        inference_peak=max(peak, input_values) * size * batch,
+    )
+    last = fields[-1]
+    return Analysis(network.name, network.input_shape, rows, totals, memory,
+                    (last[0].size, last[1].size),
+                    {"batch": batch, "dtype": dtype, "count_bias": count_bias, "optimizer": optimizer},
+                    network.notation)
+
+
+def largest_batch(analysis: Analysis, budget: int) -> int:
+    """The largest batch whose training memory fits in ``budget`` bytes (0 when none does).
+
+    The estimate is linear in the batch: ``fixed + batch·per_example``, so the answer is exact.
+    """
+    m = analysis.memory
+    fixed = m.parameters + m.gradients + m.optimizer_state
+    per_example = (m.input + m.forward + m.backward) // m.batch
+    if budget < fixed + per_example:
+        return 0
+    return (budget - fixed) // per_example
+
+
+def as_plain(obj: Any) -> Any:
+    """Dataclasses to dicts and tuples to lists, for JSON."""
+    if hasattr(obj, "__dataclass_fields__"):
+        return as_plain(asdict(obj))
+    if isinstance(obj, dict):
+        return {k: as_plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [as_plain(v) for v in obj]
+    return obj

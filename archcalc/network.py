@@ -1,0 +1,54 @@
+"""What a parsed spec is: a network as a graph of layer nodes.
+
+Both notations (the paper's and Keras') produce the same :class:`Network`. Each :class:`Node`
+names its parents by index in ``Network.nodes``; node 0 is always the input. A chain has
+``inputs == (i - 1,)`` everywhere, and branching networks (residual add, concatenation) only add
+nodes with several parents, so nothing here assumes a chain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import Location
+
+Shape = tuple[int, ...]  # (H, W, C) for feature maps, (N,) for flat vectors
+
+
+@dataclass(frozen=True)
+class Node:
+    """One layer of a network, its options fully resolved.
+
+    Args:
+        kind: the canonical kind name of the registered :class:`~archcalc.kinds.Kind`.
+        args: the kind's options, every default filled in (so both notations agree).
+        inputs: indices of the parent nodes in ``Network.nodes``.
+        location: where the layer was written, for error messages.
+        source: how the layer was written (``"conv3-64"``), when it was written in the spec.
+    """
+
+    kind: str
+    args: dict[str, Any] = field(default_factory=dict, hash=False, compare=True)
+    inputs: tuple[int, ...] = ()
+    location: Location | None = field(default=None, compare=False)
+    source: str = field(default="", compare=False)
+
+
+@dataclass
+class Network:
+    """A named network: its input shape and its nodes in topological order (node 0 is the input)."""
+
+    name: str
+    nodes: list[Node]
+    location: Location | None = None
+    notation: str = "paper"  # "paper" or "keras": which conventions filled the defaults
+
+    @property
+    def input_shape(self) -> Shape:
+        return tuple(self.nodes[0].args["shape"])
+
+    @property
+    def layers(self) -> list[Node]:
+        """The nodes after the input: the rows of the table."""
+        return self.nodes[1:]

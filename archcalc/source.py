@@ -1,0 +1,137 @@
+"""Finding and reading specs: a file path, a bundled spec's name, or a network inside one.
+
+``archcalc summary vgg16`` looks, in order, for a file ``vgg16``; a bundled file ``vgg16.txt``
+(or ``.py``); a network called ``vgg16`` inside a bundled file. Bundled specs live in the
+top-level ``specs/`` folder, installed as the package ``archcalc.specs``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import SourceError, SpecError
+from .keras_code import looks_like_keras, parse_keras
+from .network import Network
+from .paper import parse_paper
+
+SPEC_SUFFIXES = (".txt", ".py", ".spec")
+
+
+def specs_dir() -> Path:
+    """The folder of bundled specs (the top-level ``specs/`` of the project)."""
+    import archcalc.specs as bundled  # a package so that it is installed; lives in ../specs
+
+    return Path(bundled.__file__).parent
+
+
+def bundled_files() -> list[Path]:
+    return sorted(p for p in specs_dir().iterdir() if p.suffix in SPEC_SUFFIXES and not p.name.startswith("_"))
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A spec's text and where it came from."""
+
+    text: str
+    path: str        # as shown in messages
+    bundled: bool = False
+
+
+def read_file(path: Path, shown: str | None = None) -> Spec:
+    """Read a spec file; every way it can fail is a SourceError that says what to do."""
+    shown = shown or str(path)
+    if path.is_dir():
+        raise SourceError(f"`{shown}` is a folder, not a spec file", hint="name a file inside it")
+    try:
+        data = path.read_bytes()
+    except PermissionError:
+        raise SourceError(f"cannot read `{shown}`: permission denied",
+                          hint="check the file's permissions (chmod +r)") from None
+    except OSError as e:
+        raise SourceError(f"cannot read `{shown}`: {e.strerror or e}") from None
+    if b"\0" in data[:8192]:
+        raise SourceError(f"`{shown}` is a binary file, not a spec",
+                          hint="a spec is plain text: `input 224x224x3` and one layer a line "
+                               "(a saved .keras/.h5 model is read by `archcalc import`)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise SourceError(f"`{shown}` is not UTF-8 text (byte {e.start} cannot be read)",
+                          hint="save the file as UTF-8") from None
+    if not text.strip():
+        raise SourceError(f"`{shown}` is empty", hint="write `input 224x224x3` and one layer a line")
+    return Spec(text, shown, bundled=False)
+
+
+def resolve(ref: str) -> tuple[Spec, str | None]:
+    """Find a spec by path or bundled name. Returns the spec and the network it names, if any."""
+    path = Path(ref)
+    if path.exists():
+        return read_file(path, ref), None
+    for f in bundled_files():
+        if f.stem.lower() == ref.lower() or f.name.lower() == ref.lower():
+            return Spec(read_file(f).text, f"specs/{f.name}", bundled=True), None
+    for f in bundled_files():
+        try:
+            names = [n.name for n in parse_text(read_file(f).text, f.name)]
+        except SpecError:
+            continue  # a broken bundled file is caught by the tests, not here
+        for name in names:
+            if name.lower() == ref.lower():
+                return Spec(read_file(f).text, f"specs/{f.name}", bundled=True), name
+    import difflib
+
+    known = bundled_names()
+    close = difflib.get_close_matches(ref.lower(), known, n=1)
+    looks_like_path = os.sep in ref or "/" in ref or Path(ref).suffix in SPEC_SUFFIXES
+    if looks_like_path:
+        raise SourceError(f"no such file: `{ref}`",
+                          hint=f"did you mean the bundled `{close[0]}`?" if close else
+                          "check the path; `archcalc list` shows the bundled specs")
+    raise SourceError(f"`{ref}` is neither a file nor a bundled spec",
+                      hint=f"did you mean `{close[0]}`?" if close else
+                      "`archcalc list` shows the bundled specs: " + ", ".join(known[:8]) + ", …")
+
+
+def bundled_names() -> list[str]:
+    """File stems and network names of the bundled specs."""
+    names: list[str] = []
+    for f in bundled_files():
+        names.append(f.stem)
+        try:
+            names.extend(n.name for n in parse_text(read_file(f).text, f.name) if n.name != f.stem)
+        except SpecError:
+            pass
+    return names
+
+
+def parse_text(text: str, path: str = "<text>") -> list[Network]:
+    """Parse a spec in whichever notation it is written (Keras code or the paper's)."""
+    if looks_like_keras(text):
+        return parse_keras(text, path)
+    return parse_paper(text, path)
+
+
+def load(ref: str, net: str | None = None) -> list[Network]:
+    """The networks a spec reference names, or the one ``net`` picks.
+
+    Raises:
+        SourceError: unknown file or name, unreadable file.
+        SpecError: the text is wrong; or ``net`` names no network of the file.
+    """
+    spec, named = resolve(ref)
+    networks = parse_text(spec.text, spec.path)
+    wanted = net or named
+    if wanted is None:
+        return networks
+    for n in networks:
+        if n.name.lower() == wanted.lower():
+            return [n]
+    import difflib
+
+    names = [n.name for n in networks]
+    close = difflib.get_close_matches(wanted, names, n=1)
+    raise SourceError(f"{spec.path} has no network `{wanted}`",
+                      hint=(f"did you mean `{close[0]}`? " if close else "") + "it holds: " + ", ".join(names))
