@@ -1,0 +1,232 @@
+"""The ``archcalc`` command: thin typer commands over the library.
+
+Each command parses its options, calls library functions and hands the result to a renderer.
+This is the only module that catches :class:`~archcalc.errors.ArchcalcError`: it prints the
+error's message (file:line:column, the line, a caret and a hint) to stderr and exits with the
+error's code. Anything else is a bug, reported as one with exit code 70.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from . import __version__
+from .analysis import OPTIMIZER_SLOTS, Analysis, analyze_network
+from .errors import EXIT_INTERNAL, ArchcalcError, UsageError
+from .network import Network
+
+app = typer.Typer(
+    name="archcalc",
+    help="Shapes, parameters, memory, MACs and receptive fields of CNNs, before anything is trained.\n\n"
+         "SPEC is a file (paper notation or Keras code) or a bundled spec's name: `archcalc list`.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+class DType(str, Enum):
+    float32 = "float32"
+    float16 = "float16"
+    bfloat16 = "bfloat16"
+    int8 = "int8"
+    float64 = "float64"
+
+
+Optimizer = Enum("Optimizer", {k: k for k in OPTIMIZER_SLOTS}, type=str)  # type: ignore[misc]
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+BatchOpt = Annotated[int, typer.Option("--batch", "-b", min=1, help="Examples per batch, for the byte counts.")]
+DTypeOpt = Annotated[DType, typer.Option("--dtype", help="Bytes per value of weights and activations.")]
+NoBiasOpt = Annotated[bool, typer.Option("--no-bias", help="Count weights only (the CS231n table's convention).")]
+NetOpt = Annotated[str | None, typer.Option("--net", help="Pick one network of a file that holds several.")]
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text)
+
+
+def _console():  # noqa: ANN202 - rich is imported only when a table is drawn
+    import shutil
+
+    from rich.console import Console
+
+    # Piped output (files, CI logs, `| less`) gets a table as wide as it needs, not rich's 80 columns.
+    width = None if sys.stdout.isatty() else max(shutil.get_terminal_size((120, 24)).columns, 120)
+    return Console(highlight=False, width=width)
+
+
+def _analyses(specs: list[str], net: str | None, **options: object) -> list[Analysis]:
+    from .source import load
+
+    networks: list[Network] = []
+    for spec in specs:
+        networks.extend(load(spec, net))
+    return [analyze_network(n, **options) for n in networks]  # type: ignore[arg-type]
+
+
+@app.command()
+def summary(
+    spec: Annotated[str, typer.Argument(help="A spec file or a bundled spec's name (vgg16).")],
+    format: FormatOpt = Format.table,
+    batch: BatchOpt = 1,
+    dtype: DTypeOpt = DType.float32,
+    no_bias: NoBiasOpt = False,
+    net: NetOpt = None,
+    explain: Annotated[bool, typer.Option("--explain", "-e", help="Show the working behind each number.")] = False,
+    optimizer: Annotated[Optimizer, typer.Option(help="Optimizer, for its state in the training memory.")]
+    = "adam",  # type: ignore[assignment]
+    fit_memory: Annotated[str | None, typer.Option(
+        "--fit-memory", help="A memory size (16GiB, 12GB): print the largest training batch that fits.")] = None,
+) -> None:
+    """Per-layer table: output shape, parameters, activations, memory, MACs, receptive field."""
+    from . import render
+    from .analysis import largest_batch
+
+    budget = render.parse_bytes(fit_memory) if fit_memory else None
+    analyses = _analyses([spec], net, batch=batch, dtype=dtype.value, count_bias=not no_bias,
+                         optimizer=Optimizer(optimizer).value)
+    if format is Format.json:
+        _out(render.json_text(analyses, fit_memory=budget))
+    elif format is Format.csv:
+        _out(render.csv_text(analyses))
+    elif format is Format.markdown:
+        _out("\n".join(render.markdown_table(a) for a in analyses))
+        if explain:
+            _out("\n```text\n" + "".join(render.explain_text(a) for a in analyses) + "```\n")
+        if budget is not None:
+            _out("".join(f"\nLargest training batch of {a.network} in {render.human_bytes(budget)}: "
+                         f"{largest_batch(a, budget):,}\n" for a in analyses))
+    else:
+        console = _console()
+        for a in analyses:
+            for part in render.rich_table(a, explain=explain, fit_memory=budget):
+                console.print(part)
+
+
+@app.command()
+def compare(
+    specs: Annotated[list[str], typer.Argument(help="One file holding several networks, or several specs.")],
+    format: FormatOpt = Format.table,
+    batch: BatchOpt = 1,
+    dtype: DTypeOpt = DType.float32,
+    no_bias: NoBiasOpt = False,
+) -> None:
+    """Networks side by side: parameters, MACs, memory, receptive field (`compare vgg` is the
+    VGG paper's Table 2)."""
+    from . import render
+
+    analyses = _analyses(specs, None, batch=batch, dtype=dtype.value, count_bias=not no_bias)
+    if format is Format.json:
+        _out(render.json_text(analyses) if len(analyses) > 1 else "[" + render.json_text(analyses) + "]\n")
+    elif format is Format.csv:
+        _out(render.compare_csv(analyses))
+    elif format is Format.markdown:
+        _out(render.compare_markdown(analyses))
+    else:
+        _console().print(render.compare_table(analyses))
+
+
+@app.command("list")
+def list_specs(format: FormatOpt = Format.table) -> None:
+    """The bundled specs, each with its source and totals."""
+    import json
+
+    from . import render
+    from .source import bundled_files, parse_text, read_file
+
+    items = []
+    for f in bundled_files():
+        text = read_file(f).text
+        about = next((ln.lstrip("# ").strip() for ln in text.splitlines() if ln.startswith("#")), "")
+        for n in parse_text(text, f.name):
+            a = analyze_network(n)
+            items.append({"spec": f.stem, "network": n.name, "description": about,
+                          "input_shape": list(a.input_shape), "layers": len(a.rows),
+                          "params": a.totals.params, "macs": a.totals.macs})
+    if format is Format.json:
+        _out(json.dumps(items, indent=2) + "\n")
+    elif format in (Format.csv, Format.markdown):
+        cols = ["spec", "network", "input", "layers", "params", "MACs", "description"]
+        rows = [[i["spec"], i["network"], render.shape_text(tuple(i["input_shape"])), str(i["layers"]),
+                 f"{i['params']:,}", render.human_count(i["macs"]), i["description"]] for i in items]
+        if format is Format.csv:
+            import csv
+            import io
+
+            buf = io.StringIO()
+            w = csv.writer(buf, lineterminator="\n")
+            w.writerow(cols)
+            w.writerows(rows)
+            _out(buf.getvalue())
+        else:
+            _out("| " + " | ".join(cols) + " |\n|" + "---|" * len(cols) + "\n"
+                 + "".join("| " + " | ".join(r) + " |\n" for r in rows))
+    else:
+        from rich.table import Table
+
+        table = Table(header_style="bold", pad_edge=False)
+        for c, j in (("spec", "left"), ("network", "left"), ("input", "left"), ("layers", "right"),
+                     ("params", "right"), ("MACs", "right"), ("source", "left")):
+            table.add_column(c, justify=j)  # type: ignore[arg-type]
+        for i in items:
+            table.add_row(i["spec"], i["network"], render.shape_text(tuple(i["input_shape"])), str(i["layers"]),
+                          f"{i['params']:,}", render.human_count(i["macs"]), i["description"])
+        _console().print(table)
+
+
+def _version(value: bool) -> None:
+    if value:
+        _out(f"archcalc {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Print the version and exit.")] = False) -> None:
+    """Shapes, parameters, memory, MACs and receptive fields of CNNs, before anything is trained."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: runs the app and turns errors into messages and exit codes."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except ArchcalcError as e:
+        sys.stderr.write(e.render() + "\n")
+        raise SystemExit(e.exit_code) from None
+    except typer.Exit as e:
+        raise SystemExit(e.exit_code) from None
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        raise SystemExit(130) from None
+    except Exception as e:  # a bug: say so, and how to report it
+        import click
+
+        if isinstance(e, click.exceptions.ClickException):
+            e.show()
+            raise SystemExit(e.exit_code) from None
+        if isinstance(e, click.exceptions.Abort):
+            raise SystemExit(130) from None
+        if os.environ.get("ARCHCALC_DEBUG"):
+            raise
+        sys.stderr.write(f"internal error: {type(e).__name__}: {e}\n"
+                         "This is a bug in archcalc. Run again with ARCHCALC_DEBUG=1 for the traceback "
+                         "and report it with the spec that caused it.\n")
+        raise SystemExit(EXIT_INTERNAL) from None
+    raise SystemExit(0)
+
+
+__all__ = ["UsageError", "app", "main"]
