@@ -23,9 +23,24 @@ from .source import load, parse_text
 __version__ = "0.1.0"
 
 __all__ = [
-    "Analysis", "ArchcalcError", "Memory", "Network", "Node", "Row", "ShapeError", "SourceError",
-    "SpecError", "Totals", "UsageError", "analyze", "analyze_all", "analyze_network",
-    "largest_batch", "load", "parse", "__version__",
+    "Analysis",
+    "ArchcalcError",
+    "Memory",
+    "Network",
+    "Node",
+    "Row",
+    "ShapeError",
+    "SourceError",
+    "SpecError",
+    "Totals",
+    "UsageError",
+    "__version__",
+    "analyze",
+    "analyze_all",
+    "analyze_network",
+    "largest_batch",
+    "load",
+    "parse",
 ]
 
 

@@ -59,7 +59,7 @@ def _out(text: str) -> None:
     sys.stdout.write(text)
 
 
-def _console():  # noqa: ANN202 - rich is imported only when a table is drawn
+def _console():
     import shutil
 
     from rich.console import Console
@@ -213,13 +213,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write("interrupted\n")
         raise SystemExit(130) from None
     except Exception as e:  # a bug: say so, and how to report it
-        import click
-
-        if isinstance(e, click.exceptions.ClickException):
+        # typer 0.28 vendors click as typer._click; older typers use click itself.
+        click_exc = getattr(typer, "_click", None)
+        click_exc = getattr(click_exc, "exceptions", None) or __import__("click").exceptions
+        if isinstance(e, click_exc.ClickException):
             e.show()
-            raise SystemExit(e.exit_code) from None
-        if isinstance(e, click.exceptions.Abort):
-            raise SystemExit(130) from None
+            raise SystemExit(2 if isinstance(e, click_exc.UsageError) else e.exit_code) from None
         if os.environ.get("ARCHCALC_DEBUG"):
             raise
         sys.stderr.write(f"internal error: {type(e).__name__}: {e}\n"

@@ -35,10 +35,10 @@ class Location:
 
     >>> loc = Location("net.txt", 3, 1, "conv3-64 strid=2", 8)
     >>> print(loc.excerpt())
-      --> net.txt:3:1
-       |
-     3 | conv3-64 strid=2
-       | ^^^^^^^^
+     --> net.txt:3:1
+      |
+    3 | conv3-64 strid=2
+      | ^^^^^^^^
     """
 
     path: str

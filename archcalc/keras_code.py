@@ -146,7 +146,11 @@ class _Reader:
             if pname in ("input_shape", "batch_input_shape"):
                 shape = self.literal(value)
                 try:
-                    shape = integer_list(shape[1:] if pname == "batch_input_shape" else shape, pname)
+                    if pname == "batch_input_shape":
+                        if not isinstance(shape, tuple):
+                            raise BadValue(f"{pname} must be a tuple such as `(None, 28, 28, 1)`")
+                        shape = shape[1:]
+                    shape = integer_list(shape, pname)
                 except BadValue as e:
                     raise self.src.error(value, e.message, e.hint) from None
                 input_shape = shape
@@ -157,7 +161,7 @@ class _Reader:
                     continue  # accepted by Keras, changes no number
                 import difflib
 
-                close = difflib.get_close_matches(pname, params + ["input_shape"], n=1)
+                close = difflib.get_close_matches(pname, [*params, "input_shape"], n=1)
                 raise self.src.error(value, f"`{name}` has no argument `{pname}`",
                                      f"did you mean `{close[0]}`?" if close else
                                      f"its arguments are: {', '.join(params)}")
@@ -185,6 +189,8 @@ class _Reader:
             if key in given:
                 value = self.literal(given[key])
                 if key.startswith("batch"):
+                    if not isinstance(value, tuple):
+                        raise self.src.error(given[key], f"{key} must be a tuple such as `(None, 28, 28, 1)`")
                     value = value[1:]
                 break
         else:
@@ -219,8 +225,12 @@ def _keras_example(kind: str) -> str:
 
 def _parse_module(text: str, src: _Source) -> ast.Module:
     """Parse the code; notebook leftovers (``%magic``, output lines) are dropped if they break it."""
+    import warnings
+
     try:
-        return ast.parse(text)
+        with warnings.catch_warnings():  # "invalid decimal literal" warnings on non-code lines
+            warnings.simplefilter("ignore", SyntaxWarning)
+            return ast.parse(text)
     except SyntaxError:
         pass
     # Keep only the statements about the model: each `...Sequential(` or `.add(` up to where its
@@ -242,7 +252,9 @@ def _parse_module(text: str, src: _Source) -> ast.Module:
             i += 1
     kept = "\n".join(line if k else "" for line, k in zip(lines, keep))
     try:
-        return ast.parse(kept)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            return ast.parse(kept)
     except SyntaxError as e:
         line = e.lineno or 1
         text_line = lines[line - 1] if line <= len(lines) else ""
@@ -260,6 +272,14 @@ def parse_keras(text: str, path: str = "<text>") -> list[Network]:
         SpecError: with file, line and column, for unknown layers, unreadable arguments,
             variables and a missing input shape.
     """
+    try:
+        return _parse_keras(text, path)
+    except RecursionError:
+        raise SpecError(f"{path}: an expression is nested too deeply to read",
+                        hint="write plain numbers instead of long arithmetic") from None
+
+
+def _parse_keras(text: str, path: str) -> list[Network]:
     src = _Source(text, path)
     tree = _parse_module(text, src)
     reader = _Reader(src, tree)
@@ -271,6 +291,7 @@ def parse_keras(text: str, path: str = "<text>") -> list[Network]:
         for kw in call.keywords:
             if kw.arg == "name" and isinstance(kw.value, ast.Constant):
                 name = str(kw.value.value)
+        name = re.sub(r"[^\w.-]+", "_", name) or "model"  # a spec's network name is one word
         taken = {m["name"] for m in models}
         base, n = name, 2
         while name in taken:

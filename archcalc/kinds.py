@@ -254,6 +254,8 @@ class Input(Kind):
     def positional(self, word: str, text: str) -> dict[str, Any]:
         """``224x224x3``, ``28x28`` (one channel), ``(224 x 224 RGB image)``, ``32x32 rgb``."""
         t = text.lower().strip().strip("()").replace("×", "x")
+        if m := re.fullmatch(r"(\d+)\s+(flat|vector|values)", t):  # a flat input: `input 784 flat`
+            return {"shape": (V.positive_int(m.group(1), "the input size"),)}
         t = re.sub(r"\b(image|images|input|picture)\b", " ", t)
         channels = None
         for names, c in ((("rgb", "color", "colour", "bgr"), 3), (("rgba",), 4),
@@ -281,7 +283,8 @@ class Input(Kind):
         return Effect(tuple(args["shape"]))
 
     def head(self, args: dict[str, Any]) -> str:
-        return "input " + "x".join(str(d) for d in args["shape"])
+        shape = args["shape"]
+        return f"input {shape[0]} flat" if len(shape) == 1 else "input " + "x".join(map(str, shape))
 
 
 _CONV_OPTIONS = {
@@ -646,7 +649,7 @@ class Dropout(Kind):
         return {"rate": V.rate(text)} if text else {}
 
     def head(self, args: dict[str, Any]) -> str:
-        return f"dropout {args['rate']:g}"
+        return f"dropout {args['rate']!r}"
 
     def infer(self, args: dict[str, Any], shapes: list[Shape]) -> Effect:
         (shape,) = shapes
@@ -762,7 +765,8 @@ WORDS: dict[str, tuple[str, dict[str, Any]]] = {
     **{w: ("activation", {"function": activation(w)}) for w in (
         "relu", "relu6", "sigmoid", "tanh", "softmax", "soft-max", "elu", "selu", "gelu", "silu",
         "swish", "leaky-relu", "leakyrelu", "leaky_relu", "softplus", "softsign", "hard-sigmoid",
-        "hard_sigmoid", "mish", "log-softmax", "log_softmax", "linear")},
+        "hard_sigmoid", "mish", "log-softmax", "log_softmax", "linear", "celu", "exponential",
+        "hard_silu", "hard_swish", "hard-swish")},
 }
 
 #: Keras class names → (kind, preset arguments). Prefixes (``tf.keras.layers.``) are dropped first.

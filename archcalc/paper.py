@@ -72,6 +72,8 @@ def _parse_layer(line: _Line) -> tuple[Node, int, bool]:
         raise line.error(f"a layer must start with its kind, got `{first}`", col, len(first),
                          "write e.g. `conv3-64`, `maxpool` or `FC-4096`")
     word, rest = m.group(1), m.group(2)
+    if first.lower() in K.WORDS:  # words with digits in them: relu6
+        word, rest = first.lower(), ""
     if word not in K.WORDS:
         raise line.error(f"unknown layer kind `{first}`", col, len(first),
                          _did_you_mean(word, rest))
@@ -82,6 +84,9 @@ def _parse_layer(line: _Line) -> tuple[Node, int, bool]:
     for token, tcol in line.tokens[1:]:
         if kind_name != "input" and (r := _REPEAT.fullmatch(token.lower())):
             repeat = int(r.group(1))
+            if repeat > 100_000:
+                raise line.error(f"a layer repeated {repeat:,} times is more than archcalc reads (100,000)",
+                                 tcol, len(token), "check the repeat count")
             if repeat < 1:
                 raise line.error(f"a layer repeated {repeat} times makes no layer", tcol, len(token),
                                  "write `x1` or more, e.g. `conv3-256 x3`")

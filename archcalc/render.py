@@ -194,7 +194,9 @@ def summary_lines(a: Analysis, fit_memory: int | None = None) -> list[tuple[str,
     """The footer: totals and the memory estimate, as (label, value) pairs."""
     t, m = a.totals, a.memory
     per = f"batch {m.batch}, {a.settings['dtype']} ({m.dtype_bytes} B/value)"
-    slots = {0: "none", 1: "1 value per parameter", 2: "2 values per parameter"}
+    from .analysis import OPTIMIZER_SLOTS
+
+    slots = f"{OPTIMIZER_SLOTS[m.optimizer]} value(s) per trainable parameter"
     lines = [
         ("parameters", f"{t.params:,} ({human_count(t.params)}): trainable {t.trainable_params:,}, "
                        f"non-trainable {t.non_trainable_params:,}"
@@ -208,7 +210,7 @@ def summary_lines(a: Analysis, fit_memory: int | None = None) -> list[tuple[str,
                               f"+ widest layer in+out {human_bytes(m.inference_peak)}"),
         ("memory, training", f"{human_bytes(m.training)} = weights {human_bytes(m.parameters)} "
                              f"+ gradients {human_bytes(m.gradients)} + {m.optimizer} state "
-                             f"{human_bytes(m.optimizer_state)} ({slots.get(m.optimizer_state // max(1, m.gradients), '')})"
+                             f"{human_bytes(m.optimizer_state)} ({slots})"
                              f" + input {human_bytes(m.input)} + activations {human_bytes(m.forward)} forward"
                              f" and {human_bytes(m.backward)} backward; {per}"),
     ]

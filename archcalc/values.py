@@ -26,6 +26,8 @@ def _number(value: Any, what: str) -> int:
     if isinstance(value, int):
         return value
     if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise BadValue(f"{what} must be a whole number, got `{value}`")
         if value.is_integer():
             return int(value)
         raise BadValue(f"{what} must be a whole number, got `{value}`",
@@ -133,6 +135,8 @@ def integer_list(value: Any, what: str) -> tuple[int, ...]:
     """A shape from Keras code: ``(28, 28, 1)``; ``None`` entries are refused (sizes must be known)."""
     if not isinstance(value, (tuple, list)):
         value = (value,)
+    if not value:
+        raise BadValue(f"{what} is empty", "write the image size, e.g. `(224, 224, 3)`")
     if any(v is None for v in value):
         raise BadValue(f"{what} has an unknown size (`None`): `{tuple(value)}`",
                        "archcalc needs every size: write the image size, e.g. `(224, 224, 3)`")

@@ -484,8 +484,6 @@ def test_damaged_valid_specs_raise_only_archcalc_errors(text: str, cut: int, jun
 
 # Each bug below makes the CLI report an internal error (exit 70) for a bad input.
 
-@pytest.mark.xfail(strict=True, reason="BUG: a huge repeat count (`x99999999999999999999`) raises "
-                                       "OverflowError from list multiplication in paper.parse_paper")
 def test_huge_repeat_count_is_a_spec_error() -> None:
     only_archcalc_errors("input 8x8x3\nconv3-4 x99999999999999999999")
 
@@ -495,8 +493,6 @@ def test_huge_repeat_count_is_a_spec_error() -> None:
     "model = Sequential([Dense(-1e400, input_shape=(4,))])",
     "model = Sequential([Conv2D(8, 1e999, input_shape=(8, 8, 1))])",
 ])
-@pytest.mark.xfail(strict=True, reason="BUG: a float literal that overflows to inf raises OverflowError: "
-                                       "values._number builds its hint with int(value)")
 def test_infinite_float_literal_is_a_spec_error(code: str) -> None:
     only_archcalc_errors(code)
 
@@ -506,8 +502,6 @@ def test_infinite_float_literal_is_a_spec_error(code: str) -> None:
     "model = Sequential([Input(batch_shape=5), Dense(3)])",
     "model = Sequential([Input(batch_shape=None), Dense(3)])",
 ])
-@pytest.mark.xfail(strict=True, reason="BUG: a batch shape that is not a sequence raises TypeError "
-                                       "('int' object is not subscriptable) in keras_code")
 def test_scalar_batch_shape_is_a_spec_error(code: str) -> None:
     only_archcalc_errors(code)
 
@@ -517,14 +511,10 @@ def test_scalar_batch_shape_is_a_spec_error(code: str) -> None:
     "model = Sequential([Input(shape=()), BatchNormalization()])",
     "model = Sequential([Dense(10, batch_input_shape=(None,))])",
 ])
-@pytest.mark.xfail(strict=True, reason="BUG: an empty input shape is accepted, then Dense/BatchNorm "
-                                       "raise IndexError on shape[-1] in kinds.py")
 def test_empty_input_shape_is_a_spec_error(code: str) -> None:
     only_archcalc_errors(code)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a deeply nested expression raises RecursionError from "
-                                       "ast.unparse in keras_code._Reader.literal's error message")
 def test_deeply_nested_expression_is_a_spec_error() -> None:
     only_archcalc_errors("model = Sequential([Dense(" + "+".join(["1"] * 1000) + ", input_shape=(4,))])")
 
@@ -583,8 +573,6 @@ def test_keras_code_printed_in_paper_notation_keeps_every_number(code: str) -> N
 
 
 @pytest.mark.parametrize("rate", ["0.1234567", "0.33333333", "0.987654321"])
-@pytest.mark.xfail(strict=True, reason="BUG: Dropout.head prints the rate with `:g` (6 significant "
-                                       "digits), so format_paper loses precision: 0.1234567 -> 0.123457")
 def test_dropout_rate_survives_a_round_trip(rate: str) -> None:
     network = _parse_one(f"input 8x8x3\ndropout {rate}")
     (again,) = parse_paper(format_paper(network))
@@ -592,24 +580,18 @@ def test_dropout_rate_survives_a_round_trip(rate: str) -> None:
 
 
 @pytest.mark.parametrize("function", ["celu", "exponential", "hard_silu", "hard_swish", "relu6"])
-@pytest.mark.xfail(strict=True, reason="BUG: Activation('celu'/'exponential'/'hard_silu'/'hard_swish'/"
-                                       "'relu6') is printed as a line the paper notation cannot read")
 def test_every_keras_activation_survives_a_round_trip(function: str) -> None:
     network = _parse_one(f"model = Sequential([Dense(8, input_shape=(4, 4, 1)), Activation('{function}')])")
     (again,) = parse_paper(format_paper(network))
     assert again.nodes == network.nodes
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: `relu6` is in kinds.WORDS but the paper parser's word regex "
-                                       "stops at the digit and reads `relu` with size `6`: SpecError")
 def test_relu6_line_parses() -> None:
     (network,) = parse_paper("input 8x8x3\nrelu6")
     assert network.nodes[1].kind == "activation"
     assert network.nodes[1].args["function"] == "relu6"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a flat Keras input (784,) is printed `input 784`, which the "
-                                       "paper notation reads as a 784x784x1 image")
 def test_flat_keras_input_survives_a_round_trip() -> None:
     code = "model = Sequential([Dense(512, activation='relu', input_shape=(784,)), Dense(10)])"
     network = _parse_one(code)
@@ -619,8 +601,6 @@ def test_flat_keras_input_survives_a_round_trip() -> None:
 
 
 @pytest.mark.parametrize("name", ["my net", "", "a#b"])
-@pytest.mark.xfail(strict=True, reason="BUG: format_paper writes a Keras model name as it is: `network my "
-                                       "net` reads back as `my`, `a#b` as `a`, and an empty name fails")
 def test_keras_model_name_survives_a_round_trip(name: str) -> None:
     network = _parse_one(f"model = Sequential([Dense(3, input_shape=(4, 4, 1))], name={name!r})")
     (again,) = parse_paper(format_paper(network))
