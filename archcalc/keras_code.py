@@ -33,7 +33,8 @@ def looks_like_keras(text: str) -> bool:
     >>> looks_like_keras("model.add(Dense(10))"), looks_like_keras("conv3-64\\nFC-10")
     (True, False)
     """
-    return bool(_LOOKS_LIKE_KERAS.search(text))
+    code = re.sub(r"#.*", "", text)  # `Dense(10)` in a comment of a paper spec is not Keras code
+    return bool(_LOOKS_LIKE_KERAS.search(code))
 
 
 class _Source:
@@ -126,6 +127,10 @@ class _Reader:
         params = list(kind.keras_params)
         args: dict[str, Any] = {**kind.defaults, **kind.keras_defaults, **preset}
         given: dict[str, ast.AST] = {}
+        if kind_name == "input":
+            given = dict(zip(("shape",), call.args))
+            given.update({kw.arg: kw.value for kw in call.keywords if kw.arg})
+            return self._input(call, name, given), None
         if len(call.args) > len(params):
             raise self.src.error(call.args[len(params)],
                                  f"`{name}` takes at most {len(params)} positional arguments",

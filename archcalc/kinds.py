@@ -675,7 +675,8 @@ class BatchNorm(Kind):
         gamma, beta = (c if args["scale"] else 0), (c if args["center"] else 0)
         # Keras keeps 4 values per channel: gamma and beta are trained, the moving mean and
         # variance are not (they count in Keras' "Non-trainable params").
-        lines = (f"params = 4·{c} = {_n(gamma + beta + 2 * c)}   "
+        per = 2 + bool(gamma) + bool(beta)
+        lines = (f"params = {per}·{c} = {_n(gamma + beta + 2 * c)}   "
                  f"(γ, β trainable: {_n(gamma + beta)}; moving mean, variance: {_n(2 * c)})",)
         return Effect(tuple(shape), gamma, beta, 2 * c, explain=lines)
 
@@ -716,7 +717,8 @@ class PReLU(Kind):
     name = "prelu"
     example = "prelu"
     keras_params = {"alpha_initializer": None, "alpha_regularizer": None, "alpha_constraint": None,
-                    "shared_axes": ("shared_axes", lambda v: tuple(V.integer_list(v, "shared_axes")))}
+                    "shared_axes": ("shared_axes",
+                                    lambda v: () if v is None else tuple(V.integer_list(v, "shared_axes")))}
     defaults = {"shared_axes": ()}
     options = {"shared_axes": ("shared_axes", lambda v: tuple(
         V.positive_int(a, "an axis") for a in str(v).split(",")))}
