@@ -10,15 +10,29 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
 from typing import Annotated
 
 import typer
 
 from . import __version__
-from .analysis import OPTIMIZER_SLOTS, Analysis, analyze_network
+from .analysis import Analysis, analyze_network
+from .bridge import commands as bridge_commands
+from .cli_common import (
+    BatchOpt,
+    DType,
+    DTypeOpt,
+    Format,
+    FormatOpt,
+    NetOpt,
+    NoBiasOpt,
+    Optimizer,
+    make_console,
+    out,
+)
 from .errors import EXIT_INTERNAL, ArchcalcError, UsageError
 from .network import Network
+from .pictures import commands as pictures_commands
+from .teaching import commands as teaching_commands
 
 app = typer.Typer(
     name="archcalc",
@@ -29,44 +43,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    markdown = "markdown"
-
-
-class DType(str, Enum):
-    float32 = "float32"
-    float16 = "float16"
-    bfloat16 = "bfloat16"
-    int8 = "int8"
-    float64 = "float64"
-
-
-Optimizer = Enum("Optimizer", {k: k for k in OPTIMIZER_SLOTS}, type=str)  # type: ignore[misc]
-
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
-BatchOpt = Annotated[int, typer.Option("--batch", "-b", min=1, help="Examples per batch, for the byte counts.")]
-DTypeOpt = Annotated[DType, typer.Option("--dtype", help="Bytes per value of weights and activations.")]
-NoBiasOpt = Annotated[bool, typer.Option("--no-bias", help="Count weights only (the CS231n table's convention).")]
-NetOpt = Annotated[str | None, typer.Option("--net", help="Pick one network of a file that holds several.")]
-
-
-def _out(text: str) -> None:
-    sys.stdout.write(text)
-
-
-def _console():
-    import shutil
-
-    from rich.console import Console
-
-    # Piped output (files, CI logs, `| less`) gets a table as wide as it needs, not rich's 80 columns.
-    width = None if sys.stdout.isatty() else max(shutil.get_terminal_size((120, 24)).columns, 120)
-    return Console(highlight=False, width=width)
 
 
 def _analyses(specs: list[str], net: str | None, **options: object) -> list[Analysis]:
@@ -91,6 +67,9 @@ def summary(
     = "adam",  # type: ignore[assignment]
     fit_memory: Annotated[str | None, typer.Option(
         "--fit-memory", help="A memory size (16GiB, 12GB): print the largest training batch that fits.")] = None,
+    plot: Annotated[str | None, typer.Option(
+        "--plot", help="Also write bar charts of parameters and activation memory per layer (.png, .svg, .pdf; "
+                       "needs matplotlib: pip install 'archcalc[plot]').")] = None,
 ) -> None:
     """Per-layer table: output shape, parameters, activations, memory, MACs, receptive field."""
     from . import render
@@ -99,19 +78,23 @@ def summary(
     budget = render.parse_bytes(fit_memory) if fit_memory else None
     analyses = _analyses([spec], net, batch=batch, dtype=dtype.value, count_bias=not no_bias,
                          optimizer=Optimizer(optimizer).value)
+    if plot is not None:
+        from .pictures.charts import write_charts
+
+        write_charts(analyses, plot)
     if format is Format.json:
-        _out(render.json_text(analyses, fit_memory=budget))
+        out(render.json_text(analyses, fit_memory=budget))
     elif format is Format.csv:
-        _out(render.csv_text(analyses))
+        out(render.csv_text(analyses))
     elif format is Format.markdown:
-        _out("\n".join(render.markdown_table(a) for a in analyses))
+        out("\n".join(render.markdown_table(a) for a in analyses))
         if explain:
-            _out("\n```text\n" + "".join(render.explain_text(a) for a in analyses) + "```\n")
+            out("\n```text\n" + "".join(render.explain_text(a) for a in analyses) + "```\n")
         if budget is not None:
-            _out("".join(f"\nLargest training batch of {a.network} in {render.human_bytes(budget)}: "
+            out("".join(f"\nLargest training batch of {a.network} in {render.human_bytes(budget)}: "
                          f"{largest_batch(a, budget):,}\n" for a in analyses))
     else:
-        console = _console()
+        console = make_console()
         for a in analyses:
             for part in render.rich_table(a, explain=explain, fit_memory=budget):
                 console.print(part)
@@ -131,13 +114,13 @@ def compare(
 
     analyses = _analyses(specs, None, batch=batch, dtype=dtype.value, count_bias=not no_bias)
     if format is Format.json:
-        _out(render.json_text(analyses) if len(analyses) > 1 else "[" + render.json_text(analyses) + "]\n")
+        out(render.json_text(analyses) if len(analyses) > 1 else "[" + render.json_text(analyses) + "]\n")
     elif format is Format.csv:
-        _out(render.compare_csv(analyses))
+        out(render.compare_csv(analyses))
     elif format is Format.markdown:
-        _out(render.compare_markdown(analyses))
+        out(render.compare_markdown(analyses))
     else:
-        _console().print(render.compare_table(analyses))
+        make_console().print(render.compare_table(analyses))
 
 
 @app.command("list")
@@ -158,7 +141,7 @@ def list_specs(format: FormatOpt = Format.table) -> None:
                           "input_shape": list(a.input_shape), "layers": len(a.rows),
                           "params": a.totals.params, "macs": a.totals.macs})
     if format is Format.json:
-        _out(json.dumps(items, indent=2) + "\n")
+        out(json.dumps(items, indent=2) + "\n")
     elif format in (Format.csv, Format.markdown):
         cols = ["spec", "network", "input", "layers", "params", "MACs", "description"]
         rows = [[i["spec"], i["network"], render.shape_text(tuple(i["input_shape"])), str(i["layers"]),
@@ -171,9 +154,9 @@ def list_specs(format: FormatOpt = Format.table) -> None:
             w = csv.writer(buf, lineterminator="\n")
             w.writerow(cols)
             w.writerows(rows)
-            _out(buf.getvalue())
+            out(buf.getvalue())
         else:
-            _out("| " + " | ".join(cols) + " |\n|" + "---|" * len(cols) + "\n"
+            out("| " + " | ".join(cols) + " |\n|" + "---|" * len(cols) + "\n"
                  + "".join("| " + " | ".join(r) + " |\n" for r in rows))
     else:
         from rich.table import Table
@@ -185,12 +168,18 @@ def list_specs(format: FormatOpt = Format.table) -> None:
         for i in items:
             table.add_row(i["spec"], i["network"], render.shape_text(tuple(i["input_shape"])), str(i["layers"]),
                           f"{i['params']:,}", render.human_count(i["macs"]), i["description"])
-        _console().print(table)
+        make_console().print(table)
+
+
+# The commands of the subpackages (verify/export/import, check/exercise, draw) live beside their code.
+bridge_commands.register(app)
+teaching_commands.register(app)
+pictures_commands.register(app)
 
 
 def _version(value: bool) -> None:
     if value:
-        _out(f"archcalc {__version__}\n")
+        out(f"archcalc {__version__}\n")
         raise typer.Exit()
 
 

@@ -1,0 +1,61 @@
+"""Options and output helpers shared by the commands of :mod:`archcalc.cli` and the command
+modules of the subpackages (``archcalc.bridge.commands``, ``archcalc.teaching.commands``,
+``archcalc.pictures.commands``).
+
+Kept apart from ``cli.py`` so that a command module can import them without a circular import.
+Nothing here may import a heavy module: every ``archcalc`` invocation imports this file.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from .analysis import OPTIMIZER_SLOTS
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+class DType(str, Enum):
+    float32 = "float32"
+    float16 = "float16"
+    bfloat16 = "bfloat16"
+    int8 = "int8"
+    float64 = "float64"
+
+
+Optimizer = Enum("Optimizer", {k: k for k in OPTIMIZER_SLOTS}, type=str)  # type: ignore[misc]
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+BatchOpt = Annotated[int, typer.Option("--batch", "-b", min=1, help="Examples per batch, for the byte counts.")]
+DTypeOpt = Annotated[DType, typer.Option("--dtype", help="Bytes per value of weights and activations.")]
+NoBiasOpt = Annotated[bool, typer.Option("--no-bias", help="Count weights only (the CS231n table's convention).")]
+NetOpt = Annotated[str | None, typer.Option("--net", help="Pick one network of a file that holds several.")]
+
+
+def out(text: str) -> None:
+    sys.stdout.write(text)
+
+
+def make_console():
+    import shutil
+
+    from rich.console import Console
+
+    # Piped output (files, CI logs, `| less`) gets a table as wide as it needs, not rich's 80 columns.
+    width = None if sys.stdout.isatty() else max(shutil.get_terminal_size((120, 24)).columns, 120)
+    return Console(highlight=False, width=width)
+
+
+__all__ = [
+    "BatchOpt", "DType", "DTypeOpt", "Format", "FormatOpt", "NetOpt", "NoBiasOpt", "Optimizer",
+    "make_console", "out",
+]

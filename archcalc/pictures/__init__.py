@@ -1,0 +1,1 @@
+"""Pictures: architecture diagrams (``archcalc draw``) and per-layer charts (``summary --plot``)."""
