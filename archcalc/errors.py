@@ -136,3 +136,12 @@ class SourceError(ArchcalcError):
 
 class UsageError(ArchcalcError):
     """A command-line option has a bad value (``--dtype float33``, ``--fit-memory 12XB``)."""
+
+
+class DependencyError(ArchcalcError):
+    """An optional dependency is not installed (TensorFlow for verify/export/import, matplotlib for plots)."""
+
+
+class KerasError(ArchcalcError):
+    """Keras refused something: a model file it cannot load, a layer archcalc cannot express, a layer
+    Keras will not build with the given options."""
