@@ -1,0 +1,483 @@
+"""Reading a student's table: the CS231n line format, CSV, Markdown, YAML and JSON, into rows of cells.
+
+Every cell keeps where it was written (file, line, column) so that a grade or an error can point
+at it. Nothing is interpreted here beyond finding the cells: numbers are read by
+:mod:`archcalc.teaching.numbers` when they are graded, shapes by :func:`parse_shape`.
+
+The CS231n format is the one of the "VGGNet in detail" table of the CS231n notes::
+
+    CONV3-64: [224x224x64]  memory:  224*224*64=3.2M   weights: (3*3*3)*64 = 1,728
+    ...
+    TOTAL memory: 24M * 4 bytes ~= 93MB / image (only forward! ~*2 for bwd)
+    TOTAL params: 138M parameters
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import Location, SourceError
+
+#: The graded columns, and the header words that name each (matched loosely: case, spaces, punctuation).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "layer": ("layer", "layers", "name", "kind", "type", "layer name", "layer type", "operation", "op"),
+    "shape": ("output shape", "shape", "output", "output size", "size", "dims", "dimensions", "volume",
+              "output volume", "out shape", "activation shape", "feature map"),
+    "memory": ("memory", "activations", "acts", "mem", "values", "activation memory", "output values",
+               "memory values", "number of activations", "memory (values)", "neurons"),
+    "params": ("params", "parameters", "weights", "param", "#params", "number of parameters", "n params",
+               "num params", "trainable params", "weights and biases"),
+}
+#: Keys of the totals a sheet may give.
+TOTAL_KEYS = ("memory", "memory_bytes", "params")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One answer as written, and where."""
+
+    text: str
+    location: Location
+
+
+@dataclass
+class AnswerRow:
+    """One row of a student's table. A column that the file does not have is ``None``."""
+
+    name: str
+    location: Location
+    shape: Cell | None = None
+    memory: Cell | None = None
+    params: Cell | None = None
+
+
+@dataclass
+class Sheet:
+    """A student's whole answer: rows in order, the totals given, and which columns exist."""
+
+    path: str
+    student: str
+    rows: list[AnswerRow]
+    totals: dict[str, Cell] = field(default_factory=dict)
+    columns: tuple[str, ...] = ("shape", "memory", "params")
+    format: str = "cs231n"
+
+
+def _key(header: str) -> str:
+    return re.sub(r"[^a-z0-9#]+", " ", header.lower()).strip()
+
+
+def match_column(header: str) -> str | None:
+    """The graded column a header names, or ``None``.
+
+    >>> match_column("Output Shape"), match_column("Memory (values)"), match_column("# Params"), match_column("x")
+    ('shape', 'memory', 'params', None)
+    """
+    k = _key(header)
+    if not k:
+        return None
+    for column, names in COLUMNS.items():
+        if k in {_key(n) for n in names}:
+            return column
+    # Loose: a header that starts with a known word ("params (with bias)", "memory in values").
+    for column, names in COLUMNS.items():
+        for n in names:
+            if re.match(rf"{re.escape(_key(n))}\b", k) and len(_key(n)) >= 4:
+                return column
+    if k.startswith("#") and "param" in k:
+        return "params"
+    return None
+
+
+def _loc(path: str, number: int, line: str, start: int, length: int) -> Location:
+    return Location(path, number, start + 1, line, max(1, length))
+
+
+# ---------------------------------------------------------------------------------------------
+# The CS231n line format.
+
+_ROW = re.compile(
+    r"^(?P<lead>\s*(?:[-*+]\s+|\d+[.)]\s+)?)(?P<name>[^:\[\]]+?)\s*:\s*"
+    r"(?P<shape>\[[^\]]*\]|\([^)]*\))?\s*"
+    r"(?:(?P<mkey>memory|mem|activations|acts)\s*:\s*(?P<memory>.*?))?\s*"
+    r"(?:(?P<pkey>weights|params|parameters)\s*:\s*(?P<params>.*?))?\s*$", re.I)
+_TOTAL = re.compile(r"^\s*(?:[-*+]\s+)?\**\s*total\s+(?P<what>memory|params|parameters|weights|activations)"
+                    r"\s*\**\s*:\s*\**\s*(?P<value>.*?)\s*$", re.I)
+_BYTES_OF = re.compile(r"^(?P<values>.*?)\*\s*(?P<size>\d+)\s*bytes?\s*(?:~=|≈|=|~)\s*(?P<bytes>.+)$", re.I)
+
+
+def _strip_comment(line: str) -> str:
+    """Drop a trailing ``// remark`` (the CS231n slides write them)."""
+    i = line.find("//")
+    return line if i < 0 else line[:i].rstrip()
+
+
+def read_cs231n(text: str, path: str, student: str) -> Sheet:
+    """Read the CS231n line format. Unreadable lines are errors that point at them."""
+    rows: list[AnswerRow] = []
+    totals: dict[str, Cell] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = _strip_comment(raw)
+        stripped = line.strip()
+        if not stripped or stripped.startswith(("#", "```", "~~~")) or re.fullmatch(r"[-=_*\s]+", stripped):
+            continue
+        if t := _TOTAL.match(line):
+            what = t.group("what").lower()
+            value, start = t.group("value"), t.start("value")
+            key = "memory" if what in ("memory", "activations") else "params"
+            if key == "memory" and (b := _BYTES_OF.match(value)):
+                # "24M * 4 bytes ~= 93MB": a count of values, then the same in bytes.
+                totals["memory"] = Cell(b.group("values").strip(), _loc(path, number, raw, start, len(b.group("values"))))
+                bstart = start + b.start("bytes")
+                totals["memory_bytes"] = Cell(b.group("bytes").strip(), _loc(path, number, raw, bstart, len(b.group("bytes"))))
+            elif key == "memory" and re.search(r"\d\s*(?:[kmgt]i?b|bytes?)\b", value, re.I):
+                totals["memory_bytes"] = Cell(value, _loc(path, number, raw, start, len(value)))
+            else:
+                totals[key] = Cell(value, _loc(path, number, raw, start, len(value)))
+            continue
+        m = _ROW.match(line)
+        if not m or not (m.group("shape") or m.group("memory") is not None or m.group("params") is not None):
+            raise SourceError(
+                f"cannot read this line of `{path}` as a layer row",
+                location=_loc(path, number, raw, len(raw) - len(raw.lstrip()), len(stripped)),
+                hint="write rows as `CONV3-64: [224x224x64]  memory: 224*224*64  weights: (3*3*3)*64`, "
+                     "and `TOTAL memory: ...`, `TOTAL params: ...` at the end; `#` starts a comment")
+        name = m.group("name").strip()
+        row = AnswerRow(name, _loc(path, number, raw, m.start("name"), len(name)))
+        if m.group("shape"):
+            row.shape = Cell(m.group("shape"), _loc(path, number, raw, m.start("shape"), len(m.group("shape"))))
+        if m.group("mkey"):
+            row.memory = Cell(m.group("memory"), _loc(path, number, raw, m.start("memory"), len(m.group("memory"))))
+        if m.group("pkey"):
+            row.params = Cell(m.group("params"), _loc(path, number, raw, m.start("params"), len(m.group("params"))))
+        rows.append(row)
+    if not rows:
+        raise SourceError(f"`{path}` holds no layer rows",
+                          hint="write one row a layer: `CONV3-64: [224x224x64]  memory: ...  weights: ...`")
+    return Sheet(path, student, rows, totals, ("shape", "memory", "params"), "cs231n")
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables: CSV and Markdown share the header logic.
+
+def _table(records: list[tuple[int, str, list[tuple[str, int]]]], path: str, student: str, fmt: str) -> Sheet:
+    """Rows of a table (line number, line text, cells with their 0-based columns) into a sheet.
+
+    The first record is the header.
+    """
+    if not records:
+        raise SourceError(f"`{path}` holds no table", hint="the first line names the columns: layer, "
+                                                            "output shape, memory, params")
+    number, line, header = records[0]
+    columns: dict[str, int] = {}
+    for i, (h, _c) in enumerate(header):
+        col = match_column(h)
+        if col and col not in columns:
+            columns[col] = i
+    graded = tuple(c for c in ("shape", "memory", "params") if c in columns)
+    if not graded:
+        import difflib
+
+        names = [n for ns in COLUMNS.values() for n in ns]
+        first = header[0][0] if header else ""
+        close = difflib.get_close_matches(_key(first), names, n=1)
+        raise SourceError(
+            f"the header of `{path}` names no column archcalc grades: "
+            + ", ".join(f"`{h}`" for h, _ in header),
+            location=_loc(path, number, line, header[0][1] if header else 0, len(line.strip()) or 1),
+            hint=(f"did you mean `{close[0]}`? " if close else "")
+            + "name the columns e.g. `layer, output shape, memory, params`")
+    rows: list[AnswerRow] = []
+    totals: dict[str, Cell] = {}
+    for number, line, cells in records[1:]:
+        if not any(c.strip() for c, _ in cells):
+            continue
+
+        def cell(col: str) -> Cell | None:
+            i = columns.get(col)
+            if i is None:
+                return None
+            text, start = cells[i] if i < len(cells) else ("", len(line))
+            return Cell(text.strip(), _loc(path, number, line, start, len(text.strip()) or 1))
+
+        name_i = columns.get("layer", 0)
+        name, nstart = cells[name_i] if name_i < len(cells) else ("", 0)
+        name = name.strip().strip("`*")
+        if re.match(r"^total\b", name, re.I):
+            for col in ("memory", "params"):
+                c = cell(col)
+                if c is not None:  # a TOTAL row left blank is graded as blank
+                    bytes_written = re.search(r"\d\s*(?:[kmgt]i?b|bytes?)\b", c.text, re.I)
+                    totals["memory_bytes" if col == "memory" and bytes_written else col] = c
+            continue
+        rows.append(AnswerRow(name, _loc(path, number, line, nstart, len(name) or 1),
+                              cell("shape"), cell("memory"), cell("params")))
+    if not rows:
+        raise SourceError(f"`{path}` has a header but no rows", hint="add one row a layer under the header")
+    return Sheet(path, student, rows, totals, graded, fmt)
+
+
+def read_csv(text: str, path: str, student: str) -> Sheet:
+    import csv
+    import io
+
+    lines = text.splitlines()
+    try:
+        dialect = csv.Sniffer().sniff(lines[0], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel  # type: ignore[assignment]
+    records = []
+    reader = csv.reader(io.StringIO(text), dialect)
+    for number, cells in enumerate(reader, start=1):
+        line = lines[number - 1] if number - 1 < len(lines) else ""
+        if line.lstrip().startswith("#"):
+            continue
+        # Columns of each cell in the line, for carets: search left to right.
+        placed, at = [], 0
+        for c in cells:
+            i = line.find(c, at) if c else -1
+            placed.append((c, i if i >= 0 else at))
+            at = (i + len(c)) if i >= 0 else at
+        records.append((number, line, placed))
+    return _table(records, path, student, "csv")
+
+
+def read_markdown(text: str, path: str, student: str) -> Sheet:
+    """The first pipe table with a recognised header; CS231n-style TOTAL lines outside it count too."""
+    records: list[tuple[int, str, list[tuple[str, int]]]] = []
+    tables: list[list[tuple[int, str, list[tuple[str, int]]]]] = []
+    outside_totals: list[tuple[int, str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        s = line.strip()
+        if s.startswith("|") or (s.count("|") >= 2 and records):
+            if re.fullmatch(r"\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?", s):
+                continue  # the |---|---| line
+            cells, at = [], 0
+            for m in re.finditer(r"(?<!\\)\|", line):
+                cells.append((line[at:m.start()], at))
+                at = m.end()
+            cells.append((line[at:], at))
+            # Leading and trailing pipes leave empty edge cells.
+            if cells and not cells[0][0].strip() and s.startswith("|"):
+                cells = cells[1:]
+            if cells and not cells[-1][0].strip() and s.endswith("|"):
+                cells = cells[:-1]
+            cells = [(c.replace("\\|", "|"), i + len(c) - len(c.lstrip())) for c, i in cells]
+            records.append((number, line, cells))
+        else:
+            if records:
+                tables.append(records)
+                records = []
+            if _TOTAL.match(line):
+                outside_totals.append((number, line))
+    if records:
+        tables.append(records)
+    for table in tables:
+        if any(match_column(h) in ("shape", "memory", "params") for h, _ in table[0][2]):
+            sheet = _table(table, path, student, "markdown")
+            break
+    else:
+        raise SourceError(f"`{path}` holds no Markdown table with the graded columns",
+                          hint="write `| layer | output shape | memory | params |`, then `|---|---|---|---|` "
+                               "and one row a layer")
+    if outside_totals:
+        extra = read_cs231n_totals(outside_totals, path)
+        sheet.totals.update({k: v for k, v in extra.items() if k not in sheet.totals})
+    return sheet
+
+
+def read_cs231n_totals(lines: list[tuple[int, str]], path: str) -> dict[str, Cell]:
+    """TOTAL lines written as in the CS231n notes, outside a table."""
+    sheet_text = "\n".join(line for _, line in lines)
+    if not sheet_text.strip():
+        return {}
+    totals: dict[str, Cell] = {}
+    for number, line in lines:
+        fake = read_cs231n(f"X: [1]\n{line}", path, "")
+        for k, c in fake.totals.items():
+            totals[k] = Cell(c.text, Location(path, number, c.location.column, line, c.location.length))
+    return totals
+
+
+# ---------------------------------------------------------------------------------------------
+# YAML and JSON: {student:, layers: [{name:, output_shape:, memory:, params:}], totals: {...}}
+
+def read_structured(text: str, path: str, student: str, fmt: str) -> Sheet:
+    """YAML or JSON (read as YAML, of which JSON is a subset, to keep line numbers)."""
+    import yaml
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        lines = text.splitlines()
+        loc = None
+        if mark is not None:
+            line = lines[mark.line] if mark.line < len(lines) else ""
+            loc = Location(path, mark.line + 1, mark.column + 1, line, 1)
+        raise SourceError(f"`{path}` is not valid {fmt.upper()}: {getattr(e, 'problem', None) or e}",
+                          location=loc, hint="check the brackets, quotes and indentation") from None
+    lines = text.splitlines()
+
+    def loc(node: yaml.Node) -> Location:
+        m = node.start_mark
+        line = lines[m.line] if m.line < len(lines) else ""
+        length = max(1, (node.end_mark.column - m.column) if node.end_mark.line == m.line else len(line) - m.column)
+        return Location(path, m.line + 1, m.column + 1, line, length)
+
+    def scalar_text(node: yaml.Node) -> str:
+        if isinstance(node, yaml.ScalarNode):
+            return str(node.value)
+        if isinstance(node, yaml.SequenceNode):  # [224, 224, 64]
+            return "x".join(scalar_text(n) for n in node.value)
+        raise SourceError("expected a value here, found a mapping", location=loc(node),
+                          hint="write e.g. `params: 1792` or `output_shape: [224, 224, 64]`")
+
+    def mapping(node: yaml.Node) -> dict[str, yaml.Node]:
+        if not isinstance(node, yaml.MappingNode):
+            raise SourceError("expected a mapping (`key: value` lines) here", location=loc(node),
+                              hint="each layer is e.g. `{name: conv3-64, output_shape: 224x224x64, "
+                                   "memory: 3211264, params: 1792}`")
+        return {str(k.value).strip().lower(): v for k, v in node.value}
+
+    if root is None:
+        raise SourceError(f"`{path}` is empty", hint="write `layers:` and one entry a layer")
+    layers_node: yaml.Node
+    totals_node: yaml.Node | None = None
+    if isinstance(root, yaml.SequenceNode):
+        layers_node = root
+    else:
+        top = mapping(root)
+        if "student" in top and isinstance(top["student"], yaml.ScalarNode):
+            student = str(top["student"].value)
+        layers_node = top.get("layers") or top.get("rows") or top.get("table")  # type: ignore[assignment]
+        if layers_node is None:
+            raise SourceError(f"`{path}` has no `layers:` list", location=loc(root),
+                              hint="write `layers:` followed by one entry a layer (and `totals:`)")
+        totals_node = top.get("totals") or top.get("total")
+    if not isinstance(layers_node, yaml.SequenceNode):
+        raise SourceError("`layers` must be a list", location=loc(layers_node),
+                          hint="write `layers:` and then `- {name: ..., output_shape: ..., ...}` lines")
+    rows: list[AnswerRow] = []
+    seen: set[str] = set()
+    for item in layers_node.value:
+        fields = mapping(item)
+        row = AnswerRow("", loc(item))
+        for key, node in fields.items():
+            col = match_column(key.replace("_", " "))
+            if col == "layer":
+                row.name, row.location = scalar_text(node), loc(node)
+            elif col in ("shape", "memory", "params"):
+                setattr(row, col, Cell(scalar_text(node), loc(node)))
+                seen.add(col)
+        rows.append(row)
+    totals: dict[str, Cell] = {}
+    if totals_node is not None:
+        for key, node in mapping(totals_node).items():
+            k = key.replace("_", " ").strip()
+            if k in ("memory bytes", "bytes", "memory in bytes", "activation bytes"):
+                totals["memory_bytes"] = Cell(scalar_text(node), loc(node))
+            elif (col := match_column(k)) in ("memory", "params"):
+                text = scalar_text(node)
+                bytes_written = col == "memory" and re.search(r"\d\s*(?:[kmgt]i?b|bytes?)\b", text, re.I)
+                totals["memory_bytes" if bytes_written else col] = Cell(text, loc(node))
+    if not rows:
+        raise SourceError(f"`{path}` lists no layers", hint="add one entry a layer under `layers:`")
+    graded = tuple(c for c in ("shape", "memory", "params") if c in seen)
+    return Sheet(path, student, rows, totals, graded or ("shape", "memory", "params"), fmt)
+
+
+# ---------------------------------------------------------------------------------------------
+
+FORMATS = ("cs231n", "csv", "markdown", "yaml", "json")
+
+
+def detect_format(path: Path, text: str) -> str:
+    """The format of an answer file, by its extension, else by its first lines."""
+    suffix = path.suffix.lower()
+    by_suffix = {".csv": "csv", ".tsv": "csv", ".md": "markdown", ".markdown": "markdown",
+                 ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
+    if suffix in by_suffix:
+        return by_suffix[suffix]
+    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    if first.startswith(("{", "[")) and not re.match(r"^\[\d", first):
+        return "json"
+    if first.startswith("|"):
+        return "markdown"
+    if first.count(",") >= 2 and any(match_column(c) for c in first.split(",")):
+        return "csv"
+    if re.match(r"^(student|layers)\s*:", first):
+        return "yaml"
+    return "cs231n"
+
+
+def read_sheet(path: Path, shown: str | None = None, fmt: str | None = None) -> Sheet:
+    """Read one answer file. ``student`` is the file's stem unless the file names one.
+
+    Raises:
+        SourceError: unreadable file or table, with the location of the first problem.
+    """
+    from ..source import read_file
+
+    shown = shown or str(path)
+    text = read_file(path, shown).text
+    fmt = fmt or detect_format(path, text)
+    student = path.stem
+    if fmt == "csv":
+        return read_csv(text, shown, student)
+    if fmt == "markdown":
+        return read_markdown(text, shown, student)
+    if fmt in ("yaml", "json"):
+        return read_structured(text, shown, student, fmt)
+    return read_cs231n(text, shown, student)
+
+
+def read_text(text: str, fmt: str = "cs231n", path: str = "<text>", student: str = "student") -> Sheet:
+    """Read answers given as text (for the Python API and tests).
+
+    >>> s = read_text("CONV3-64: [224x224x64]  memory:  224*224*64=3.2M   weights: (3*3*3)*64 = 1,728")
+    >>> s.rows[0].name, s.rows[0].shape.text, s.rows[0].params.text
+    ('CONV3-64', '[224x224x64]', '(3*3*3)*64 = 1,728')
+    """
+    readers = {"csv": read_csv, "markdown": read_markdown, "cs231n": read_cs231n}
+    if fmt in ("yaml", "json"):
+        return read_structured(text, path, student, fmt)
+    return readers[fmt](text, path, student)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shapes as written: [224x224x64], (224, 224, 64), 224 x 224 x 64, 1x1x4096, 4096.
+
+class BadShape(ValueError):
+    pass
+
+
+def parse_shape(text: str) -> tuple[int, ...]:
+    """A written shape as a tuple of integers (arithmetic inside is allowed: ``(224-3+2)/1+1``).
+
+    >>> parse_shape("[224x224x64]"), parse_shape("(7, 7, 512)"), parse_shape("1x1x4096"), parse_shape("4096")
+    ((224, 224, 64), (7, 7, 512), (1, 1, 4096), (4096,))
+    """
+    from .numbers import BadNumber, parse_value
+
+    t = text.strip()
+    t = re.sub(r"^[\[(]\s*|\s*[\])]$", "", t)
+    if not t:
+        raise BadShape("no shape written")
+    parts = re.split(r"\s*[x×X*,]\s*|\s+by\s+|\s+", t) if not re.search(r"[+/-]", t) else re.split(r"\s*[x×,]\s*", t)
+    dims = []
+    for p in parts:
+        if not p:
+            continue
+        try:
+            v = parse_value(p)
+        except BadNumber as e:
+            raise BadShape(f"cannot read `{p}` in the shape `{text.strip()}`: {e.message}") from None
+        if v.exact is None or v.exact < 0:
+            raise BadShape(f"`{p}` in the shape `{text.strip()}` is not a whole number")
+        dims.append(v.exact)
+    if not dims:
+        raise BadShape("no shape written")
+    return tuple(dims)
