@@ -298,7 +298,9 @@ def alternatives(exp: Expected, node_args: dict[str, Any], in_shape: Shape) -> l
             out.append(("same-instead-of-valid", alt))
     ceil = _ceil_shape(exp.kind, node_args, in_shape, exp.shape[-1])
     if ceil and ceil != exp.shape:
-        out.append(("ceil-instead-of-floor", ceil))
+        # Rounding up is the usual slip of pooling (PyTorch's ceil_mode); say it first there.
+        at = 0 if exp.kind in ("maxpool", "avgpool") else len(out)
+        out.insert(at, ("ceil-instead-of-floor", ceil))
     return out
 
 
@@ -364,11 +366,15 @@ def _grade_shape(ctx: _Ctx, exp: Expected, cell: Cell) -> Item:
         node = ctx.network.nodes[exp.index]
         in_shape = ctx.expected[exp.inputs[0]].shape if exp.inputs else None
         if in_shape is not None:
-            for code, alt in alternatives(exp, node.args, in_shape):
-                if _squeeze(alt) == _squeeze(got):
-                    item.diagnosis = code
-                    item.hint = _convention_hint(code, exp, node.args, alt) + (f" ({work})" if work else "")
-                    return item
+            found = [(code, alt) for code, alt in alternatives(exp, node.args, in_shape)
+                     if _squeeze(alt) == _squeeze(got)]
+            if found:
+                code, alt = found[0]
+                item.diagnosis = code
+                item.hint = _convention_hint(code, exp, node.args, alt) + (f" ({work})" if work else "")
+                if len(found) > 1:  # two slips give the same size here: name the other one too
+                    item.hint += f"; {DIAGNOSES[found[1][0]]} gives the same size"
+                return item
         carried = _carried_shape(ctx, exp)
         if carried is not None and _squeeze(carried) == _squeeze(got):
             item.diagnosis = "carried"
