@@ -6,8 +6,65 @@ this module too and must stay fast. Everything else is imported inside the comma
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+
+from archcalc.cli_common import NetOpt, NoBiasOpt, out
+
+
+def draw(
+    spec: Annotated[str, typer.Argument(help="A spec file or a bundled spec's name (vgg16).")],
+    output: Annotated[str | None, typer.Option(
+        "--output", "-o", metavar="FILE",
+        help="The picture to write: .svg (no extra needed), .png or .pdf (need matplotlib: "
+             "pip install 'archcalc[plot]'). A file named here is replaced. Default: NAME.svg in the current "
+             "folder, NAME being the network's (or the spec's) name; that default never replaces an existing "
+             "file unless --force is given.")] = None,
+    net: NetOpt = None,
+    title: Annotated[str | None, typer.Option(help="Heading of the picture instead of the network's name.")] = None,
+    max_width: Annotated[int, typer.Option(
+        "--max-width", min=0, metavar="PX",
+        help="Wrap a network wider than this many pixels into several rows (0: one row, however wide).")] = 1400,
+    no_params: Annotated[bool, typer.Option("--no-params", help="Leave the parameter counts out of the labels.")]
+    = False,
+    no_bias: NoBiasOpt = False,
+    scale: Annotated[float, typer.Option(
+        min=0.5, max=8.0, help="PNG pixels per diagram pixel (2: sharp on high-resolution screens).")] = 2.0,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Let the default output name replace an existing file.")] = False,
+) -> None:
+    """Draw the architecture: one box per layer sized by its output (height H, depth W, thickness C,
+    on log scales), labelled with its shape and parameters; pooling, FC and parameter-free layers
+    in their own colours. A file holding several networks (`vgg`) gives one panel per network."""
+    from pathlib import Path
+
+    from archcalc.analysis import analyze_network
+    from archcalc.pictures.draw import write_diagram
+    from archcalc.source import load
+
+    networks = load(spec, net)
+    analyses = [analyze_network(n, count_bias=not no_bias) for n in networks]
+    named = output is not None
+    if output is None:
+        stem = net or (networks[0].name if len(networks) == 1 else Path(spec).stem)
+        output = _safe_stem(stem or "network") + ".svg"
+    path = write_diagram(analyses, output, overwrite=named or force, title=title,
+                         max_width=max_width or None, show_params=not no_params, scale=scale)
+    layers = sum(len(a.rows) for a in analyses)
+    out(f"wrote {path} ({len(analyses)} network{'s' if len(analyses) > 1 else ''}, {layers} layers)\n")
+
+
+def _safe_stem(name: str) -> str:
+    """A file name from a network name: letters, digits, ``-``, ``_`` and ``.`` kept, the rest ``_``.
+
+    >>> _safe_stem("vgg16"), _safe_stem("A/B net"), _safe_stem("<text>")
+    ('vgg16', 'A_B_net', 'text')
+    """
+    kept = "".join(c if c.isalnum() or c in "-_." else "_" for c in name).strip("_.")
+    return kept or "network"
 
 
 def register(app: typer.Typer) -> None:
     """Add this subpackage's commands to ``app``."""
+    app.command("draw")(draw)
