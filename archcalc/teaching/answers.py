@@ -129,9 +129,10 @@ def read_cs231n(text: str, path: str, student: str) -> Sheet:
             key = "memory" if what in ("memory", "activations") else "params"
             if key == "memory" and (b := _BYTES_OF.match(value)):
                 # "24M * 4 bytes ~= 93MB": a count of values, then the same in bytes.
-                totals["memory"] = Cell(b.group("values").strip(), _loc(path, number, raw, start, len(b.group("values"))))
-                bstart = start + b.start("bytes")
-                totals["memory_bytes"] = Cell(b.group("bytes").strip(), _loc(path, number, raw, bstart, len(b.group("bytes"))))
+                values, size = b.group("values"), len(b.group("values"))
+                totals["memory"] = Cell(values.strip(), _loc(path, number, raw, start, size))
+                bstart, written = start + b.start("bytes"), b.group("bytes")
+                totals["memory_bytes"] = Cell(written.strip(), _loc(path, number, raw, bstart, len(written)))
             elif key == "memory" and re.search(r"\d\s*(?:[kmgt]i?b|bytes?)\b", value, re.I):
                 totals["memory_bytes"] = Cell(value, _loc(path, number, raw, start, len(value)))
             else:
@@ -195,7 +196,7 @@ def _table(records: list[tuple[int, str, list[tuple[str, int]]]], path: str, stu
         if not any(c.strip() for c, _ in cells):
             continue
 
-        def cell(col: str) -> Cell | None:
+        def cell(col: str, cells: list[tuple[str, int]] = cells, line: str = line, number: int = number) -> Cell | None:
             i = columns.get(col)
             if i is None:
                 return None

@@ -152,7 +152,7 @@ def exercise_new(
                              hint=f"e.g. `archcalc exercise new --seed {seed} --count {count} --out class/`")
         ex = generate(seed, difficulty.value)
         out(ex.spec + "\n" + blank_markdown(key_analysis(ex.network)))
-        out(f"\nThe key: archcalc exercise solve SPEC (save the spec above), or use --out DIR.\n")
+        out("\nThe key: archcalc exercise solve SPEC (save the spec above), or use --out DIR.\n")
         return
     written = write_exercises(Path(out_dir), seeds, difficulty.value, force=force)
     for p in written:

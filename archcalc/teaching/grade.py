@@ -434,7 +434,8 @@ def _value_checks(item: Item, value: Value, expected: int) -> bool:
     if value.unit == "count" and value.rounded and value.steps:
         last = value.steps[-1]
         # Rounded the right value to the wrong digits ("3.3M" for 3,211,264).
-        if abs(last.nominal - expected) <= 2 * (last.interval.hi - last.interval.lo) and last.interval.hi > last.interval.lo:
+        width = last.interval.hi - last.interval.lo
+        if width > 0 and abs(last.nominal - expected) <= 2 * width:
             item.diagnosis = "rounding"
             item.hint = (f"{last.text} does not round {format_count(expected)}; "
                          f"written like yours it is {rounded_like(expected, value)}")
@@ -457,12 +458,12 @@ def _grade_memory(ctx: _Ctx, exp: Expected, cell: Cell) -> Item:
     if _value_checks(item, value, exp.memory):
         return item
     per_value = BYTES_PER_VALUE
-    if value.unit == "bytes" or value.contains(exp.memory * per_value):
-        if value.contains(exp.memory * per_value) or (value.unit == "bytes" and _mib_swap(value, exp.memory * per_value)):
-            item.diagnosis = "bytes-for-values"
-            item.hint = (f"that is the size in bytes ({per_value} bytes a float32 value); the memory column "
-                         f"counts values: {format_count(exp.memory)}")
-            return item
+    as_bytes = exp.memory * per_value
+    if value.contains(as_bytes) or (value.unit == "bytes" and _mib_swap(value, as_bytes)):
+        item.diagnosis = "bytes-for-values"
+        item.hint = (f"that is the size in bytes ({per_value} bytes a float32 value); the memory column "
+                     f"counts values: {format_count(exp.memory)}")
+        return item
     if exp.index > 0:
         node = ctx.network.nodes[exp.index]
         in_shape = ctx.expected[exp.inputs[0]].shape if exp.inputs else None
@@ -524,13 +525,14 @@ def _grade_params(ctx: _Ctx, exp: Expected, cell: Cell) -> Item:
         per_input = {base + n_in * filters, base + n_in}
         if any(value.contains(p) for p in per_input):
             item.diagnosis = "bias-per-input-channel"
-            item.hint = (f"one bias per filter (output channel), not per input channel: "
+            item.hint = ("one bias per filter (output channel), not per input channel: "
                          + (work or f"expected {format_count(exp.params)}"))
             return item
     carried = _carried_params(ctx, exp)
     if carried is not None and carried != exp.params and value.contains(carried):
         item.diagnosis = "carried"
-        item.hint = f"right for the input shape you wrote before; the error is there. Expected {format_count(exp.params)}"
+        item.hint = (f"right for the input shape you wrote before; the error is there. "
+                     f"Expected {format_count(exp.params)}")
         return item
     item.hint = work or f"expected {format_count(exp.params)}"
     return item
@@ -653,8 +655,9 @@ def _grade_totals(ctx: _Ctx, sheet: Sheet, result: Result, matched: dict[int, An
         elif value.unit == "bytes" and any(_mib_swap(value, t) for t in targets):
             item.diagnosis = "mb-vs-mib"
             unit = value.byte_unit or "MB"
-            item.hint = (f"{cell.text.strip()} is the size in {'MiB (2^20 bytes)' if 'i' not in unit else 'MB (10^6 bytes)'}"
-                         f", written as {unit}: {shown_bytes / 10**6:.1f} MB = {shown_bytes / 2**20:.1f} MiB")
+            really = "MiB (2^20 bytes)" if "i" not in unit else "MB (10^6 bytes)"
+            item.hint = (f"{cell.text.strip()} is the size in {really}, written as {unit}: "
+                         f"{shown_bytes / 10**6:.1f} MB = {shown_bytes / 2**20:.1f} MiB")
         elif value.unit == "count" and any(value.contains(m) for m in memory_ok):
             item.diagnosis = "values-for-bytes"
             item.hint = f"that is the number of values; in bytes it is ×{BYTES_PER_VALUE} (float32)"
@@ -663,7 +666,8 @@ def _grade_totals(ctx: _Ctx, sheet: Sheet, result: Result, matched: dict[int, An
                          f"{shown_bytes / 10**6:.1f} MB = {shown_bytes / 2**20:.1f} MiB")
         if values_total is not None and values_total.unit == "count" and value.unit == "bytes":
             own_bytes = values_total.interval * Interval.point(BYTES_PER_VALUE)
-            if not _overlap(value.interval, own_bytes) and not (value.byte_unit and _mib_swap_interval(value, own_bytes)):
+            swapped = bool(value.byte_unit) and _mib_swap_interval(value, own_bytes)
+            if not _overlap(value.interval, own_bytes) and not swapped:
                 result.slips.append(Item(None, "TOTAL", "total_memory_bytes", cell.text,
                                          f"{_interval_text(own_bytes)} bytes", False, "addition-slip",
                                          f"your own total of {values_total.text} values × {BYTES_PER_VALUE} bytes "

@@ -125,8 +125,9 @@ _REMARK = re.compile(r"\([^()]*[A-Za-z]{2,}[^()]*\)|//.*$|#.*$")
 _APPROX = re.compile(r"~=|≈|~|\babout\b|\bapprox\.?|\bapproximately\b|\broughly\b", re.I)
 
 
-def _literal_interval(digits: str, exponent: str | None, scale: int, lenient_zeros: bool) -> tuple[Fraction, Fraction]:
-    """The nominal value of a literal and the half-width its last digit allows.
+def _literal_interval(digits: str, exponent: str | None, scale: int,
+                      lenient_zeros: bool) -> tuple[Fraction, Fraction, Fraction]:
+    """The nominal value of a literal and how far below and above it the digits written reach.
 
     ``3.2`` with scale 10^6 → 3,200,000 ± 50,000. An integer's trailing zeros are taken as not
     significant when ``lenient_zeros`` (``800K`` may be 802,816 rounded to one digit), which is how
@@ -140,9 +141,14 @@ def _literal_interval(digits: str, exponent: str | None, scale: int, lenient_zer
         stripped = digits.rstrip("0")
         unit = Fraction(10 ** (len(digits) - len(stripped))) if stripped else Fraction(1)
     else:
-        return value, Fraction(0)
+        return value, Fraction(0), Fraction(0)
     unit = unit * (Fraction(10) ** int(exponent or 0)) * scale
-    return value, unit / 2
+    # Significant digits "1", "10", "1.0": the number is a power of ten, and a value just below it
+    # has one more digit of precision (9,500 rounds to "10K", 9,400 to "9K"), so the gap below is
+    # a tenth of the gap above.
+    significant = digits.replace(".", "").lstrip("0").rstrip("0")
+    below = unit / 20 if significant == "1" else unit / 2
+    return value, below, unit / 2
 
 
 def _normalise(text: str) -> str:
@@ -209,7 +215,7 @@ def _parse_side(raw: str, offset: int, approx: bool) -> Value:
         if word not in ("b", "byte", "bytes"):
             byte_unit = word[0].upper() + ("iB" if "i" in word else "B")
         text = text[:u.start()] + " " * len(u.group()) + text[u.end():]
-    literals: dict[str, tuple[Fraction, Fraction]] = {}
+    literals: dict[str, tuple[Fraction, Fraction, Fraction]] = {}
     rounded = approx
 
     def suffixed(m: re.Match[str]) -> str:
@@ -255,11 +261,11 @@ def _parse_side(raw: str, offset: int, approx: bool) -> Value:
     return Value(raw.strip(), interval, nominal, unit, byte_unit, (), rounded)
 
 
-def _eval(node: ast.AST, literals: dict[str, tuple[Fraction, Fraction]]) -> tuple[Interval, Fraction]:
+def _eval(node: ast.AST, literals: dict[str, tuple[Fraction, Fraction, Fraction]]) -> tuple[Interval, Fraction]:
     """Evaluate the whitelisted expression: returns the interval and the nominal value."""
     if isinstance(node, ast.Name) and node.id in literals:
-        value, half = literals[node.id]
-        return Interval(value - half, value + half), value
+        value, below, above = literals[node.id]
+        return Interval(value - below, value + above), value
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         i, n = _eval(node.operand, literals)
         return (Interval(-i.hi, -i.lo), -n) if isinstance(node.op, ast.USub) else (i, n)
