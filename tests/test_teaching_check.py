@@ -115,8 +115,11 @@ def test_bob_yaml_channels_bytes_bias_per_input_same_ceil_carried_slip() -> None
     assert m[(1, "params")] == (False, "bias-per-input-channel")  # (3·3·3 + 3)·8 = 240
     assert m[(2, "shape")] == (False, "same-instead-of-valid")    # 32x32x16
     assert m[(2, "memory")] == (False, "same-instead-of-valid")   # 16,384
-    assert m[(3, "shape")] == (False, "ceil-instead-of-floor")    # ⌈27/2⌉ + 1 = 15
-    assert m[(3, "memory")] == (False, "ceil-instead-of-floor")   # 15·15·16 = 3,600
+    # 15x15x16: ⌊(32 − 3)/2⌋ + 1 = 15 from his 32x32 — and ⌈(30 − 3)/2⌉ + 1 = 15 from the right 30x30.
+    # The carried error comes first; the hint names the other reading.
+    assert m[(3, "shape")] == (False, "carried")
+    assert "rounding up would also give 15x15x16" in (next(i for i in r.items if i.row == 3).hint or "")
+    assert m[(3, "memory")] == (False, "carried")                 # 15·15·16 = 3,600
     assert m[(4, "params")] == (False, "carried")                 # (15·15·16 + 1)·10 = 36,010
     assert m[(None, "total_memory")] == (True, None)              # 25,738: the layers without the input
     assert m[(None, "total_memory_bytes")] == (False, "values-for-bytes")
@@ -124,6 +127,17 @@ def test_bob_yaml_channels_bytes_bias_per_input_same_ceil_carried_slip() -> None
     # 240 + 1,168 + 0 + 36,010 = 37,418, not the 32,898 he wrote: an addition slip, reported apart.
     (slip,) = r.slips
     assert slip.field == "total_params" and slip.diagnosis == "addition-slip" and "37,418" in (slip.hint or "")
+
+
+def test_ceil_instead_of_floor_from_a_right_input() -> None:
+    text = ("CONV3-8: [32x32x8] memory: 8192 params: 224\nCONV3-16: [30x30x16] memory: 14400 params: 1168\n"
+            "POOL3: [15x15x16] memory: 15*15*16 params: 0\nFC-10: [10] memory: 10 params: 31370\n")
+    r = grade_sheet(read_text(text), parse_paper(Path(SMALL).read_text())[0])
+    m = marks(r)
+    assert m[(3, "shape")] == (False, "ceil-instead-of-floor")    # ⌈(30 − 3)/2⌉ + 1 = 15
+    assert m[(3, "memory")] == (False, "ceil-instead-of-floor")   # 15·15·16 = 3,600
+    assert "H = W: ⌊(30 − 3)/2⌋ + 1 = 14" in (next(i for i in r.items if i.row == 3).hint or "")
+    assert [i for i in r.items if not i.right and i.row != 3] == []
 
 
 def test_carol_json_arithmetic_rounding_order_extra_row_mib() -> None:

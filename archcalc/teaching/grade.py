@@ -105,7 +105,9 @@ class Result:
 
     @property
     def all_right(self) -> bool:
-        return not self.wrong and not self.extra and not self.slips
+        """Every cell right and the totals add up. Extra rows are reported but are not mistakes
+        (a student may write a ReLU row that the spec folds into its layer)."""
+        return not self.wrong and not self.slips
 
     @property
     def percent(self) -> float:
@@ -211,9 +213,11 @@ def align(answers: list[AnswerRow], expected: list[Expected]) -> list[tuple[int 
         score[0][j], move[0][j] = score[0][j - 1] + gap_expected(j - 1), "e"
     for i in range(1, n + 1):
         for j in range(1, m + 1):
-            options = [(score[i - 1][j - 1] + _similarity(answers[i - 1], expected[j - 1]), "d"),
-                       (score[i - 1][j] + gap_answer, "a"),
-                       (score[i][j - 1] + gap_expected(j - 1), "e")]
+            # On a tie, leave the later layer out: a short table is matched to the first layers
+            # (the traceback runs from the end, so "skip this layer" wins over "match it").
+            options = [(score[i][j - 1] + gap_expected(j - 1), "e"),
+                       (score[i - 1][j - 1] + _similarity(answers[i - 1], expected[j - 1]), "d"),
+                       (score[i - 1][j] + gap_answer, "a")]
             score[i][j], move[i][j] = max(options, key=lambda t: t[0])
     pairs: list[tuple[int | None, int | None]] = []
     i, j = n, m
@@ -320,6 +324,13 @@ class _Ctx:
     count_bias: bool
     student_shapes: dict[int, Shape] = field(default_factory=dict)   # expected index → shape written
     wrong_shape: dict[int, bool] = field(default_factory=dict)
+    shape_diagnosis: dict[int, str | None] = field(default_factory=dict)
+
+
+_OTHER = {"same-instead-of-valid": "'same' padding", "valid-instead-of-same": "leaving out the padding",
+          "ceil-instead-of-floor": "rounding up"}
+#: Diagnoses that recompute a layer under another convention (the memory cell repeats them).
+_CONVENTIONS = ("valid-instead-of-same", "same-instead-of-valid", "ceil-instead-of-floor")
 
 
 def _read(cell: Cell) -> Value:
@@ -338,6 +349,12 @@ def _shape_text(shape: tuple[int, ...]) -> str:
 
 
 def _grade_shape(ctx: _Ctx, exp: Expected, cell: Cell) -> Item:
+    item = _shape_item(ctx, exp, cell)
+    ctx.shape_diagnosis[exp.index] = item.diagnosis
+    return item
+
+
+def _shape_item(ctx: _Ctx, exp: Expected, cell: Cell) -> Item:
     item = Item(exp.index, exp.name, "shape", cell.text, _shape_text(exp.shape), False, location=cell.location)
     if not cell.text.strip():
         item.diagnosis, item.hint = "blank", "no shape written"
@@ -363,23 +380,25 @@ def _grade_shape(ctx: _Ctx, exp: Expected, cell: Cell) -> Item:
             item.hint = f"the right numbers in the wrong order: H x W x C is {_shape_text(exp.shape)}"
         return item
     if exp.index > 0:
+        # A wrong shape upstream explains this one first: the student applied the layer right.
         node = ctx.network.nodes[exp.index]
         in_shape = ctx.expected[exp.inputs[0]].shape if exp.inputs else None
-        if in_shape is not None:
-            found = [(code, alt) for code, alt in alternatives(exp, node.args, in_shape)
-                     if _squeeze(alt) == _squeeze(got)]
-            if found:
-                code, alt = found[0]
-                item.diagnosis = code
-                item.hint = _convention_hint(code, exp, node.args, alt) + (f" ({work})" if work else "")
-                if len(found) > 1:  # two slips give the same size here: name the other one too
-                    item.hint += f"; {DIAGNOSES[found[1][0]]} gives the same size"
-                return item
+        found = [(code, alt) for code, alt in alternatives(exp, node.args, in_shape)
+                 if _squeeze(alt) == _squeeze(got)] if in_shape is not None else []
         carried = _carried_shape(ctx, exp)
         if carried is not None and _squeeze(carried) == _squeeze(got):
             item.diagnosis = "carried"
             item.hint = (f"right for the input shape you wrote in the row before; the error is there. "
                          f"Expected {_shape_text(exp.shape)}")
+            if found:
+                item.hint += f" (from the right input, {_OTHER[found[0][0]]} would also give {_shape_text(got)})"
+            return item
+        if in_shape is not None and found:
+            code, alt = found[0]
+            item.diagnosis = code
+            item.hint = _convention_hint(code, exp, node.args, alt) + (f" ({work})" if work else "")
+            if len(found) > 1:  # two slips give the same size here: name the other one too
+                item.hint += f"; {_OTHER[found[1][0]]} would give that size too"
             return item
     item.hint = f"expected {_shape_text(exp.shape)}" + (f": {work}" if work else "")
     return item
@@ -464,6 +483,13 @@ def _grade_memory(ctx: _Ctx, exp: Expected, cell: Cell) -> Item:
         item.hint = (f"that is the size in bytes ({per_value} bytes a float32 value); the memory column "
                      f"counts values: {format_count(exp.memory)}")
         return item
+    got_shape = ctx.student_shapes.get(exp.index)
+    conventional = ctx.shape_diagnosis.get(exp.index) in _CONVENTIONS
+    if got_shape and ctx.wrong_shape.get(exp.index) and not conventional and value.contains(math.prod(got_shape)):
+        item.diagnosis = "carried"
+        item.hint = (f"right for the shape you wrote ({_shape_text(got_shape)}); the error is in the shape. "
+                     f"Expected {'·'.join(map(str, exp.shape))} = {format_count(exp.memory)}")
+        return item
     if exp.index > 0:
         node = ctx.network.nodes[exp.index]
         in_shape = ctx.expected[exp.inputs[0]].shape if exp.inputs else None
@@ -474,12 +500,6 @@ def _grade_memory(ctx: _Ctx, exp: Expected, cell: Cell) -> Item:
                     item.hint = (_convention_hint(code, exp, node.args, alt)
                                  + f"; memory = {'·'.join(map(str, exp.shape))} = {format_count(exp.memory)}")
                     return item
-    got_shape = ctx.student_shapes.get(exp.index)
-    if got_shape and ctx.wrong_shape.get(exp.index) and value.contains(math.prod(got_shape)):
-        item.diagnosis = "carried"
-        item.hint = (f"right for the shape you wrote ({_shape_text(got_shape)}); the error is in the shape. "
-                     f"Expected {'·'.join(map(str, exp.shape))} = {format_count(exp.memory)}")
-        return item
     if len(exp.shape) == 3 and value.contains(exp.shape[0] * exp.shape[1]):
         item.hint = (f"that is H·W only; memory counts every value of the output, channels too: "
                      f"{'·'.join(map(str, exp.shape))} = {format_count(exp.memory)}")
