@@ -287,21 +287,20 @@ def test_missing_matplotlib_is_an_install_hint(tmp_path: Path, capsys: pytest.Ca
 # `archcalc draw`.
 
 
-def test_draw_default_name_never_replaces_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_draw_never_replaces_a_file_without_force(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     code, out, _ = run(["draw", "vgg16"], capsys)
     assert code == 0 and out == "wrote vgg16.svg (1 network, 21 layers)\n"
     first = (tmp_path / "vgg16.svg").read_bytes()
     assert len(blocks_of(first.decode())) == 22
-    (tmp_path / "vgg16.svg").write_text("mine")
-    code, _, err = run(["draw", "vgg16"], capsys)
-    assert code == 2 and "`vgg16.svg` already exists" in err and "--force" in err
-    assert (tmp_path / "vgg16.svg").read_text() == "mine"
+    for args in (["draw", "vgg16"], ["draw", "vgg16", "-o", "vgg16.svg"]):
+        (tmp_path / "vgg16.svg").write_text("mine")
+        code, _, err = run(args, capsys)
+        assert code == 2 and "error: `vgg16.svg` already exists" in err and "--force" in err
+        assert (tmp_path / "vgg16.svg").read_text() == "mine"
     code, _, _ = run(["draw", "vgg16", "--force"], capsys)
     assert code == 0 and (tmp_path / "vgg16.svg").read_bytes() == first  # deterministic, too
-    # A file named with -o is the user's choice: it is replaced.
-    (tmp_path / "named.svg").write_text("old")
     code, _, _ = run(["draw", "vgg16", "-o", "named.svg"], capsys)
     assert code == 0 and (tmp_path / "named.svg").read_bytes() == first
     assert sorted(p.name for p in tmp_path.iterdir()) == ["named.svg", "vgg16.svg"]  # no temporary files

@@ -18,11 +18,11 @@ def draw(
     output: Annotated[str | None, typer.Option(
         "--output", "-o", metavar="FILE",
         help="The picture to write: .svg (no extra needed), .png or .pdf (need matplotlib: "
-             "pip install 'archcalc[plot]'). A file named here is replaced. Default: NAME.svg in the current "
-             "folder, NAME being the network's (or the spec's) name; that default never replaces an existing "
-             "file unless --force is given.")] = None,
+             "pip install 'archcalc[plot]'). Default: NAME.svg in the current folder, NAME being the "
+             "network's (or the spec's) name.")] = None,
     net: NetOpt = None,
-    title: Annotated[str | None, typer.Option(help="Heading of the picture instead of the network's name.")] = None,
+    title: Annotated[str | None, typer.Option(
+        metavar="TEXT", help="Heading of the picture instead of the network's name.")] = None,
     max_width: Annotated[int, typer.Option(
         "--max-width", min=0, metavar="PX",
         help="Wrap a network wider than this many pixels into several rows (0: one row, however wide).")] = 1400,
@@ -30,9 +30,10 @@ def draw(
     = False,
     no_bias: NoBiasOpt = False,
     scale: Annotated[float, typer.Option(
-        min=0.5, max=8.0, help="PNG pixels per diagram pixel (2: sharp on high-resolution screens).")] = 2.0,
+        min=0.5, max=8.0, metavar="N",
+        help="PNG pixels per diagram pixel (2: sharp on high-resolution screens).")] = 2.0,
     force: Annotated[bool, typer.Option(
-        "--force", help="Let the default output name replace an existing file.")] = False,
+        "--force", help="Replace the output file if it exists (as `export --force`).")] = False,
 ) -> None:
     """Draw the architecture: one box per layer sized by its output (height H, depth W, thickness C,
     on log scales), labelled with its shape and parameters; pooling, FC and parameter-free layers
@@ -45,11 +46,10 @@ def draw(
 
     networks = load(spec, net)
     analyses = [analyze_network(n, count_bias=not no_bias) for n in networks]
-    named = output is not None
     if output is None:
         stem = net or (networks[0].name if len(networks) == 1 else Path(spec).stem)
         output = _safe_stem(stem or "network") + ".svg"
-    path = write_diagram(analyses, output, overwrite=named or force, title=title,
+    path = write_diagram(analyses, output, overwrite=force, title=title,
                          max_width=max_width or None, show_params=not no_params, scale=scale)
     layers = sum(len(a.rows) for a in analyses)
     out(f"wrote {path} ({len(analyses)} network{'s' if len(analyses) > 1 else ''}, {layers} layers)\n")

@@ -59,7 +59,7 @@ def write_atomic(path: str, write: Callable[[IO[bytes]], None], *, overwrite: bo
     Args:
         path: the destination, as the user wrote it.
         write: fills the file.
-        overwrite: ``False`` refuses to replace an existing file (for names the user did not give).
+        overwrite: ``False`` refuses to replace an existing file.
 
     Raises:
         OutputError: the folder does not exist or is not writable, ``path`` is a folder, or it exists
@@ -69,8 +69,7 @@ def write_atomic(path: str, write: Callable[[IO[bytes]], None], *, overwrite: bo
     if dest.is_dir():
         raise OutputError(f"cannot write `{path}`: it is a folder", hint="give a file name, e.g. net.svg")
     if not overwrite and dest.exists():
-        raise OutputError(f"`{path}` already exists and was not named with -o",
-                          hint="name it with -o to replace it, add --force, or move it away")
+        raise OutputError(f"`{path}` already exists", hint="add --force to replace it, or write elsewhere with -o")
     folder = dest.parent if str(dest.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError(f"cannot write `{path}`: the folder `{folder}` does not exist",
