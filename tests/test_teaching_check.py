@@ -274,3 +274,27 @@ def test_missing_file_and_bad_spec(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and "nope.csv" in err
     code, _, err = run(["check", str(DATA / "small_right.csv"), "--spec", "vgg61"], capsys)
     assert code == 2 and "did you mean" in err
+
+
+def test_gradescope_for_an_unreadable_submission(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    p = tmp_path / "answers.csv"
+    p.write_text("layer,shape\nconv3-8,32xx32\n")
+    code, out, _ = run(["check", str(p), "--spec", SMALL, "--format", "gradescope"], capsys)
+    obj = json.loads(out)
+    assert code == 2 and obj["score"] == 0 and "could not be read" in obj["output"] and "32xx32" in obj["output"]
+
+
+def test_cs231n_variants_from_course_notes() -> None:
+    """Bulleted rows with spaced arithmetic and `params:`, `// remarks`, "96MB/image"."""
+    from archcalc.source import load
+
+    text = ("- CONV3-64: [224x224x64] memory: 224 * 224 * 64=3.2M params: (3 * 3 * 3) * 64 = 1,728\n"
+            "- CONV3-64: [224x224x64] memory: 224 * 224 * 64=3.2M params: (3 * 3 * 64) * 64 = 36,864\n"
+            "\tPOOL2: [112x112x64]  memory:  112*112*64=800K   weights: 0  // no weights\n"
+            "- Total memory: 24M * 4 bytes ~= 96MB/image (only forward ~*2 for bwd)\n")
+    sheet = read_text(text)
+    assert {k: c.text for k, c in sheet.totals.items()} == {
+        "memory": "24M", "memory_bytes": "96MB/image (only forward ~*2 for bwd)"}
+    r = grade_sheet(sheet, load("vgg16")[0], count_bias=False)
+    assert all(i.right for i in r.items if i.row in (1, 2, 3))  # matched to the first layers, in order
+    assert r.missing[0] == (4, "conv3-128")

@@ -471,7 +471,7 @@ def parse_shape(text: str) -> tuple[int, ...]:
     dims = []
     for p in parts:
         if not p:
-            continue
+            raise BadShape(f"an empty size in `{text.strip()}`")
         try:
             v = parse_value(p)
         except BadNumber as e:

@@ -338,7 +338,9 @@ def _read(cell: Cell) -> Value:
         return parse_value(cell.text)
     except BadNumber as e:
         loc = cell.location
-        raise SourceError(f"cannot read the value `{cell.text}`: {e.message}",
+        message = f"cannot read the value `{cell.text.strip()}`" + ("" if cell.text.strip() in e.message
+                                                                    else f": {e.message}")
+        raise SourceError(message,
                           location=Location(loc.path, loc.line, loc.column + e.column, loc.text, e.length),
                           hint=e.hint or "write a number (`1,728`, `3.2M`, `93MB`) or arithmetic "
                                          "(`(3*3*3+1)*64`)") from None
@@ -659,7 +661,8 @@ def _grade_totals(ctx: _Ctx, sheet: Sheet, result: Result, matched: dict[int, An
                                      location=cell.location))
         elif sums is not None and not item.right and value.unit == "count" and _overlap(value.interval, sums):
             item.diagnosis = item.diagnosis or "consistent-total"
-            item.hint = (item.hint or "") + "; it is the sum of your rows, so the mistake is in the rows"
+            same = "it is the sum of your rows, so the mistake is in the rows"
+            item.hint = same if not item.hint or item.hint.startswith("expected") else f"{item.hint}; {same}"
         result.items.append(item)
 
     cell = sheet.totals.get("memory_bytes")

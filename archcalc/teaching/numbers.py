@@ -243,10 +243,12 @@ def _parse_side(raw: str, offset: int, approx: bool) -> Value:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError:
-        bad = re.search(r"[^\s\d_v+\-*/().]", text)
-        col = bad.start() if bad else 0
-        raise BadNumber(f"cannot read `{raw.strip()}` as a number", offset + min(col, len(raw) - 1),
-                        1, "write a number (`1,728`, `3.2M`, `93MB`) or arithmetic (`(3*3*3+1)*64`)") from None
+        # The text was rewritten before parsing (suffixes, separators), so a position inside it
+        # would not point at what was written: underline the whole side instead.
+        lead = len(raw) - len(raw.lstrip())
+        raise BadNumber(f"`{raw.strip()}` is not a number archcalc can read", offset + lead,
+                        max(1, len(raw.strip())),
+                        "write a number (`1,728`, `3.2M`, `93MB`) or arithmetic (`(3*3*3+1)*64`)") from None
     try:
         interval, nominal = _eval(tree.body, literals)
     except ZeroDivisionError:

@@ -169,7 +169,7 @@ def one_line(path: str, r: Result | ArchcalcError) -> str:
         extra.append(f"{len(r.slips)} addition slip(s)")
     codes = sorted({i.diagnosis for i in r.wrong if i.diagnosis and i.diagnosis != "missing-row"})
     if codes:
-        extra.append("slips: " + ", ".join(codes))
+        extra.append("mistakes: " + ", ".join(codes))
     mark = RIGHT if r.all_right else WRONG
     return (f"{mark} {r.student:<20} {r.score:>4}/{r.max_score:<4} {r.percent:5.1f}%"
             + (f"   {'; '.join(extra)}" if extra else ""))
@@ -183,7 +183,9 @@ def scores_csv(results: list[tuple[str, Result | ArchcalcError]]) -> str:
                 "addition_slips", "status"])
     for path, r in results:
         if isinstance(r, ArchcalcError):
-            w.writerow(["", path, "", "", "", "", "", "", "", f"unreadable: {r.message}"])
+            from pathlib import Path
+
+            w.writerow([Path(path).stem, path, "", "", "", "", "", "", "", f"unreadable: {r}"])
             continue
         w.writerow([r.student, r.path, r.score, r.max_score, f"{r.percent:.1f}", len(r.wrong), len(r.missing),
                     len(r.extra), len(r.slips), "all right" if r.all_right else "some wrong"])
