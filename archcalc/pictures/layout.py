@@ -326,20 +326,37 @@ def _items(analysis: AnalysisLike, show_params: bool) -> list[_Item]:
 
 
 def _rows_of_columns(widths: list[float], max_width: float | None) -> list[list[int]]:
-    """Split columns into rows no wider than ``max_width`` (a column wider than that gets a row alone).
+    """Split columns into as few rows no wider than ``max_width`` as the greedy fill needs, then even
+    the rows out (no last row with a lonely layer). A column wider than the limit gets a row alone.
 
     >>> _rows_of_columns([50, 50, 50, 50], 120), _rows_of_columns([50, 50], None)
     ([[0, 1], [2, 3]], [[0, 1]])
+    >>> _rows_of_columns([50, 50, 50, 50, 50], 200)
+    [[0, 1, 2], [3, 4]]
     """
-    rows: list[list[int]] = [[]]
-    used = 0.0
-    for col, w in enumerate(widths):
-        if max_width and rows[-1] and used + w > max_width:
-            rows.append([])
-            used = 0.0
-        rows[-1].append(col)
-        used += w
-    return rows
+    def greedy(limit: float | None) -> list[list[int]]:
+        rows: list[list[int]] = [[]]
+        used = 0.0
+        for col, w in enumerate(widths):
+            if limit and rows[-1] and used + w > limit:
+                rows.append([])
+                used = 0.0
+            rows[-1].append(col)
+            used += w
+        return rows
+
+    rows = greedy(max_width)
+    if len(rows) < 2 or not max_width:
+        return rows
+    # The narrowest limit that still needs no more rows: found by bisection, to a tenth of a pixel.
+    low, high = max(max(widths), sum(widths) / len(rows)) - 0.1, float(max_width)
+    while high - low > 0.1:
+        mid = (low + high) / 2
+        if len(greedy(mid)) <= len(rows):
+            high = mid
+        else:
+            low = mid
+    return greedy(high)
 
 
 def layout_panel(analysis: AnalysisLike, *, top: float = 0.0, max_width: float | None = None,
@@ -445,7 +462,7 @@ def _edge(a: Block, b: Block, row_of_column: dict[int, int], rows: list[tuple[fl
     if ra != rb:
         # Leave the row to the right, run left in the gap under it, enter the next row from the left.
         gap_y = round(rows[ra][1] + ROW_GAP / 2, 1)
-        right = round(max(sx + 8.0, rows[ra][2] - PAD), 1)
+        right = round(max(sx + 8.0, rows[ra][2]), 1)  # past the row's last label, inside the margin
         left = MARGIN / 2
         corners = ((sx, sy), (right, sy), (right, gap_y), (left, gap_y), (left, ey), (tip, ey))
         curves = tuple(_line(p, q) for p, q in pairwise(corners))
