@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -298,3 +300,37 @@ def test_cs231n_variants_from_course_notes() -> None:
     r = grade_sheet(sheet, load("vgg16")[0], count_bias=False)
     assert all(i.right for i in r.items if i.row in (1, 2, 3))  # matched to the first layers, in order
     assert r.missing[0] == (4, "conv3-128")
+
+
+def test_keras_spec_and_keras_layer_names() -> None:
+    """The published model.summary() of the bundled Keras MNIST tutorial: 320, 18,496, 31,370; 50,186."""
+    from archcalc.source import load
+
+    text = ("layer,output shape,param #\nConv2D,28x28x32,320\nMaxPooling2D,14x14x32,0\nConv2D,14x14x64,\"18,496\"\n"
+            "MaxPooling2D,7x7x64,0\nFlatten,3136,0\nDense,10,\"31,370\"\nTotal,,\"50,186\"\n")
+    r = grade_sheet(read_text(text, "csv"), load("keras_mnist")[0])
+    assert r.all_right and not r.missing and r.max_score == 6 * 2 + 1
+
+
+def test_dtype_sets_the_bytes_per_value(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """float16: 25,738 values × 2 B = 51,476 B (28,810 with the input: 57,620 B)."""
+    p = tmp_path / "half.yaml"
+    p.write_text("layers:\n  - {name: conv3-8, memory: 8192}\ntotals:\n  memory: 25738\n  memory_bytes: 51476 bytes\n")
+    code, out, _ = run(["check", str(p), "--spec", SMALL, "--dtype", "float16", "--format", "json"], capsys)
+    obj = json.loads(out)
+    assert code == 1  # the three other layers are missing
+    totals = {i["field"]: i["right"] for i in obj["items"] if i["row"] is None}
+    assert totals == {"total_memory": True, "total_memory_bytes": True}
+    _code, out, _ = run(["check", str(p), "--spec", SMALL, "--format", "json"], capsys)
+    bytes_item = next(i for i in json.loads(out)["items"] if i["field"] == "total_memory_bytes")
+    assert not bytes_item["right"]
+
+
+def test_summary_does_not_load_the_teaching_modules() -> None:
+    """`commands.py` is imported on every run; the grader, yaml and random only when used."""
+    code = ("import sys\nfrom archcalc.cli import main\ntry:\n    main(['summary', 'vgg16', '--format', 'json'])\n"
+            "except SystemExit:\n    pass\n"
+            "bad = [m for m in ('archcalc.teaching.grade', 'archcalc.teaching.numbers', 'yaml', 'random', 'numpy')"
+            " if m in sys.modules]\nprint(bad, file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr.strip() == "[]"

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from ..cli_common import Format, FormatOpt, NetOpt, NoBiasOpt, make_console, out
+from ..cli_common import DType, DTypeOpt, Format, FormatOpt, NetOpt, NoBiasOpt, make_console, out
 
 
 def _exit(code: int) -> None:
@@ -51,6 +51,7 @@ def check(
     format: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format; `gradescope` prints "
                                                                      "Gradescope's results.json.")] = CheckFormat.table,
     no_bias: NoBiasOpt = False,
+    dtype: DTypeOpt = DType.float32,
     net: NetOpt = None,
     answer_format: Annotated[AnswerFormat | None, typer.Option(
         "--answer-format", help="Read the answers in this format (default: by extension, then by content).")] = None,
@@ -66,6 +67,7 @@ def check(
     """
     from pathlib import Path
 
+    from ..analysis import dtype_size
     from ..errors import ArchcalcError, UsageError
     from . import report
     from .exercise import write_atomic
@@ -78,7 +80,7 @@ def check(
         raise UsageError(f"--format gradescope grades one submission, got {len(answers)} files",
                          hint="Gradescope runs the autograder once per student: pass that student's file")
     graded = grade_files(answers, spec, net=net, count_bias=not no_bias,
-                         fmt=answer_format.value if answer_format else None)
+                         fmt=answer_format.value if answer_format else None, bytes_per_value=dtype_size(dtype.value))
     results = list(zip(answers, graded))
     if len(results) == 1 and isinstance(results[0][1], ArchcalcError) and format is not CheckFormat.gradescope:
         raise results[0][1]  # one file: its error, with the caret, is the whole answer

@@ -322,6 +322,7 @@ class _Ctx:
     network: Network
     expected: list[Expected]
     count_bias: bool
+    bytes_per_value: int = BYTES_PER_VALUE
     student_shapes: dict[int, Shape] = field(default_factory=dict)   # expected index → shape written
     wrong_shape: dict[int, bool] = field(default_factory=dict)
     shape_diagnosis: dict[int, str | None] = field(default_factory=dict)
@@ -478,11 +479,11 @@ def _grade_memory(ctx: _Ctx, exp: Expected, cell: Cell) -> Item:
     value = _read(cell)
     if _value_checks(item, value, exp.memory):
         return item
-    per_value = BYTES_PER_VALUE
+    per_value = ctx.bytes_per_value
     as_bytes = exp.memory * per_value
     if value.contains(as_bytes) or (value.unit == "bytes" and _mib_swap(value, as_bytes)):
         item.diagnosis = "bytes-for-values"
-        item.hint = (f"that is the size in bytes ({per_value} bytes a float32 value); the memory column "
+        item.hint = (f"that is the size in bytes ({per_value} bytes a value); the memory column "
                      f"counts values: {format_count(exp.memory)}")
         return item
     got_shape = ctx.student_shapes.get(exp.index)
@@ -604,6 +605,7 @@ def _interval_text(i: Interval, nominal: Fraction | None = None) -> str:
 def _grade_totals(ctx: _Ctx, sheet: Sheet, result: Result, matched: dict[int, AnswerRow],
                   analysis: Analysis) -> None:
     has_input_row = 0 in matched
+    size = ctx.bytes_per_value
     layers_memory = sum(e.memory for e in ctx.expected[1:])
     with_input = layers_memory + ctx.expected[0].memory
     memory_ok = [layers_memory, with_input]
@@ -667,12 +669,12 @@ def _grade_totals(ctx: _Ctx, sheet: Sheet, result: Result, matched: dict[int, An
 
     cell = sheet.totals.get("memory_bytes")
     if cell is not None:
-        shown_bytes = shown_memory * BYTES_PER_VALUE
+        shown_bytes = shown_memory * size
         item = Item(None, "TOTAL", "total_memory_bytes", cell.text,
                     f"{format_count(shown_bytes)} bytes ({shown_bytes / 10**6:.1f} MB = {shown_bytes / 2**20:.1f} MiB)",
                     False, location=cell.location)
         value = _read(cell)
-        targets = [m * BYTES_PER_VALUE for m in memory_ok]
+        targets = [m * size for m in memory_ok]
         if value.unit == "bytes" and any(value.contains(t) for t in targets):
             item.right = True
         elif value.unit == "bytes" and any(_mib_swap(value, t) for t in targets):
@@ -683,19 +685,19 @@ def _grade_totals(ctx: _Ctx, sheet: Sheet, result: Result, matched: dict[int, An
                          f"{shown_bytes / 10**6:.1f} MB = {shown_bytes / 2**20:.1f} MiB")
         elif value.unit == "count" and any(value.contains(m) for m in memory_ok):
             item.diagnosis = "values-for-bytes"
-            item.hint = f"that is the number of values; in bytes it is ×{BYTES_PER_VALUE} (float32)"
+            item.hint = f"that is the number of values; in bytes it is ×{size}"
         else:
-            item.hint = (f"{format_count(shown_memory)} values × {BYTES_PER_VALUE} bytes = "
+            item.hint = (f"{format_count(shown_memory)} values × {size} bytes = "
                          f"{shown_bytes / 10**6:.1f} MB = {shown_bytes / 2**20:.1f} MiB")
         if values_total is not None and values_total.unit == "count" and value.unit == "bytes":
-            own_bytes = values_total.interval * Interval.point(BYTES_PER_VALUE)
+            own_bytes = values_total.interval * Interval.point(size)
             swapped = bool(value.byte_unit) and _mib_swap_interval(value, own_bytes)
             if not _overlap(value.interval, own_bytes) and not swapped:
                 result.slips.append(Item(None, "TOTAL", "total_memory_bytes", cell.text,
                                          f"{_interval_text(own_bytes)} bytes", False, "addition-slip",
-                                         f"your own total of {values_total.text} values × {BYTES_PER_VALUE} bytes "
-                                         f"is {float(values_total.nominal) * BYTES_PER_VALUE / 10**6:.1f} MB "
-                                         f"= {float(values_total.nominal) * BYTES_PER_VALUE / 2**20:.1f} MiB, "
+                                         f"your own total of {values_total.text} values × {size} bytes "
+                                         f"is {float(values_total.nominal) * size / 10**6:.1f} MB "
+                                         f"= {float(values_total.nominal) * size / 2**20:.1f} MiB, "
                                          f"not {cell.text.strip()}",
                                          location=cell.location))
         result.items.append(item)
@@ -707,7 +709,8 @@ def _mib_swap_interval(value: Value, target: Interval) -> bool:
 
 # ---------------------------------------------------------------------------------------------
 
-def grade_sheet(sheet: Sheet, network: Network, *, count_bias: bool = True) -> Result:
+def grade_sheet(sheet: Sheet, network: Network, *, count_bias: bool = True,
+                bytes_per_value: int = BYTES_PER_VALUE) -> Result:
     """Grade one student's sheet against one network.
 
     Args:
@@ -715,6 +718,7 @@ def grade_sheet(sheet: Sheet, network: Network, *, count_bias: bool = True) -> R
         network: the parsed spec.
         count_bias: ``False`` for the weights-only convention of the CS231n table (``--no-bias``):
             weights-only counts are right, and counts that include the biases are accepted too.
+        bytes_per_value: for memory written in bytes (4 for float32, 2 for float16).
 
     Raises:
         SourceError: a cell that cannot be read, located at it.
@@ -722,9 +726,10 @@ def grade_sheet(sheet: Sheet, network: Network, *, count_bias: bool = True) -> R
     analysis = analyze_network(network, count_bias=True)
     analysis.settings["count_bias"] = count_bias
     expected = expected_rows(analysis)
-    ctx = _Ctx(network, expected, count_bias)
+    ctx = _Ctx(network, expected, count_bias, bytes_per_value)
     result = Result(sheet.path, sheet.student, network.name, [],
-                    settings={"count_bias": count_bias, "format": sheet.format})
+                    settings={"count_bias": count_bias, "bytes_per_value": bytes_per_value,
+                              "format": sheet.format})
     pairs = align(sheet.rows, expected)
     matched: dict[int, AnswerRow] = {e: sheet.rows[a] for a, e in pairs if a is not None and e is not None}
     for a, e in pairs:
@@ -762,7 +767,7 @@ def _net(text: str) -> Network:
 
 
 def grade_files(paths: list[str], spec: str, *, net: str | None = None, count_bias: bool = True,
-                fmt: str | None = None) -> list[Result | ArchcalcError]:
+                fmt: str | None = None, bytes_per_value: int = BYTES_PER_VALUE) -> list[Result | ArchcalcError]:
     """Grade many answer files against one spec; a file that cannot be read gives its error, not a crash."""
     from pathlib import Path
 
@@ -780,7 +785,7 @@ def grade_files(paths: list[str], spec: str, *, net: str | None = None, count_bi
     for p in paths:
         try:
             sheet = read_sheet(Path(p), p, fmt)
-            out.append(grade_sheet(sheet, network, count_bias=count_bias))
+            out.append(grade_sheet(sheet, network, count_bias=count_bias, bytes_per_value=bytes_per_value))
         except ArchcalcError as e:
             out.append(e)
     return out
