@@ -395,3 +395,22 @@ def test_permission_denied_is_an_output_error(tmp_path: Path, monkeypatch: pytes
     code, _, err = run(["draw", "vgg16", "-o", str(tmp_path / "x.svg")], capsys)
     assert code == 2 and "cannot write" in err and "Permission denied" in err and "hint:" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_each_branch_keeps_its_lane_and_a_short_branch_runs_straight() -> None:
+    # An Inception module (1x1; 1x1 then 3x3; 1x1 then 5x5; pool then 1x1), concatenated, then a residual block.
+    net = FakeAnalysis("inception", (28, 28, 192), [
+        _row(1, "conv", (0,)), _row(2, "conv", (0,)), _row(3, "conv", (2,)), _row(4, "conv", (0,)),
+        _row(5, "conv", (4,)), _row(6, "maxpool", (0,)), _row(7, "conv", (6,)),
+        _row(8, "concat", (1, 3, 5, 7), (28, 28, 256)), _row(9, "conv", (8,)), _row(10, "conv", (9,)),
+        _row(11, "add", (8, 10)), _row(12, "global_avgpool", (11,), (64,)), _row(13, "dense", (12,), (10,))])
+    panel = layout_panel(net)
+    cell = {b.index: (b.column, b.lane) for b in panel.blocks}
+    assert [cell[i] for i in range(1, 9)] == [(1, 0), (1, 1), (2, 1), (1, 2), (2, 2), (1, 3), (2, 3), (3, 0)]
+    routes = {(e.source, e.target): e.route for e in panel.edges}
+    assert routes[(2, 3)] == routes[(4, 5)] == routes[(6, 7)] == "next"  # each branch on its own line
+    assert routes[(1, 8)] == "next"  # nothing in between: straight, not an arc
+    assert routes[(3, 8)] == routes[(0, 2)] == "cross"
+    assert routes[(8, 11)] == "jump"
+    svg = _svg_of(panel)
+    assert len(blocks_of(svg)) == 14 and len(ET.fromstring(svg).findall(f".//{SVG}path")) == len(panel.edges)

@@ -23,7 +23,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..render import human_count, short_name
 
@@ -314,14 +314,21 @@ def _items(analysis: AnalysisLike, show_params: bool) -> list[_Item]:
     items = [first]
     for r in analysis.rows:
         items.append(_item(r.index, r.name, r.kind, tuple(r.output_shape), r.params, tuple(r.inputs), show_params))
-    # Columns: one more than the furthest parent (rows are in topological order); lanes: the order
-    # of arrival within a column, so parallel branches sit one under the other.
+    # Columns: one more than the furthest parent (rows are in topological order). Lanes: a layer
+    # stays in its parent's lane (a merge in its first parent's) unless another layer took that lane
+    # of the column first; then it takes the next free one below, so parallel branches sit one under
+    # the other and each branch stays on its own line.
     by_index = {it.index: it for it in items}
-    lanes: dict[int, int] = {}
+    taken: dict[int, set[int]] = {0: {0}}
     for it in items[1:]:
-        it.column = 1 + max((by_index[p].column for p in it.inputs if p in by_index), default=0)
-        it.lane = lanes.get(it.column, 0)
-        lanes[it.column] = it.lane + 1
+        parents = [by_index[p] for p in it.inputs if p in by_index]
+        it.column = 1 + max((p.column for p in parents), default=0)
+        lane = min((p.lane for p in parents), default=0)
+        used = taken.setdefault(it.column, set())
+        while lane in used:
+            lane += 1
+        it.lane = lane
+        used.add(lane)
     return items
 
 
@@ -438,23 +445,33 @@ def layout_panel(analysis: AnalysisLike, *, top: float = 0.0, max_width: float |
         row_bounds.append((row_top, y, x0))
         y += ROW_GAP
     y -= ROW_GAP
-    edges = tuple(_edge(placed[p], placed[it.index], row_of_column, row_bounds)
+    cells = {(b.column, b.lane): b for b in placed.values()}
+    edges = tuple(_edge(placed[p], placed[it.index], row_of_column, row_bounds, cells)
                   for it in items for p in it.inputs if p in placed)
     height = y + MARGIN - top
     return Panel(analysis.network, 0.0, top, round(width, 1), round(height, 1),
                  tuple(placed[it.index] for it in items), edges, tuple(texts))
 
 
+def _between(a_column: int, b_column: int, lane: int, cells: Any) -> list[Any]:
+    """What stands in ``lane`` strictly between two columns: the blocks an arrow would run through."""
+    return [cells[(c, lane)] for c in range(a_column + 1, b_column) if (c, lane) in cells]
+
+
 def _jumping_lanes(items: list[_Item]) -> set[int]:
-    """Lanes with an arrow that skips columns (a residual connection): they get room above for its arc."""
+    """Lanes with an arrow that must jump over blocks (a residual connection): they get room above for its arc."""
     by_index = {it.index: it for it in items}
+    cells = {(it.column, it.lane): it for it in items}
     return {it.lane for it in items for p in it.inputs
-            if p in by_index and by_index[p].lane == it.lane and it.column - by_index[p].column > 1}
+            if p in by_index and by_index[p].lane == it.lane
+            and _between(by_index[p].column, it.column, it.lane, cells)}
 
 
-def _edge(a: Block, b: Block, row_of_column: dict[int, int], rows: list[tuple[float, float, float]]) -> Edge:
-    """The arrow from block ``a`` to block ``b``: straight between neighbours, an arc over the blocks
-    for a skip connection, an S-curve between lanes, a return path to the next row after a wrap."""
+def _edge(a: Block, b: Block, row_of_column: dict[int, int], rows: list[tuple[float, float, float]],
+          cells: dict[tuple[int, int], Block]) -> Edge:
+    """The arrow from block ``a`` to block ``b``: straight along a lane, an arc over the blocks a skip
+    connection skips, an S-curve between lanes, a return path to the next row after a wrap."""
+    between = _between(a.column, b.column, a.lane, cells) if a.lane == b.lane else []
     sx, sy = round(a.x + a.w + a.dx, 1), round(a.centre_y, 1)
     ex, ey = round(b.x, 1), round(b.centre_y, 1)
     ra, rb = row_of_column[a.column], row_of_column[b.column]
@@ -467,13 +484,13 @@ def _edge(a: Block, b: Block, row_of_column: dict[int, int], rows: list[tuple[fl
         corners = ((sx, sy), (right, sy), (right, gap_y), (left, gap_y), (left, ey), (tip, ey))
         curves = tuple(_line(p, q) for p, q in pairwise(corners))
         route = "wrap"
-    elif a.lane == b.lane and b.column - a.column == 1:
+    elif a.lane == b.lane and not between:
         ey = sy  # same lane, same centre line (up to rounding): a level arrow
         curves = (_line((sx, sy), (tip, ey)),)
         route = "next"
     elif a.lane == b.lane:
         # Over the top of the blocks in between: the control points sit in the room left above the lane.
-        top = round(min(a.y - a.dy, b.y - b.dy) - ARC_ROOM * 1.2, 1)
+        top = round(min(c.y - c.dy for c in (a, b, *between)) - ARC_ROOM * 1.2, 1)
         sx, sy = round(a.x + a.w / 2 + a.dx / 2, 1), round(a.y - a.dy, 1)
         ex, ey = round(b.x + b.dx / 2, 1), round(b.y - b.dy, 1)
         return Edge(a.index, b.index, (sx, sy), (((sx, top), (ex, top), (ex, ey - ARROW)),),
