@@ -129,3 +129,10 @@ def test_suffix_accepted_iff_digits_round_to_it(n: int, suffix: tuple[str, int],
     bumped = f"{float(Fraction(written) + 3 * step):.{decimals}f}"
     if bumped.rstrip("0") == bumped or decimals:
         assert not parse_value(bumped + letter).contains(n)
+
+
+def test_sizes_out_of_reason_are_refused_not_computed() -> None:
+    for text in ("1+" * 5000 + "1", "1e999999999", "9**64**64"):
+        with pytest.raises(BadNumber):
+            parse_value(text)
+    assert parse_value("1+" * 199 + "1").exact == 200

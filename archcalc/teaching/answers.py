@@ -225,6 +225,9 @@ def read_csv(text: str, path: str, student: str) -> Sheet:
     import io
 
     lines = text.splitlines()
+    if not lines:
+        raise SourceError(f"`{path}` is empty", hint="the first line names the columns: layer, output shape, "
+                                                    "memory, params")
     try:
         dialect = csv.Sniffer().sniff(lines[0], delimiters=",;\t")
     except csv.Error:
@@ -443,6 +446,8 @@ def read_text(text: str, fmt: str = "cs231n", path: str = "<text>", student: str
     ('CONV3-64', '[224x224x64]', '(3*3*3)*64 = 1,728')
     """
     readers = {"csv": read_csv, "markdown": read_markdown, "cs231n": read_cs231n}
+    if not text.strip():
+        raise SourceError(f"`{path}` is empty", hint="write one row a layer")
     if fmt in ("yaml", "json"):
         return read_structured(text, path, student, fmt)
     return readers[fmt](text, path, student)

@@ -33,6 +33,8 @@ BYTE_UNITS = {
     "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
     "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40,
 }
+#: The longest cell read: the evaluator recurses once per operator, and no working needs more.
+MAX_LENGTH = 400
 _MAX_EXPONENT = 64  # 2**64 is already far beyond any layer; bigger powers are a typo, not an answer
 
 
@@ -133,6 +135,8 @@ def _literal_interval(digits: str, exponent: str | None, scale: int,
     significant when ``lenient_zeros`` (``800K`` may be 802,816 rounded to one digit), which is how
     people write rounded numbers; a plain integer with no suffix is exact.
     """
+    if exponent and abs(int(exponent)) > _MAX_EXPONENT:
+        raise BadNumber(f"the exponent e{exponent} is out of range", 0, 1, "write e.g. `1.5e6`")
     value = Fraction(digits) * (Fraction(10) ** int(exponent or 0)) * scale
     if "." in digits:
         decimals = len(digits.split(".", 1)[1])
@@ -177,6 +181,9 @@ def parse_value(text: str) -> Value:
     """
     if not text or not text.strip():
         raise BadNumber("no value written", 0, max(1, len(text)), "write a number, e.g. `1,728` or `3.2M`")
+    if len(text) > MAX_LENGTH:  # a cell, not a program: also keeps the evaluator's recursion shallow
+        raise BadNumber(f"a value of {len(text):,} characters is longer than archcalc reads ({MAX_LENGTH})", 0,
+                        len(text), "write the number, or a short working like `(3*3*64+1)*128`")
     # Blank out remarks (same length, so columns still point into the text as written).
     text = _REMARK.sub(lambda m: " " * len(m.group()), text)
     approx = bool(_APPROX.search(text))
