@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
-from .layout import COLOURS, EDGE, FONT, Drawing, Text, shade
+from .layout import COLOURS, EDGE, FONT, Drawing, Text, picture_shape, shade
 
 
 def num(x: float) -> str:
@@ -40,6 +40,21 @@ def _text(t: Text, indent: str) -> str:
             f'{anchor}{weight} fill="{t.colour}">{escape(t.text)}</text>\n')
 
 
+def _description(drawing: Drawing) -> str:
+    """What a screen reader says instead of the picture: each network's layers in order.
+
+    >>> import archcalc
+    >>> from archcalc.pictures.layout import layout
+    >>> _description(layout([archcalc.analyze("network t\\ninput 8x8\\nconv3-4\\nFC-2")]))
+    'Architecture diagram drawn by archcalc. t: input 8×8×1; conv3-4 8×8×4; FC-2 2.'
+    """
+    parts = ["Architecture diagram drawn by archcalc."]
+    for panel in drawing.panels:
+        layers = "; ".join(f"{b.labels[0].text} {picture_shape(b.shape)}" for b in panel.blocks)
+        parts.append(f"{panel.network}: {layers}.")
+    return " ".join(parts)
+
+
 def to_svg(drawing: Drawing) -> str:
     """The SVG document of a drawing.
 
@@ -53,8 +68,10 @@ def to_svg(drawing: Drawing) -> str:
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>\n',
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
-        f'font-family={quoteattr(FONT)} class="archcalc-diagram">\n',
-        f'  <title>{escape(drawing.title)}</title>\n',
+        f'font-family={quoteattr(FONT)} class="archcalc-diagram" role="img" '
+        'aria-labelledby="archcalc-title archcalc-desc">\n',
+        f'  <title id="archcalc-title">{escape(drawing.title)}</title>\n',
+        f'  <desc id="archcalc-desc">{escape(_description(drawing))}</desc>\n',
         f'  <rect class="background" x="0" y="0" width="{w}" height="{h}" fill="#ffffff"/>\n',
     ]
     for panel in drawing.panels:
