@@ -153,3 +153,13 @@ def test_solve_formats(capsys: pytest.CaptureFixture[str]) -> None:
     assert rows[1]["params"] == "1728" and rows[-1]["params"] == "138344128"
     code, out, _ = run(["exercise", "solve", str(DATA / "small_spec.txt")], capsys)
     assert code == 0 and "31,370" in out and "working" in out
+
+
+def test_exercise_new_formats(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(["exercise", "new", "--seed", "4", "--format", "csv"], capsys)
+    assert code == 0 and out == blank_csv(key_analysis(generate(4, "easy").network))
+    code, out, _ = run(["exercise", "new", "--seed", "4", "--format", "json"], capsys)
+    obj = json.loads(out)
+    assert obj["spec"] == generate(4, "easy").spec and obj["blank"][0]["layer"].startswith("input ")
+    code, out, _ = run(["exercise", "new", "--seed", "4", "--format", "json", "--out", str(tmp_path / "e")], capsys)
+    assert sorted(Path(p).name for p in json.loads(out)) == ["answers.csv", "key.csv", "key.md", "spec.txt"]

@@ -140,12 +140,18 @@ def exercise_new(
                                        help="Make this many exercises (seeds SEED, SEED+1, ...), one folder each.")]
     = 1,
     force: Annotated[bool, typer.Option("--force", help="Write into a folder that is not empty.")] = False,
+    format: FormatOpt = Format.table,
 ) -> None:
-    """A random but valid network to compute by hand, with its blank table and answer key."""
+    """A random but valid network to compute by hand, with its blank table and answer key.
+
+    Without --out, prints the spec and the blank table (csv/markdown: the table alone, to redirect
+    into a file; json: spec and blank rows). With --out, lists the files written (json: as a list).
+    """
+    import json
     from pathlib import Path
 
     from ..errors import UsageError
-    from .exercise import blank_markdown, generate, key_analysis, write_exercises
+    from .exercise import blank_csv, blank_markdown, generate, key_analysis, key_rows, write_exercises
 
     seeds = list(range(seed, seed + count))
     if out_dir is None:
@@ -153,12 +159,25 @@ def exercise_new(
             raise UsageError("--count needs --out DIR: each exercise gets a folder",
                              hint=f"e.g. `archcalc exercise new --seed {seed} --count {count} --out class/`")
         ex = generate(seed, difficulty.value)
-        out(ex.spec + "\n" + blank_markdown(key_analysis(ex.network)))
-        out("\nThe key: archcalc exercise solve SPEC (save the spec above), or use --out DIR.\n")
+        a = key_analysis(ex.network)
+        if format is Format.json:
+            out(json.dumps({"seed": seed, "difficulty": difficulty.value, "network": ex.name, "spec": ex.spec,
+                            "blank": [{"layer": e.name, "output_shape": None, "memory": None, "params": None}
+                                      for e in key_rows(a)]}, indent=2) + "\n")
+        elif format is Format.csv:
+            out(blank_csv(a))
+        elif format is Format.markdown:
+            out(blank_markdown(a))
+        else:
+            out(ex.spec + "\n" + blank_markdown(a))
+            out("\nThe key: archcalc exercise solve SPEC (save the spec above), or use --out DIR.\n")
         return
     written = write_exercises(Path(out_dir), seeds, difficulty.value, force=force)
-    for p in written:
-        out(f"wrote {p}\n")
+    if format is Format.json:
+        out(json.dumps([str(p) for p in written], indent=2) + "\n")
+    else:
+        for p in written:
+            out(f"wrote {p}\n")
 
 
 @exercise_app.command("solve")
