@@ -7,8 +7,9 @@ The Python API for notebooks and scripts::
     a.totals.params                           # 138357544
     a.to_dict()                               # the JSON of `archcalc summary --format json`
     a                                         # renders as a table in Jupyter
+    archcalc.from_keras(model)                # a live Keras model (imports TensorFlow)
 
-Nothing here imports TensorFlow or numpy.
+Nothing here imports TensorFlow or numpy, except ``from_keras`` when called.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ __all__ = [
     "analyze",
     "analyze_all",
     "analyze_network",
+    "from_keras",
     "largest_batch",
     "load",
     "parse",
@@ -75,6 +77,18 @@ def analyze(text_or_path: str, net: str | None = None, **options: object) -> Ana
 def analyze_all(text_or_path: str, **options: object) -> list[Analysis]:
     """Analyse every network of a spec."""
     return [analyze_network(n, **options) for n in parse(text_or_path)]  # type: ignore[arg-type]
+
+
+def from_keras(model: object, **options: object) -> Analysis:
+    """Analyse a live Keras model, e.g. in a notebook: ``archcalc.from_keras(model)``.
+
+    The model is read into archcalc's notation and checked layer by layer against Keras' own
+    shapes and counts (imports TensorFlow; see :mod:`archcalc.bridge.importer`). Options as
+    :func:`analyze` (``batch``, ``dtype``, ...).
+    """
+    from .bridge.importer import from_keras as _from_keras
+
+    return _from_keras(model, **options)
 
 
 def _is_reference(text: str) -> bool:

@@ -192,7 +192,10 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: runs the app and turns errors into messages and exit codes."""
     try:
-        app(args=argv, standalone_mode=False)
+        # Outside standalone mode click returns the code of a `typer.Exit` instead of raising it.
+        code = app(args=argv, standalone_mode=False)
+        if isinstance(code, int) and code:
+            raise SystemExit(code)
     except ArchcalcError as e:
         sys.stderr.write(e.render() + "\n")
         raise SystemExit(e.exit_code) from None

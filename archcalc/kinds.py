@@ -687,6 +687,9 @@ class LRN(Kind):
     defaults = {"size": 5}
     options = {"size": ("size", lambda v: V.positive_int(v, "the LRN size")),
                "depth_radius": ("size", lambda v: 2 * V.non_negative_int(v, "depth_radius") + 1)}
+    # archcalc's own Keras layer (archcalc.bridge.layers); bias, alpha and beta change no number.
+    keras_params = {"size": ("size", lambda v: V.positive_int(v, "the LRN size")),
+                    "bias": None, "alpha": None, "beta": None}
 
     def head(self, args: dict[str, Any]) -> str:
         return "LRN"
@@ -792,6 +795,7 @@ KERAS_NAMES: dict[str, tuple[str, dict[str, Any]]] = {
     "LeakyReLU": ("activation", {"function": "leaky_relu"}),
     "ELU": ("activation", {"function": "elu"}),
     "PReLU": ("prelu", {}),
+    "LocalResponseNormalization": ("lrn", {}),  # archcalc's custom layer, written by `archcalc export`
 }
 
 KERAS_IGNORED = frozenset(_KERAS_IGNORED)

@@ -204,12 +204,14 @@ def translate(node: Node, shape: Shape) -> list[KerasLayer]:
 
 
 def layer_name(index: int, node: Node) -> str:
-    """The Keras name of a row's layer: its index and its spelling, ``l01_conv3_64``.
+    """The Keras name of a row's layer: its index and its kind's word, ``l01_conv3_64``.
 
-    >>> layer_name(1, Node("conv", source="conv3-64"))
+    >>> layer_name(1, Node("conv", {"kernel": (3, 3), "filters": 64}))
     'l01_conv3_64'
     """
-    text = re.sub(r"[^0-9a-zA-Z]+", "_", (node.source or node.kind).split("(")[0]).strip("_").lower()
+    from ..kinds import KINDS
+
+    text = re.sub(r"[^0-9a-zA-Z]+", "_", KINDS[node.kind].head(node.args)).strip("_").lower()
     return f"l{index:02d}_{text[:40] or node.kind}"
 
 

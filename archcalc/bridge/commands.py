@@ -1,13 +1,134 @@
-"""Command-line commands of this subpackage, added to the ``archcalc`` app by :func:`register`.
+"""Command-line commands of the Keras bridge: ``verify``, ``export`` and ``import``.
 
 Only typer and :mod:`archcalc.cli_common` are imported at the top: ``archcalc summary`` imports
-this module too and must stay fast. Everything else is imported inside the commands.
+this module too and must stay fast. TensorFlow is imported inside the commands that need it.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from ..cli_common import Format, FormatOpt, NetOpt, make_console, out
+
+MaxMemoryOpt = Annotated[str, typer.Option(
+    "--max-memory", help="Largest float32 weight memory to allocate (4GiB, 500MB). Above it, verify checks "
+                         "shapes by Keras' shape inference and counts each layer alone; export refuses.")]
+
+
+def _budget(text: str) -> int:
+    from ..render import parse_bytes
+
+    return parse_bytes(text)
+
+
+def verify(
+    specs: Annotated[list[str] | None, typer.Argument(
+        help="Spec files or bundled names; none: every bundled spec.")] = None,
+    format: FormatOpt = Format.table,
+    net: NetOpt = None,
+    max_memory: MaxMemoryOpt = "4GiB",
+) -> None:
+    """Build each network as a real Keras model and compare, layer by layer, the output shape and
+    the parameters (total, trainable, non-trainable) with archcalc's. Exit 0 when all agree, 1 when any differ."""
+    from ..analysis import analyze_network
+    from ..source import bundled_files, load
+    from . import report as R
+    from .verify import verify as run
+
+    budget = _budget(max_memory)
+    refs = specs or [f.stem for f in bundled_files()]
+    networks = [(ref, n) for ref in refs for n in load(ref, net)]
+    reports = []
+    console = make_console() if format is Format.table else None
+    for ref, network in networks:
+        r = run(network, analyze_network(network), max_memory=budget)
+        reports.append((ref, r))
+        if console is not None:
+            for part in R.rich_parts(r):
+                console.print(part)
+    if format is Format.json:
+        out(R.json_text(reports))
+    elif format is Format.csv:
+        out(R.csv_text(reports))
+    elif format is Format.markdown:
+        out(R.markdown(reports))
+    failed = [r for _, r in reports if not r.ok]
+    if console is not None and len(reports) > 1:
+        seconds = sum(r.seconds for _, r in reports)
+        console.print(f"{len(reports)} networks: {len(reports) - len(failed)} agree with Keras, {len(failed)} differ"
+                      f" ({seconds:.1f} s)" + (": " + ", ".join(r.network for r in failed) if failed else ""))
+    if failed:
+        raise typer.Exit(1)
+
+
+def export(
+    spec: Annotated[str, typer.Argument(help="A spec file or a bundled spec's name.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="model.keras, model.h5 or model.py")],
+    net: NetOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")] = False,
+    max_memory: MaxMemoryOpt = "4GiB",
+) -> None:
+    """Write the network as an untrained Keras model (.keras, .h5) or as the Keras code that builds it (.py)."""
+    from ..analysis import analyze_network
+    from ..errors import UsageError
+    from ..source import load
+    from .export import check_target
+    from .export import export as write
+
+    check_target(output, force)  # before any work: a bad target costs nothing
+    networks = load(spec, net)
+    if len(networks) > 1:
+        raise UsageError(f"`{spec}` holds {len(networks)} networks: " + ", ".join(n.name for n in networks),
+                         hint="pick one with --net NAME")
+    network = networks[0]
+    what = write(network, analyze_network(network), output, force=force, spec=spec, max_memory=_budget(max_memory))
+    out(f"wrote {output}: {network.name}, {what}\n")
+
+
+def import_model(
+    model: Annotated[str, typer.Argument(help="A .keras/.h5 file, or keras.applications.NAME (weights=None).")],
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write the spec to this file instead of printing it.")] = None,
+    format: Annotated[Format, typer.Option(
+        "--format", "-f", help="table: the spec in archcalc's notation; json/csv/markdown: its analysis, "
+                               "as `summary` prints it.")] = Format.table,
+    force: Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")] = False,
+) -> None:
+    """Read a Keras model into archcalc's notation, checked layer by layer against the model; `summary`
+    of the result reproduces Keras' numbers."""
+    from ..analysis import analyze_network
+    from ..errors import UsageError
+    from .importer import load_model, notation, read_model
+
+    if output is not None:
+        if output.exists() and not force:
+            raise UsageError(f"`{output}` exists; archcalc does not overwrite it", hint="pass --force to replace it")
+        if not output.parent.is_dir():
+            raise UsageError(f"the folder `{output.parent}` does not exist", hint="create it first")
+    keras_model, source = load_model(model)
+    imported = read_model(keras_model, source)
+    if format is Format.table:
+        text = notation(imported)
+    else:
+        from .. import render
+
+        a = analyze_network(imported.network)
+        text = {Format.json: render.json_text, Format.csv: render.csv_text}.get(
+            format, lambda xs: "\n".join(render.markdown_table(x) for x in xs))([a])
+    if output is None:
+        out(text)
+        return
+    from .export import write_atomically
+
+    write_atomically(output, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    out(f"wrote {output}: {imported.network.name}, {len(imported.network.layers)} layers from {source}\n")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this subpackage's commands to ``app``."""
+    """Add ``verify``, ``export`` and ``import`` to ``app``."""
+    app.command()(verify)
+    app.command()(export)
+    app.command("import")(import_model)

@@ -255,16 +255,21 @@ def likely_cause(network: Network, analysis: Analysis, check: LayerCheck) -> str
     ours = {c.field: c.ours for c in check.cells if not c.skipped}
     parents = [shapes[i] for i in node.inputs]
     spec = _numbers(kind, node.args, parents)
-    for arg, value, meaning in _ALTERNATIVES:
-        if arg not in node.args or node.args[arg] == value:
-            continue
-        alt = _numbers(kind, {**node.args, arg: value}, parents)
-        written = f"{arg}={node.args[arg]!r}"
-        if _agrees(alt, theirs):
-            return f"Keras' numbers are those of {meaning}; archcalc's are those of {written}"
-        if _agrees(alt, ours) and _agrees(spec, theirs):
+    applicable = [(arg, value, meaning) for arg, value, meaning in _ALTERNATIVES
+                  if arg in node.args and node.args[arg] != value]
+    # One convention changed, then two at once (valid padding *and* no bias, say).
+    combos = [[a] for a in applicable] + [[a, b] for i, a in enumerate(applicable)
+                                          for b in applicable[i + 1:] if a[0] != b[0]]
+    keras_agrees_with_spec = _agrees(spec, theirs)
+    for combo in combos:
+        alt = _numbers(kind, {**node.args, **{arg: value for arg, value, _ in combo}}, parents)
+        meaning = " and ".join(m for _, _, m in combo)
+        written = ", ".join(f"{arg}={node.args[arg]!r}" for arg, _, _ in combo)
+        if keras_agrees_with_spec and _agrees(alt, ours):
             return f"the analysis assumed {meaning}, but the spec says {written} (and Keras agrees with the spec)"
-    if spec is not None and not _agrees(spec, ours):
+        if not keras_agrees_with_spec and _agrees(alt, theirs):
+            return f"Keras' numbers are those of {meaning}; archcalc's are those of {written}"
+    if keras_agrees_with_spec:
         return ("the analysis does not match archcalc's own recomputation of this layer from the spec "
                 f"(shape {spec['output_shape']}, {spec['params']:,} params): it was computed from a different spec")
     diffs = [c for c in check.cells if not c.ok]

@@ -1,0 +1,172 @@
+"""``archcalc export``: a spec as an untrained Keras model (``.keras``) or as Keras code (``.py``).
+
+The ``.py`` file is the code a student would write — ``keras.Sequential([...])`` with one layer a
+line, each commented with archcalc's numbers — and needs no TensorFlow to be written. Running it
+builds the model; its ``count_params()`` is archcalc's total. The ``.keras`` file is the model
+itself, loadable with ``keras.models.load_model`` once ``archcalc.bridge.layers`` is imported (for
+the LRN layer; a model without LRN loads with plain Keras).
+
+Files are written atomically (a temporary file in the same folder, then a rename), and an existing
+file is only replaced with ``force=True``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from .. import __version__
+from ..analysis import Analysis
+from ..errors import UsageError
+from ..network import Network
+from ..render import shape_text, short_name
+from . import build as B
+
+SUFFIXES = (".keras", ".h5", ".py")
+
+_LRN_SOURCE = '''
+
+@keras.saving.register_keras_serializable(package="archcalc")
+class LocalResponseNormalization(layers.Layer):
+    """Local response normalisation across channels (AlexNet), around tf.nn.local_response_normalization."""
+
+    def __init__(self, size=5, bias=2.0, alpha=1e-4, beta=0.75, **kwargs):
+        super().__init__(**kwargs)
+        self.size, self.bias, self.alpha, self.beta = size, bias, alpha, beta
+
+    def call(self, inputs):
+        import tensorflow as tf
+
+        return tf.nn.local_response_normalization(inputs, depth_radius=self.size // 2, bias=self.bias,
+                                                  alpha=self.alpha, beta=self.beta)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "size": self.size, "bias": self.bias, "alpha": self.alpha,
+                "beta": self.beta}
+'''
+
+
+def _call(layer: B.KerasLayer) -> str:
+    prefix = "" if layer.custom else "layers."
+    parts = [repr(a) for a in layer.args] + [f"{k}={v!r}" for k, v in layer.kwargs.items()]
+    return f"{prefix}{layer.cls}({', '.join(parts)})"
+
+
+def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
+    """Readable Keras code that builds ``network``; no TensorFlow needed to write it.
+
+    >>> from archcalc import analyze, parse
+    >>> text = "network tiny\\ninput 28x28\\nconv3-8\\nmaxpool\\nFC-10\\nsoft-max"
+    >>> code = python_code(parse(text)[0], analyze(text))
+    >>> print(code[code.index("model ="):code.index("if __name__")].strip())
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            layers.Conv2D(8, (3, 3), padding='same', activation='relu'),  # 1 conv3-8: 28x28x8, 80 params
+            layers.MaxPooling2D((2, 2)),  # 2 maxpool: 14x14x8
+            layers.Flatten(),  # 3 FC-10 +softmax flattens 14x14x8 first
+            layers.Dense(10, activation='softmax'),  # 3 FC-10 +softmax: 10, 15,690 params
+        ],
+        name='tiny',
+    )
+    """
+    p = B.plan(network, [tuple(network.input_shape)] + [tuple(r.output_shape) for r in analysis.rows])
+    lines = [f"        keras.Input(shape={tuple(network.input_shape)!r}),"]
+    custom = False
+    shapes = [tuple(network.input_shape)] + [tuple(r.output_shape) for r in analysis.rows]
+    for row, keras_row in zip(analysis.rows, p.rows):
+        for _name, layer in keras_row:
+            custom |= layer.custom
+            if layer.role == "flatten":
+                note = f"{row.index} {short_name(row.name)} flattens {shape_text(shapes[row.inputs[0]])} first"
+            elif layer.role == "pad":
+                note = f"{row.index} {short_name(row.name)} pads by {layer.args[0]} pixels first"
+            else:
+                note = f"{row.index} {short_name(row.name)}: {shape_text(tuple(row.output_shape))}"
+                if row.params:
+                    note += f", {row.params:,} params"
+            lines.append(f"        {_call(layer)},  # {note}")
+    about = f" from `{spec}`" if spec else ""
+    head = [
+        f'"""{network.name}: Keras code written by archcalc {__version__}{about}.',
+        "",
+        f"archcalc's numbers: {analysis.totals.params:,} parameters "
+        f"({analysis.totals.trainable_params:,} trainable), {analysis.totals.macs:,} MACs per example.",
+        "Run it to build the model and print Keras' own summary.",
+        '"""',
+        "",
+        "import keras",
+        "from keras import layers",
+    ]
+    if custom:
+        head.append(_LRN_SOURCE.rstrip("\n"))
+    body = [
+        "",
+        "model = keras.Sequential(",
+        "    [",
+        *lines,
+        "    ],",
+        f"    name={network.name!r},",
+        ")",
+        "",
+        'if __name__ == "__main__":',
+        "    model.summary()",
+        '    print(f"{model.count_params():,} parameters")',
+    ]
+    return "\n".join(head + body) + "\n"
+
+
+def check_target(path: Path, force: bool) -> None:
+    """Refuse a target that cannot be written, or that exists and ``force`` is not set."""
+    if path.is_dir():
+        raise UsageError(f"`{path}` is a folder", hint=f"name a file, e.g. `{path / 'model.keras'}`")
+    if path.suffix.lower() not in SUFFIXES:
+        raise UsageError(f"cannot export to `{path}`: unknown file type `{path.suffix or '(none)'}`",
+                         hint="name the file .keras (the model), .h5 (the legacy format) or .py (Keras code)")
+    if path.exists() and not force:
+        raise UsageError(f"`{path}` exists; archcalc does not overwrite it", hint="pass --force to replace it")
+    if not path.parent.is_dir():
+        raise UsageError(f"the folder `{path.parent}` does not exist", hint="create it first")
+
+
+def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it over ``path``.
+
+    A crash or Ctrl-C midway leaves the old file (if any) untouched and no partial file behind.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; the user expects a normal file
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def export(network: Network, analysis: Analysis, path: Path, *, force: bool = False, spec: str = "",
+           max_memory: int | None = None) -> str:
+    """Write ``network`` to ``path`` (.keras, .h5 or .py). Returns what was written, for the user."""
+    check_target(path, force)
+    if path.suffix.lower() == ".py":
+        code = python_code(network, analysis, spec)
+        write_atomically(path, lambda tmp: tmp.write_text(code, encoding="utf-8"))
+        return "Keras code"
+    weight_bytes = analysis.totals.params * 4
+    if max_memory is not None and weight_bytes > max_memory:
+        from ..render import human_bytes
+
+        raise UsageError(f"the model's float32 weights take {human_bytes(weight_bytes)}, above the "
+                         f"{human_bytes(max_memory)} budget", hint="raise --max-memory, or export the .py code instead")
+    p = B.plan(network, [tuple(network.input_shape)] + [tuple(r.output_shape) for r in analysis.rows])
+    model = B.build_model(p)
+    write_atomically(path, lambda tmp: model.save(tmp))
+    return f"untrained Keras model ({model.count_params():,} parameters)"

@@ -1,0 +1,292 @@
+"""``archcalc import``: a Keras model into archcalc's notation.
+
+A model comes from a ``.keras``/``.h5`` file or from ``keras.applications.NAME`` (built with
+``weights=None``: nothing is downloaded). Each Keras layer becomes a node of the kind that
+:data:`archcalc.kinds.KERAS_NAMES` names for its class, its options read from the layer's config
+through the kind's own ``keras_params`` converters, the same table the Keras-code reader uses.
+
+The helper layers that ``archcalc export`` inserts (``<layer>_flatten`` before a paper FC layer,
+``<layer>_pad`` before a layer padded by a number of pixels) are folded back into their row, so
+that importing an export gives the analysis of the original spec.
+
+The result is checked against the live model before it is returned: every row's output shape and
+parameter count must equal Keras'. A layer archcalc cannot express is never dropped: all such
+layers are listed in one :class:`~archcalc.errors.KerasError`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import kinds as K
+from ..analysis import Analysis, analyze_network
+from ..errors import KerasError, SourceError
+from ..network import Network, Node
+from ..values import BadValue
+from .tf import keras
+
+_APPLICATION_PREFIXES = ("keras.applications.", "tf.keras.applications.", "applications.")
+
+
+@dataclass
+class Imported:
+    """A Keras model read into archcalc.
+
+    Attributes:
+        network: the network, in archcalc's terms.
+        keras_names: for each row, the Keras layers it stands for (helpers folded in come first).
+        source: where the model came from (a path or ``keras.applications.VGG16``).
+        notes: what the user should know (frozen layers, ...).
+        model: the live Keras model.
+    """
+
+    network: Network
+    keras_names: list[list[str]]
+    source: str
+    notes: list[str] = field(default_factory=list)
+    model: Any = None
+
+
+def application_names() -> list[str]:
+    """The model constructors of ``keras.applications`` (``VGG16``, ``ResNet50``, ...)."""
+    apps = keras().applications
+    return sorted(n for n in dir(apps) if n[:1].isupper() and callable(getattr(apps, n)))
+
+
+def load_model(ref: str) -> tuple[Any, str]:
+    """A Keras model from a file or ``keras.applications.NAME``, and how to name its source."""
+    k = keras()
+    name = next((ref[len(p):] for p in _APPLICATION_PREFIXES if ref.startswith(p)), None)
+    path = Path(ref)
+    if name is None and not path.exists() and ref in application_names():
+        name = ref
+    if name is not None:
+        names = application_names()
+        name = next((n for n in names if n.lower() == name.lower()), name)  # keras.applications.vgg16
+        if name not in names:
+            import difflib
+
+            close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
+            raise SourceError(f"keras.applications has no model `{name}`",
+                              hint=f"did you mean `keras.applications.{close[0]}`?" if close else
+                              "it has: " + ", ".join(names[:10]) + ", …")
+        # weights=None: the architecture only, with fresh weights; nothing is downloaded.
+        return getattr(k.applications, name)(weights=None), f"keras.applications.{name}"
+    if not path.exists():
+        raise SourceError(f"no such model file: `{ref}`",
+                          hint="give a .keras or .h5 file, or `keras.applications.VGG16`")
+    if path.is_dir():
+        raise SourceError(f"`{ref}` is a folder (a TensorFlow SavedModel?)",
+                          hint="archcalc reads .keras and .h5 files; in Keras, `model.save('model.keras')`")
+    if path.suffix.lower() not in (".keras", ".h5", ".hdf5"):
+        raise SourceError(f"`{ref}` is not a Keras model file (.keras or .h5)",
+                          hint="to read a spec or Keras code, use `archcalc summary`")
+    from .layers import CUSTOM_OBJECTS
+
+    try:
+        model = k.models.load_model(path, compile=False, custom_objects=CUSTOM_OBJECTS)
+    except Exception as e:  # Keras raises many types for a bad file; all mean "cannot read it"
+        raise SourceError(f"Keras cannot load `{ref}`: {type(e).__name__}: {str(e).splitlines()[0][:300]}",
+                          hint="is it a complete .keras/.h5 file written by Keras 3 or tf.keras?") from None
+    return model, str(path)
+
+
+def _parents(entry: dict[str, Any]) -> list[str]:
+    """Names of the layers whose outputs feed a functional model's layer (from its config)."""
+    found: list[str] = []
+
+    def walk(x: Any) -> None:
+        if isinstance(x, dict):
+            history = x.get("config", {}).get("keras_history") if isinstance(x.get("config"), dict) else None
+            if x.get("class_name") == "__keras_tensor__" and history:
+                found.append(history[0])
+                return
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, (list, tuple)):
+            for v in x:
+                walk(v)
+
+    walk(entry.get("inbound_nodes", []))
+    return found
+
+
+def _layer_entries(model: Any) -> tuple[tuple[int, ...], set[str], list[tuple[Any, list[str]]]]:
+    """The input shape, the input layers' names, and the layers in topological order, each with
+    its parents' names."""
+    config = model.get_config()
+    layers = {layer.name: layer for layer in model.layers}
+    shape = tuple(int(d) for d in model.input_shape[1:]) if not isinstance(model.input_shape, list) else None
+    if shape is None or any(d is None for d in model.input_shape[1:]):
+        raise KerasError(f"the model's input shape {model.input_shape} is not one fixed image or vector",
+                         hint="archcalc analyses one input of a known size; rebuild the model with e.g. "
+                              "input_shape=(224, 224, 3)")
+    entries = []
+    if "input_layers" in config:  # functional
+        inputs = config["input_layers"]
+        inputs = [inputs] if inputs and isinstance(inputs[0], str) else inputs
+        input_names = {i[0] for i in inputs}
+        if len(input_names) != 1:
+            raise KerasError(f"the model has {len(input_names)} inputs", hint="archcalc analyses one-input models")
+        for entry in config["layers"]:
+            if entry["class_name"] == "InputLayer":
+                continue
+            entries.append((layers[entry["name"]], _parents(entry)))
+    else:  # Sequential: a chain
+        input_names = {"<input>"}
+        previous = "<input>"
+        for layer in model.layers:
+            entries.append((layer, [previous]))
+            previous = layer.name
+    return shape, input_names, entries
+
+
+def _args(kind: K.Kind, preset: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
+    args: dict[str, Any] = {**kind.defaults, **kind.keras_defaults, **preset}
+    for pname, spec in kind.keras_params.items():
+        if spec is None or pname not in config:
+            continue
+        arg, convert = spec
+        value = config[pname]
+        if isinstance(value, list):
+            value = tuple(tuple(v) if isinstance(v, list) else v for v in value)
+        converted = convert(value)
+        if arg != "_":
+            args[arg] = converted
+    if kind.name in ("maxpool", "avgpool") and args.get("strides") is None:
+        args["strides"] = args["pool"]  # Keras: strides=None means the pool size
+    return args
+
+
+def read_model(model: Any, source: str = "") -> Imported:
+    """The network of a live Keras model, checked against the model itself."""
+    from .layers import CUSTOM_OBJECTS  # noqa: F401  (registers the custom classes)
+
+    shape, input_names, entries = _layer_entries(model)
+    unsupported, nodes, names = [], [Node("input", {"shape": shape}, (), None, "input")], [["input"]]
+    index: dict[str, int] = dict.fromkeys(input_names, 0)
+    notes: list[str] = []
+    for layer, parents in entries:
+        cls = type(layer).__name__
+        kind_name, preset = K.KERAS_NAMES.get(cls) or (None, None)
+        if kind_name is None:
+            unsupported.append(f"{layer.name} ({cls})")
+            continue
+        if len(parents) != 1:
+            unsupported.append(f"{layer.name} ({cls}, {len(parents)} inputs: merges come with branching networks)")
+            continue
+        if parents[0] not in index:  # its parent could not be read: already listed as unsupported
+            unsupported.append(f"{layer.name} ({cls}, after an unsupported layer)")
+            continue
+        kind = K.KINDS[kind_name]
+        try:
+            args = _args(kind, preset, layer.get_config())
+        except BadValue as e:
+            unsupported.append(f"{layer.name} ({cls}: {e.message})")
+            continue
+        if layer.weights and not layer.trainable:
+            notes.append(f"{layer.name} is frozen (trainable=False): archcalc counts its weights as trainable")
+        if kind_name == "dense" and len(layer.input.shape) == 2:
+            args["flatten"] = True  # a flat input: the paper's default, the same numbers, a shorter line
+        nodes.append(Node(kind_name, args, (index[parents[0]],), None, ""))
+        names.append([layer.name])
+        index[layer.name] = len(nodes) - 1
+    if unsupported:
+        raise KerasError(f"{len(unsupported)} layer(s) of {source or 'the model'} cannot be written in "
+                         "archcalc's notation yet", details=tuple(unsupported),
+                         hint="nothing was dropped: remove or replace these layers, or analyse the rest")
+    nodes, names = _fold_helpers(nodes, names)
+    network = Network(re.sub(r"[^0-9A-Za-z_.-]+", "_", model.name) or "model", nodes, None, "paper")
+    imported = Imported(network, names[1:], source, notes, model)
+    _check(imported)
+    return imported
+
+
+def _fold_helpers(nodes: list[Node], names: list[list[str]]) -> tuple[list[Node], list[list[str]]]:
+    """Fold ``X_flatten`` → ``X`` (Dense) and ``X_pad`` → ``X`` (conv, pool) back into one node."""
+    drop: dict[int, int] = {}  # helper index → the index of the node it is folded into
+    children: dict[int, list[int]] = {}
+    for i, n in enumerate(nodes):
+        for p in n.inputs:
+            children.setdefault(p, []).append(i)
+    new_args: dict[int, dict[str, Any]] = {}
+    for i, n in enumerate(nodes):
+        kids = children.get(i, [])
+        if len(kids) != 1:
+            continue
+        j = kids[0]
+        helper, owner = names[i][0], names[j][0]
+        if n.kind == "flatten" and helper == f"{owner}_flatten" and nodes[j].kind == "dense":
+            drop[i] = j
+            new_args[j] = {**nodes[j].args, "flatten": True}
+        elif (n.kind == "zeropad" and helper == f"{owner}_pad" and nodes[j].args.get("padding") == "valid"):
+            (t, b), (left, r) = n.args["padding"]
+            if t == b and left == r:
+                drop[i] = j
+                new_args[j] = {**nodes[j].args, "padding": (t, left)}
+    if not drop:
+        return nodes, names
+    keep = [i for i in range(len(nodes)) if i not in drop]
+    new_index = {old: new for new, old in enumerate(keep)}
+
+    def parent(p: int) -> int:
+        while p in drop:  # a helper's child takes the helper's parent
+            p = nodes[p].inputs[0]
+        return new_index[p]
+
+    out_nodes, out_names = [], []
+    for i in keep:
+        n = nodes[i]
+        args = new_args.get(i, n.args)
+        out_nodes.append(Node(n.kind, args, tuple(parent(p) for p in n.inputs), None, ""))
+        out_names.append([names[h][0] for h, owner in drop.items() if owner == i] + names[i])
+    return out_nodes, out_names
+
+
+def _check(imported: Imported) -> None:
+    """Every row's output shape and parameters must equal the live model's: else it's archcalc's bug."""
+    model = imported.model
+    analysis = analyze_network(imported.network)
+    frozen = bool(imported.notes)
+    for row, keras_names in zip(analysis.rows, imported.keras_names):
+        layers = [model.get_layer(n) for n in keras_names]
+        shape = tuple(int(d) for d in layers[-1].output.shape[1:])
+        params = sum(math.prod(w.shape) for layer in layers for w in layer.weights)
+        trainable = sum(math.prod(w.shape) for layer in layers for w in layer.trainable_weights)
+        if shape != tuple(row.output_shape) or params != row.params or (not frozen and trainable != row.trainable):
+            raise KerasError(
+                f"archcalc reads Keras layer `{keras_names[-1]}` as `{row.name}` but disagrees with Keras: "
+                f"shape {tuple(row.output_shape)} vs {shape}, params {row.params:,} vs {params:,}",
+                hint="this is a bug in archcalc's importer: please report it with the model")
+
+
+def notation(imported: Imported) -> str:
+    """The imported network in the paper notation, each line ending with the Keras layer(s) it stands for.
+
+    Parsing the text gives back the same network (tests/test_bridge.py).
+    """
+    from .. import __version__
+    from ..paper import format_paper
+
+    k = keras()
+    analysis = analyze_network(imported.network)
+    lines = format_paper(imported.network).splitlines()
+    width = max(len(ln) for ln in lines)
+    out = [f"# imported by archcalc {__version__} from {imported.source or 'a Keras model'} (Keras {k.__version__}):",
+           f"# {analysis.totals.params:,} parameters, {analysis.totals.trainable_params:,} trainable",
+           *[f"# note: {n}" for n in imported.notes], lines[0], lines[1]]
+    for line, keras_names in zip(lines[2:], imported.keras_names):
+        out.append(f"{line.ljust(width)}  # {', '.join(keras_names)}")
+    return "\n".join(out) + "\n"
+
+
+def from_keras(model: Any, **options: Any) -> Analysis:
+    """Analyse a live Keras model (in a notebook, say): archcalc's table for it.
+
+    Options as :func:`archcalc.analysis.analyze_network` (``batch``, ``dtype``, ...).
+    """
+    return analyze_network(read_model(model).network, **options)
