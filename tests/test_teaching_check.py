@@ -334,3 +334,12 @@ def test_summary_does_not_load_the_teaching_modules() -> None:
             " if m in sys.modules]\nprint(bad, file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stderr.strip() == "[]"
+
+
+def test_a_specific_slip_wins_over_rounding() -> None:
+    """1.7K for conv3-64 on RGB: 1,728 weights without the 64 biases, not a badly rounded 1,792."""
+    net = parse_paper("input 224x224x3\nconv3-64")[0]
+    m = marks(grade_sheet(read_text("CONV3-64: [224x224x64] memory: 3.2M weights: 1.7K"), net))
+    assert m[(1, "params")] == (False, "forgot-bias")
+    m = marks(grade_sheet(read_text("CONV3-64: [224x224x64] memory: 3.2M weights: 1.6K"), net))
+    assert m[(1, "params")] == (False, "rounding")

@@ -449,25 +449,34 @@ def _carried_params(ctx: _Ctx, exp: Expected) -> int | None:
 
 
 def _value_checks(item: Item, value: Value, expected: int) -> bool:
-    """Marks that apply to any number: right; else rounding or working slips. True when decided."""
+    """Right; else a right working with a wrong result. True when decided (item marked)."""
     if value.unit == "count" and value.contains(expected):
         item.right = True
         return True
-    if value.unit == "count" and value.rounded and value.steps:
-        last = value.steps[-1]
-        # Rounded the right value to the wrong digits ("3.3M" for 3,211,264).
-        width = last.interval.hi - last.interval.lo
-        if width > 0 and abs(last.nominal - expected) <= 2 * width:
-            item.diagnosis = "rounding"
-            item.hint = (f"{last.text} does not round {format_count(expected)}; "
-                         f"written like yours it is {rounded_like(expected, value)}")
-            return True
     for step in value.working:
         if step.unit == "count" and step.contains(expected):
             item.diagnosis = "arithmetic"
             item.hint = (f"your working `{step.text}` is right ({format_count(expected)}), "
                          f"but `{value.steps[-1].text}` is not what it comes to")
             return True
+    return False
+
+
+def _rounding_check(item: Item, value: Value, expected: int) -> bool:
+    """The right value rounded to the wrong digits ("3.3M" for 3,211,264).
+
+    Tried after every specific diagnosis: "1.7K" for a conv of 1,792 parameters is the 1,728
+    weights without the bias, not a rounding slip.
+    """
+    if value.unit != "count" or not value.rounded or not value.steps:
+        return False
+    last = value.steps[-1]
+    width = last.interval.hi - last.interval.lo
+    if width > 0 and abs(last.nominal - expected) <= 2 * width:
+        item.diagnosis = "rounding"
+        item.hint = (f"{last.text} does not round {format_count(expected)}; "
+                     f"written like yours it is {rounded_like(expected, value)}")
+        return True
     return False
 
 
@@ -503,6 +512,8 @@ def _grade_memory(ctx: _Ctx, exp: Expected, cell: Cell) -> Item:
                     item.hint = (_convention_hint(code, exp, node.args, alt)
                                  + f"; memory = {'·'.join(map(str, exp.shape))} = {format_count(exp.memory)}")
                     return item
+    if _rounding_check(item, value, exp.memory):
+        return item
     if len(exp.shape) == 3 and value.contains(exp.shape[0] * exp.shape[1]):
         item.hint = (f"that is H·W only; memory counts every value of the output, channels too: "
                      f"{'·'.join(map(str, exp.shape))} = {format_count(exp.memory)}")
@@ -556,6 +567,8 @@ def _grade_params(ctx: _Ctx, exp: Expected, cell: Cell) -> Item:
         item.diagnosis = "carried"
         item.hint = (f"right for the input shape you wrote before; the error is there. "
                      f"Expected {format_count(exp.params)}")
+        return item
+    if _rounding_check(item, value, exp.params):
         return item
     item.hint = work or f"expected {format_count(exp.params)}"
     return item
@@ -650,7 +663,8 @@ def _grade_totals(ctx: _Ctx, sheet: Sheet, result: Result, matched: dict[int, An
             item.diagnosis = "bytes-for-values"
             item.hint = f"that is bytes; the total memory counts values: {format_count(shown)}"
         else:
-            _value_checks(item, value, shown)
+            if not _value_checks(item, value, shown):
+                _rounding_check(item, value, shown)
             item.right = False
             if item.diagnosis is None:
                 item.hint = f"expected {format_count(shown)}"
