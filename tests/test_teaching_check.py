@@ -188,7 +188,7 @@ def test_cli_table_and_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and "Score: 17/17 (100%)" in out
     code, out, _ = run(["check", str(DATA / "small_slips.md"), "--spec", SMALL], capsys)
     assert code == 1
-    assert "forgot-bias" in out and "you counted the weights only" in out
+    assert "forgot-bias" in out and "You counted the weights only" in out
 
 
 def test_cli_json_has_items_and_score(capsys: pytest.CaptureFixture[str]) -> None:

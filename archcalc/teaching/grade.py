@@ -391,10 +391,10 @@ def _shape_item(ctx: _Ctx, exp: Expected, cell: Cell) -> Item:
         carried = _carried_shape(ctx, exp)
         if carried is not None and _squeeze(carried) == _squeeze(got):
             item.diagnosis = "carried"
-            item.hint = (f"right for the input shape you wrote in the row before; the error is there. "
-                         f"Expected {_shape_text(exp.shape)}")
+            item.hint = "right for the input shape you wrote in the row before; the error is there" + (
+                f" ({work})" if work else "")
             if found:
-                item.hint += f" (from the right input, {_OTHER[found[0][0]]} would also give {_shape_text(got)})"
+                item.hint += f"; from the right input, {_OTHER[found[0][0]]} would also give {_shape_text(got)}"
             return item
         if in_shape is not None and found:
             code, alt = found[0]
@@ -499,8 +499,8 @@ def _grade_memory(ctx: _Ctx, exp: Expected, cell: Cell) -> Item:
     conventional = ctx.shape_diagnosis.get(exp.index) in _CONVENTIONS
     if got_shape and ctx.wrong_shape.get(exp.index) and not conventional and value.contains(math.prod(got_shape)):
         item.diagnosis = "carried"
-        item.hint = (f"right for the shape you wrote ({_shape_text(got_shape)}); the error is in the shape. "
-                     f"Expected {'·'.join(map(str, exp.shape))} = {format_count(exp.memory)}")
+        item.hint = (f"right for the shape you wrote ({_shape_text(got_shape)}); the error is in the shape: "
+                     f"memory = {'·'.join(map(str, exp.shape))} = {format_count(exp.memory)}")
         return item
     if exp.index > 0:
         node = ctx.network.nodes[exp.index]
@@ -565,8 +565,7 @@ def _grade_params(ctx: _Ctx, exp: Expected, cell: Cell) -> Item:
     carried = _carried_params(ctx, exp)
     if carried is not None and carried != exp.params and value.contains(carried):
         item.diagnosis = "carried"
-        item.hint = (f"right for the input shape you wrote before; the error is there. "
-                     f"Expected {format_count(exp.params)}")
+        item.hint = "right for the input shape you wrote before; the error is there" + (f" ({work})" if work else "")
         return item
     if _rounding_check(item, value, exp.params):
         return item

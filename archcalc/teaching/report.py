@@ -238,7 +238,7 @@ def rich_report(r: Result) -> list[Any]:
     for n, item in hints:
         diag = f" ({item.diagnosis})" if item.diagnosis and item.diagnosis not in ("missing-row", "blank") else ""
         hint = item.hint or ""
-        hint = "" if hint.startswith("expected ") and item.diagnosis is None else hint
+        hint = "" if hint.startswith("expected ") and item.diagnosis is None else hint[:1].upper() + hint[1:]
         parts.append(Text(f"[{n}] {_where(item)}, {_FIELD_NAMES.get(item.field, item.field)}{diag}: "
                           f"expected {item.expected}. {hint}".rstrip()))
     for s in r.slips:
