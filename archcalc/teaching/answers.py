@@ -114,6 +114,27 @@ def _strip_comment(line: str) -> str:
     return line if i < 0 else line[:i].rstrip()
 
 
+def _total_cells(line: str, raw: str, number: int, path: str) -> dict[str, Cell] | None:
+    """The cells of a ``TOTAL memory: ...`` or ``TOTAL params: ...`` line; None for another line.
+
+    ``line`` is ``raw`` without its trailing remark (same positions), ``number`` its line number.
+    """
+    t = _TOTAL.match(line)
+    if not t:
+        return None
+    what = t.group("what").lower()
+    value, start = t.group("value"), t.start("value")
+    key = "memory" if what in ("memory", "activations") else "params"
+    if key == "memory" and (b := _BYTES_OF.match(value)):
+        # "24M * 4 bytes ~= 93MB": a count of values, then the same in bytes.
+        values, written = b.group("values"), b.group("bytes")
+        return {"memory": Cell(values.strip(), _loc(path, number, raw, start, len(values))),
+                "memory_bytes": Cell(written.strip(), _loc(path, number, raw, start + b.start("bytes"), len(written)))}
+    if key == "memory" and re.search(r"\d\s*(?:[kmgt]i?b|bytes?)\b", value, re.I):
+        return {"memory_bytes": Cell(value, _loc(path, number, raw, start, len(value)))}
+    return {key: Cell(value, _loc(path, number, raw, start, len(value)))}
+
+
 def read_cs231n(text: str, path: str, student: str) -> Sheet:
     """Read the CS231n line format. Unreadable lines are errors that point at them."""
     rows: list[AnswerRow] = []
@@ -123,20 +144,9 @@ def read_cs231n(text: str, path: str, student: str) -> Sheet:
         stripped = line.strip()
         if not stripped or stripped.startswith(("#", "```", "~~~")) or re.fullmatch(r"[-=_*\s]+", stripped):
             continue
-        if t := _TOTAL.match(line):
-            what = t.group("what").lower()
-            value, start = t.group("value"), t.start("value")
-            key = "memory" if what in ("memory", "activations") else "params"
-            if key == "memory" and (b := _BYTES_OF.match(value)):
-                # "24M * 4 bytes ~= 93MB": a count of values, then the same in bytes.
-                values, size = b.group("values"), len(b.group("values"))
-                totals["memory"] = Cell(values.strip(), _loc(path, number, raw, start, size))
-                bstart, written = start + b.start("bytes"), b.group("bytes")
-                totals["memory_bytes"] = Cell(written.strip(), _loc(path, number, raw, bstart, len(written)))
-            elif key == "memory" and re.search(r"\d\s*(?:[kmgt]i?b|bytes?)\b", value, re.I):
-                totals["memory_bytes"] = Cell(value, _loc(path, number, raw, start, len(value)))
-            else:
-                totals[key] = Cell(value, _loc(path, number, raw, start, len(value)))
+        found = _total_cells(line, raw, number, path)
+        if found is not None:
+            totals.update(found)
             continue
         m = _ROW.match(line)
         if not m or not (m.group("shape") or m.group("memory") is not None or m.group("params") is not None):
@@ -286,23 +296,10 @@ def read_markdown(text: str, path: str, student: str) -> Sheet:
         raise SourceError(f"`{path}` holds no Markdown table with the graded columns",
                           hint="write `| layer | output shape | memory | params |`, then `|---|---|---|---|` "
                                "and one row a layer")
-    if outside_totals:
-        extra = read_cs231n_totals(outside_totals, path)
-        sheet.totals.update({k: v for k, v in extra.items() if k not in sheet.totals})
+    for number, line in outside_totals:  # a TOTAL row inside the table wins over a line after it
+        found = _total_cells(_strip_comment(line), line, number, path) or {}
+        sheet.totals.update({k: v for k, v in found.items() if k not in sheet.totals})
     return sheet
-
-
-def read_cs231n_totals(lines: list[tuple[int, str]], path: str) -> dict[str, Cell]:
-    """TOTAL lines written as in the CS231n notes, outside a table."""
-    sheet_text = "\n".join(line for _, line in lines)
-    if not sheet_text.strip():
-        return {}
-    totals: dict[str, Cell] = {}
-    for number, line in lines:
-        fake = read_cs231n(f"X: [1]\n{line}", path, "")
-        for k, c in fake.totals.items():
-            totals[k] = Cell(c.text, Location(path, number, c.location.column, line, c.location.length))
-    return totals
 
 
 # ---------------------------------------------------------------------------------------------

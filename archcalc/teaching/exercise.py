@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import os
 import random
 import tempfile
@@ -292,4 +291,4 @@ def blank_markdown(analysis: Analysis) -> str:
     return "\n".join(out) + "\n"
 
 
-__all__ = ["DIFFICULTIES", "Exercise", "blank_csv", "generate", "key_csv", "key_markdown", "math", "write_exercises"]
+__all__ = ["DIFFICULTIES", "Exercise", "blank_csv", "generate", "key_csv", "key_markdown", "write_exercises"]

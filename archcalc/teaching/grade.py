@@ -24,7 +24,7 @@ from typing import Any
 
 from .. import formulas as F
 from .. import kinds as K
-from ..analysis import Analysis, Row, analyze_network
+from ..analysis import Analysis, analyze_network
 from ..errors import ArchcalcError, Location, SourceError
 from ..network import Network, Shape
 from .answers import AnswerRow, BadShape, Cell, Sheet, parse_shape
@@ -804,4 +804,4 @@ def grade_files(paths: list[str], spec: str, *, net: str | None = None, count_bi
     return out
 
 
-__all__ = ["DIAGNOSES", "Expected", "Item", "Result", "Row", "align", "expected_rows", "grade_files", "grade_sheet"]
+__all__ = ["DIAGNOSES", "Expected", "Item", "Result", "align", "expected_rows", "grade_files", "grade_sheet"]
