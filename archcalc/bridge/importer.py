@@ -29,6 +29,7 @@ from ..network import Network, Node
 from ..values import BadValue
 from .tf import keras
 
+_MERGES = {"Add", "Concatenate", "Multiply", "Subtract", "Average", "Maximum", "Minimum", "Dot"}
 _APPLICATION_PREFIXES = ("keras.applications.", "tf.keras.applications.", "applications.")
 
 
@@ -167,26 +168,29 @@ def read_model(model: Any, source: str = "") -> Imported:
     from .layers import CUSTOM_OBJECTS  # noqa: F401  (registers the custom classes)
 
     shape, input_names, entries = _layer_entries(model)
-    unsupported, nodes, names = [], [Node("input", {"shape": shape}, (), None, "input")], [["input"]]
+    unsupported: list[tuple[str, str, str]] = []  # (class, layer name, why)
+    downstream = 0  # layers not read because a parent could not be
+    nodes, names = [Node("input", {"shape": shape}, (), None, "input")], [["input"]]
     index: dict[str, int] = dict.fromkeys(input_names, 0)
     notes: list[str] = []
     for layer, parents in entries:
         cls = type(layer).__name__
         kind_name, preset = K.KERAS_NAMES.get(cls) or (None, None)
         if kind_name is None:
-            unsupported.append(f"{layer.name} ({cls})")
+            why = "merges branches; the notation has no merges yet" if cls in _MERGES else "no archcalc kind"
+            unsupported.append((cls, layer.name, why))
             continue
         if len(parents) != 1:
-            unsupported.append(f"{layer.name} ({cls}, {len(parents)} inputs: merges come with branching networks)")
+            unsupported.append((cls, layer.name, f"{len(parents)} inputs: merges are not in the notation yet"))
             continue
-        if parents[0] not in index:  # its parent could not be read: already listed as unsupported
-            unsupported.append(f"{layer.name} ({cls}, after an unsupported layer)")
+        if parents[0] not in index:  # its parent could not be read, and is listed already
+            downstream += 1
             continue
         kind = K.KINDS[kind_name]
         try:
             args = _args(kind, preset, layer.get_config())
         except BadValue as e:
-            unsupported.append(f"{layer.name} ({cls}: {e.message})")
+            unsupported.append((cls, layer.name, e.message))
             continue
         if layer.weights and not layer.trainable:
             notes.append(f"{layer.name} is frozen (trainable=False): archcalc counts its weights as trainable")
@@ -197,13 +201,32 @@ def read_model(model: Any, source: str = "") -> Imported:
         index[layer.name] = len(nodes) - 1
     if unsupported:
         raise KerasError(f"{len(unsupported)} layer(s) of {source or 'the model'} cannot be written in "
-                         "archcalc's notation yet", details=tuple(unsupported),
+                         "archcalc's notation yet", details=_grouped(unsupported, downstream),
                          hint="nothing was dropped: remove or replace these layers, or analyse the rest")
     nodes, names = _fold_helpers(nodes, names)
     network = Network(re.sub(r"[^0-9A-Za-z_.-]+", "_", model.name) or "model", nodes, None, "paper")
     imported = Imported(network, names[1:], source, notes, model)
     _check(imported)
     return imported
+
+
+def _grouped(unsupported: list[tuple[str, str, str]], downstream: int) -> tuple[str, ...]:
+    """One line per Keras class and reason, naming the first few layers: 16 ``Add`` layers make one line.
+
+    >>> _grouped([("Add", "a1", "merge"), ("Add", "a2", "merge"), ("LSTM", "rnn", "no archcalc kind")], 3)
+    ('Add × 2 (merge): a1, a2', 'LSTM (no archcalc kind): rnn', 'and 3 layer(s) after them, not read')
+    """
+    groups: dict[tuple[str, str], list[str]] = {}
+    for cls, name, why in unsupported:
+        groups.setdefault((cls, why), []).append(name)
+    lines = []
+    for (cls, why), layer_names in groups.items():
+        count = f" × {len(layer_names)}" if len(layer_names) > 1 else ""
+        shown = ", ".join(layer_names[:4]) + (", …" if len(layer_names) > 4 else "")
+        lines.append(f"{cls}{count} ({why}): {shown}")
+    if downstream:
+        lines.append(f"and {downstream} layer(s) after them, not read")
+    return tuple(lines)
 
 
 def _fold_helpers(nodes: list[Node], names: list[list[str]]) -> tuple[list[Node], list[list[str]]]:
