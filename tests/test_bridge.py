@@ -272,6 +272,14 @@ def test_import_of_export_round_trips_every_bundled_spec(tmp_path: Path) -> None
         del model
 
 
+def test_legacy_h5_export_and_import(tmp_path: Path, capsys) -> None:
+    target = tmp_path / "lenet5.h5"
+    code, out, _ = run(["export", "lenet5", "-o", str(target)], capsys)
+    assert code == 0 and "61,706 parameters" in out
+    code, out, _ = run(["import", str(target), "--format", "json"], capsys)
+    assert code == 0 and json.loads(out)["totals"]["params"] == 61706
+
+
 def test_from_keras_analyses_a_live_model() -> None:
     model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(32, 3, activation="relu"),
                               keras.layers.MaxPooling2D(), keras.layers.BatchNormalization(),
