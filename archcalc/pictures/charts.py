@@ -23,6 +23,8 @@ from .output import picture_format, require_matplotlib, write_atomic
 FORMATS = ("png", "svg", "pdf")
 #: A bar holding at least this share of its chart's total gets its percentage written on it.
 ANNOTATE_SHARE = 0.05
+#: At most this many layer names under the bars (the figure is at most 40 inches wide).
+MAX_LABELS = 80
 
 
 def _style(kind: str, inputs: tuple[int, ...]) -> str:
@@ -134,6 +136,7 @@ def _figure(analyses: Sequence[Analysis]) -> object:
         styles = [_style(r.kind, r.inputs) for r in a.rows]
         colours = [COLOURS[s] for s in styles]
         xs = list(range(len(a.rows)))
+        every = -(-len(xs) // MAX_LABELS)  # a deep network names every n-th layer, so the names stay legible
         per_value = a.memory.dtype_bytes * a.memory.batch
         params = [r.params for r in a.rows]
         memory = [r.activations * per_value for r in a.rows]
@@ -148,7 +151,8 @@ def _figure(analyses: Sequence[Analysis]) -> object:
              "activation memory"),
         )
         for ax, values, fmt, title, ylabel in charts:
-            ax.bar(xs, values, color=colours, edgecolor="#333333", linewidth=0.4, width=0.75)
+            # Outlines would paint a deep network's thin bars black.
+            ax.bar(xs, values, color=colours, edgecolor="#333333", linewidth=0.4 if len(xs) <= 100 else 0, width=0.75)
             ax.set_title(title, fontsize=10, loc="left")
             ax.set_ylabel(ylabel)
             ax.yaxis.set_major_locator(MultipleLocator(tick_step(max(values, default=0), binary=fmt is human_bytes)))
@@ -163,9 +167,9 @@ def _figure(analyses: Sequence[Analysis]) -> object:
                 for x, v in zip(xs, values):
                     if v / total >= ANNOTATE_SHARE:
                         ax.text(x, v, f"{v / total:.0%}", ha="center", va="bottom", fontsize=8, color="#333333")
-            ax.set_xticks(xs)
+            ax.set_xticks(xs[::every])
         top.tick_params(axis="x", labelbottom=False)
-        bottom.set_xticklabels([f"{r.index} {short_name(r.name).split()[0]}" for r in a.rows],
+        bottom.set_xticklabels([f"{r.index} {short_name(r.name).split()[0]}" for r in a.rows[::every]],
                                rotation=55, ha="right", fontsize=8)
         if i == 0:
             used = [s for s in STYLE_NAMES if s in styles]
