@@ -230,6 +230,8 @@ def test_png_diagram_is_a_real_png_of_the_layout_size(tmp_path: Path) -> None:
     assert path.stat().st_size > 5000  # something was drawn
     again = write_diagram([a], str(tmp_path / "again.png"), scale=1.0)
     assert again.read_bytes() == path.read_bytes()
+    pdf = write_diagram([a], str(tmp_path / "tiny.pdf")).read_bytes()
+    assert pdf.startswith(b"%PDF") and pdf == write_diagram([a], str(tmp_path / "again.pdf")).read_bytes()
 
 
 def test_charts_write_png_svg_and_pdf(tmp_path: Path) -> None:
