@@ -167,6 +167,9 @@ def analyze_network(network: Network, *, batch: int = 1, dtype: str = "float32",
     grids: list[tuple[int, int]] = []  # the spatial grid a tensor's values sit on (1x1 once pooled away)
     rows: list[Row] = []
     peak = 0
+    # What memory holds, biases included even when the counts leave them out (--no-bias is a
+    # counting convention: the biases still take their bytes).
+    stored = stored_trainable = 0
     for index, node in enumerate(network.nodes):
         kind = K.KINDS[node.kind]
         in_shapes = [shapes[i] for i in node.inputs]
@@ -198,6 +201,8 @@ def analyze_network(network: Network, *, batch: int = 1, dtype: str = "float32",
         peak = max(peak, acts + sum(math.prod(s) for s in in_shapes))
         biases = effect.biases if count_bias else 0
         trainable = effect.weights + biases
+        stored_trainable += effect.weights + effect.biases
+        stored += effect.weights + effect.biases + effect.non_trainable
         explain = (*effect.explain, f"memory = {'·'.join(map(str, out))} = {acts:,} values")
         rows.append(Row(index, kind.text(node.args), node.kind, out, trainable + effect.non_trainable,
                         effect.weights, biases, trainable, effect.non_trainable, acts, effect.macs,
@@ -213,9 +218,9 @@ def analyze_network(network: Network, *, batch: int = 1, dtype: str = "float32",
     input_values = math.prod(network.input_shape)
     memory = Memory(
         batch=batch, dtype_bytes=size, optimizer=optimizer,
-        parameters=params * size,
-        gradients=trainable * size,  # one gradient per trainable parameter
-        optimizer_state=OPTIMIZER_SLOTS[optimizer] * trainable * size,
+        parameters=stored * size,
+        gradients=stored_trainable * size,  # one gradient per trainable parameter
+        optimizer_state=OPTIMIZER_SLOTS[optimizer] * stored_trainable * size,
         input=input_values * size * batch,
         forward=acts * size * batch,
         backward=acts * size * batch,  # x2 for the gradients of the activations

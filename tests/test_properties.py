@@ -651,7 +651,10 @@ def test_rows_add_up_to_the_totals(text: str, batch: int, dtype: str, count_bias
             assert r.biases == 0
     # The memory budget's pieces, from their definitions.
     m, size = a.memory, DTYPE_BYTES[dtype]
-    assert m.parameters == t.params * size
+    # Memory holds every parameter, biases included even when --no-bias leaves them out of the counts.
+    with_bias = analyze_network(_parse_one(text), count_bias=True).totals
+    assert m.parameters == with_bias.params * size
+    assert m.gradients == with_bias.trainable_params * size
     assert m.forward == m.backward == t.activation_bytes
     assert m.input == math.prod(a.input_shape) * size * batch
 

@@ -50,7 +50,11 @@ def test_vgg16_design_totals_and_cs231n_rows() -> None:
     fc6 = next(r for r in a.rows if r.kind == "dense")
     assert fc6.weights == 7 * 7 * 512 * 4096  # CS231n: FC: [1x1x4096] weights: 7*7*512*4096
     # CS231n --no-bias convention: weights only.
-    assert archcalc.analyze("vgg16", count_bias=False).totals.params == 138_344_128
+    weights_only = archcalc.analyze("vgg16", count_bias=False)
+    assert weights_only.totals.params == 138_344_128
+    # ... a counting convention only: the biases still take memory (138,357,544 float32 values).
+    assert weights_only.memory.parameters == a.memory.parameters == 138_357_544 * 4
+    assert weights_only.memory.optimizer_state == 2 * 138_357_544 * 4  # Adam: two slots
 
 
 def test_vgg16_receptive_fields_match_published_table() -> None:
