@@ -113,6 +113,5 @@ def test_nav_lists_the_pages() -> None:
             "formulas.md", "cli.md", "api.md"} == set(nav)
     assert "training.md" not in nav
     for page in nav:
-        if page not in ("keras.md", "teaching.md"):  # written by the Keras bridge and teaching work
-            assert (DOCS / page).exists(), page
+        assert (DOCS / page).exists(), page
     assert config["theme"]["name"] == "material" and config["strict"] is True
