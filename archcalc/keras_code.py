@@ -105,7 +105,7 @@ class _Reader:
                 return self.constants[node.id]
             raise self.src.error(
                 node, f"uses the variable `{node.id}`, which archcalc cannot know without running the code",
-                f"write its value instead, e.g. `{_example_for(node.id)}`, or assign it a literal "
+                f"write its value instead, e.g. `{_example_for(node.id, activation)}`, or assign it a literal "
                 f"at the top of the file (`{node.id} = ...`)")
         segment = ast.unparse(node) if hasattr(ast, "unparse") else "this expression"
         raise self.src.error(node, f"cannot read `{segment}` without running the code",
@@ -214,8 +214,10 @@ def _as_image(shape: tuple[int, ...]) -> tuple[int, ...]:
     return (*shape, 1) if len(shape) == 2 else shape
 
 
-def _example_for(variable: str) -> str:
+def _example_for(variable: str, activation: bool = False) -> str:
     v = variable.lower()
+    if activation:
+        return "'relu'"
     if "shape" in v:
         return f"{variable}=(28, 28, 1)" if "input" in v else "(28, 28, 1)"
     if "class" in v:
@@ -327,6 +329,8 @@ def _parse_keras(text: str, path: str) -> list[Network]:
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add":
             receiver = node.func.value.id if isinstance(node.func.value, ast.Name) else None
             model = by_var.get(receiver) if receiver else None
+            if model is None and not (node.args and isinstance(node.args[0], ast.Call)):
+                continue  # `seen.add("x")`: a set's add, not a model's (those are given a layer call)
             if model is None:  # `model.add` with no `model = Sequential()` seen: one model for them all
                 model = models[-1] if models else new_model(node, receiver)
             if len(node.args) != 1 or not isinstance(node.args[0], ast.Call):
@@ -353,7 +357,8 @@ def _network(reader: _Reader, model: dict[str, Any], path: str) -> Network:
         if input_shape is not None and not nodes:
             nodes.append(Node("input", {"shape": _as_image(input_shape)}, (), node.location, "input_shape"))
         if not nodes:
-            raise reader.src.error(call, f"the model has no input shape before `{node.source}`",
+            first = ast.get_source_segment("\n".join(reader.src.lines), call) or node.source
+            raise reader.src.error(call, f"the model has no input shape before `{first}`",
                                    "add `input_shape=(28, 28, 1)` to the first layer, or start the list "
                                    "with `keras.Input(shape=(28, 28, 1))`")
         nodes.append(node)

@@ -33,7 +33,7 @@ from .values import BadValue
 
 _WORD = re.compile(r"([a-z][a-z_]*(?:-[a-z][a-z_]*)*)(.*)", re.S)
 _REPEAT = re.compile(r"[x×*](\d+)")
-_OPTION = re.compile(r"([A-Za-z_][A-Za-z_0-9]*)=(.*)")
+_OPTION = re.compile(r"([A-Za-z_][A-Za-z_0-9]*)\s*=\s*(.*)")
 
 
 def _did_you_mean(word: str, rest: str) -> str:
@@ -52,7 +52,8 @@ class _Line:
     def __init__(self, path: str, number: int, text: str) -> None:
         self.path, self.number, self.text = path, number, text
         code = text.split("#", 1)[0]
-        self.tokens = [(m.group(), m.start() + 1) for m in re.finditer(r"\S+", code)]
+        # `stride = 2` is one option token, as `stride=2` is.
+        self.tokens = [(m.group(), m.start() + 1) for m in re.finditer(r"[A-Za-z_]\w*\s*=\s*\S+|\S+", code)]
 
     def loc(self, column: int = 1, length: int | None = None) -> Location:
         if length is None:
@@ -67,6 +68,8 @@ class _Line:
 def _parse_layer(line: _Line) -> tuple[Node, int, bool]:
     """A layer line → (node without inputs, repeat count, whether `activation=` was given)."""
     first, col = line.tokens[0]
+    if len(first) > 1 and first.endswith(":"):  # `input: 28x28`, as `network:` is accepted
+        first = first[:-1]
     m = _WORD.fullmatch(first.lower())
     if not m:
         raise line.error(f"a layer must start with its kind, got `{first}`", col, len(first),

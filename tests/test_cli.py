@@ -129,3 +129,26 @@ def test_console_script_is_light() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "HEAVY=" in proc.stderr and proc.stderr.rsplit("HEAVY=", 1)[1] == ""
     assert json.loads(proc.stdout)["totals"]["params"] == 138357544
+
+
+@pytest.mark.parametrize(("text", "name", "expect"), [
+    ("input 28x28\nconv3-4 stride = 2\n", "a.txt", "conv3-4 stride=2"),       # blanks around `=`
+    ("input: 28x28\nconv3-4\n", "b.txt", "input 28x28x1"),                   # `input:` as `network:`
+    ("seen = set()\nseen.add('x')\nmodel = Sequential()\n"                   # a set's add is not a model's
+     "model.add(Conv2D(8, 3, input_shape=(28, 28, 1)))\nseen.add(3)\nmodel.add(Flatten())\n", "k.py", "5408"),
+])
+def test_forgiving_spellings(text: str, name: str, expect: str, tmp_path: Path, capsys) -> None:
+    code, out, err = run(["summary", write(tmp_path, text, name)], capsys)
+    assert code == 0, err
+    assert expect in out
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("act = get()\nmodel = Sequential([Conv2D(32, 3, activation=act, input_shape=(28, 28, 1))])\n",
+     "e.g. `'relu'`"),
+    ("model = Sequential([Conv2D(32, 3, activation='relu'), Dense(3)])\n",
+     "no input shape before `Conv2D(32, 3, activation='relu')`"),
+])
+def test_keras_code_hints_name_the_call(text: str, expect: str, tmp_path: Path, capsys) -> None:
+    code, _, err = run(["summary", write(tmp_path, text, "m.py")], capsys)
+    assert code == 2 and expect in err, err
