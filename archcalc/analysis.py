@@ -25,8 +25,27 @@ OPTIMIZER_SLOTS = {"sgd": 0, "momentum": 1, "rmsprop": 1, "adam": 2, "adamw": 2}
 
 @dataclass(frozen=True)
 class Row:
-    """One layer of the table. Counts are for one example; ``activations`` is the number of values
-    in the layer's output (the CS231n "memory" column)."""
+    """One layer of the table. Counts are for one example.
+
+    Attributes:
+        index: position in the network; node 0 is the input, so the first layer is 1.
+        name: the layer in the paper notation, every non-default option written (``conv3-64 stride=2``).
+        kind: the registered kind (``conv``, ``dense``, ``maxpool``...; see :mod:`archcalc.kinds`).
+        output_shape: ``(H, W, C)`` for a feature map, ``(N,)`` for a flat vector.
+        params: every parameter Keras counts: ``trainable + non_trainable``.
+        weights: trainable multiplicative parameters (kernels, batch norm's γ).
+        biases: trainable additive parameters (biases, batch norm's β); 0 with ``count_bias=False``.
+        trainable: ``weights + biases``.
+        non_trainable: parameters kept but not trained (batch norm's moving mean and variance).
+        activations: values in the layer's output (the CS231n "memory" column).
+        macs: multiply-accumulates; FLOPs are twice as many.
+        rf_size: receptive field (height, width) of one output value, in input pixels.
+        rf_stride: effective stride (jump) of the output grid, in input pixels.
+        inputs: indices of the parent nodes (node 0 is the input).
+        activation: the fused activation of a conv/FC layer (``relu``), ``None`` when linear or not fused.
+        explain: the working behind the numbers, one equation a line (``--explain``).
+        source: the layer as the user wrote it.
+    """
 
     index: int
     name: str
@@ -49,6 +68,19 @@ class Row:
 
 @dataclass(frozen=True)
 class Totals:
+    """The sums of a network's rows, for one example.
+
+    Attributes:
+        params: every parameter (``trainable_params + non_trainable_params``).
+        trainable_params: parameters a training step updates.
+        non_trainable_params: parameters kept but not trained (batch norm statistics).
+        weights: sum of the rows' ``weights``.
+        biases: sum of the rows' ``biases``.
+        activations: values in all layers' outputs.
+        activation_bytes: ``activations`` times the dtype's size times the batch.
+        macs: multiply-accumulates of one forward pass.
+    """
+
     params: int
     trainable_params: int
     non_trainable_params: int
@@ -72,6 +104,18 @@ class Memory:
     gradient of the same size for each (``x2``, as torchinfo counts it); weights get a gradient
     each and the optimizer its state (Adam: 2 values per weight, momentum: 1, SGD: none).
     Inference needs only the weights and, at the widest point, one layer's input and output.
+
+    Attributes:
+        batch: examples per batch.
+        dtype_bytes: bytes per value.
+        optimizer: the optimizer whose state is counted.
+        parameters: bytes of all parameters (biases included even with ``count_bias=False``).
+        gradients: bytes of one gradient per trainable parameter.
+        optimizer_state: bytes of the optimizer's slots per trainable parameter.
+        input: bytes of the input batch.
+        forward: bytes of every layer's output for the batch (kept for the backward pass).
+        backward: bytes of the gradients of those outputs.
+        inference_peak: bytes of the widest layer's input and output together.
     """
 
     batch: int
@@ -97,7 +141,18 @@ class Memory:
 
 @dataclass
 class Analysis:
-    """Everything archcalc knows about one network, for one batch size, dtype and bias convention."""
+    """Everything archcalc knows about one network, for one batch size, dtype and bias convention.
+
+    Attributes:
+        network: the network's name.
+        input_shape: ``(H, W, C)`` or ``(N,)``.
+        rows: one :class:`Row` per layer, in order.
+        totals: the column sums.
+        memory: the memory estimate for the batch.
+        receptive_field: (height, width) of the last layer's receptive field.
+        settings: the options it was computed with (batch, dtype, count_bias, optimizer).
+        notation: ``"paper"`` or ``"keras"``: whose defaults the spec was read with.
+    """
 
     network: str
     input_shape: Shape

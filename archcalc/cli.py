@@ -56,7 +56,7 @@ def _analyses(specs: list[str], net: str | None, **options: object) -> list[Anal
 
 @app.command()
 def summary(
-    spec: Annotated[str, typer.Argument(help="A spec file or a bundled spec's name (vgg16).")],
+    spec: Annotated[str, typer.Argument(metavar="SPEC", help="A spec file or a bundled spec's name (vgg16).")],
     format: FormatOpt = Format.table,
     batch: BatchOpt = 1,
     dtype: DTypeOpt = DType.float32,
@@ -66,10 +66,13 @@ def summary(
     optimizer: Annotated[Optimizer, typer.Option(help="Optimizer, for its state in the training memory.")]
     = "adam",  # type: ignore[assignment]
     fit_memory: Annotated[str | None, typer.Option(
-        "--fit-memory", help="A memory size (16GiB, 12GB): print the largest training batch that fits.")] = None,
+        "--fit-memory", metavar="SIZE",
+        help="A memory size (16GiB, 12GB): print the largest training batch that fits.")] = None,
     plot: Annotated[str | None, typer.Option(
-        "--plot", help="Also write bar charts of parameters and activation memory per layer (.png, .svg, .pdf; "
-                       "needs matplotlib: pip install 'archcalc[plot]').")] = None,
+        "--plot", metavar="FILE",
+        help="Also write bar charts of parameters and activation memory per layer (.png, .svg, .pdf; "
+             "needs matplotlib: pip install 'archcalc[plot]').")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the --plot file if it exists.")] = False,
 ) -> None:
     """Per-layer table: output shape, parameters, activations, memory, MACs, receptive field."""
     from . import render
@@ -81,7 +84,7 @@ def summary(
     if plot is not None:
         from .pictures.charts import write_charts
 
-        write_charts(analyses, plot)
+        write_charts(analyses, plot, overwrite=force)
     if format is Format.json:
         out(render.json_text(analyses, fit_memory=budget))
     elif format is Format.csv:
@@ -102,7 +105,8 @@ def summary(
 
 @app.command()
 def compare(
-    specs: Annotated[list[str], typer.Argument(help="One file holding several networks, or several specs.")],
+    specs: Annotated[list[str], typer.Argument(
+        metavar="SPEC...", help="One file holding several networks, or several specs.")],
     format: FormatOpt = Format.table,
     batch: BatchOpt = 1,
     dtype: DTypeOpt = DType.float32,

@@ -35,10 +35,12 @@ class DType(str, Enum):
 Optimizer = Enum("Optimizer", {k: k for k in OPTIMIZER_SLOTS}, type=str)  # type: ignore[misc]
 
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
-BatchOpt = Annotated[int, typer.Option("--batch", "-b", min=1, help="Examples per batch, for the byte counts.")]
+BatchOpt = Annotated[int, typer.Option("--batch", "-b", min=1, metavar="N",
+                                       help="Examples per batch, for the byte counts.")]
 DTypeOpt = Annotated[DType, typer.Option("--dtype", help="Bytes per value of weights and activations.")]
 NoBiasOpt = Annotated[bool, typer.Option("--no-bias", help="Count weights only (the CS231n table's convention).")]
-NetOpt = Annotated[str | None, typer.Option("--net", help="Pick one network of a file that holds several.")]
+NetOpt = Annotated[str | None, typer.Option("--net", metavar="NAME",
+                                            help="Pick one network of a file that holds several.")]
 
 
 def out(text: str) -> None:

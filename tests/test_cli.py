@@ -152,3 +152,14 @@ def test_forgiving_spellings(text: str, name: str, expect: str, tmp_path: Path, 
 def test_keras_code_hints_name_the_call(text: str, expect: str, tmp_path: Path, capsys) -> None:
     code, _, err = run(["summary", write(tmp_path, text, "m.py")], capsys)
     assert code == 2 and expect in err, err
+
+
+def test_summary_plot_keeps_an_existing_file_unless_forced(tmp_path: Path, capsys) -> None:
+    pytest.importorskip("matplotlib")
+    target = tmp_path / "charts.png"
+    target.write_bytes(b"the user's picture")
+    code, _, err = run(["summary", "lenet5", "--plot", str(target)], capsys)
+    assert code == 2 and "already exists" in err and "--force" in err
+    assert target.read_bytes() == b"the user's picture"
+    code, _, _ = run(["summary", "lenet5", "--plot", str(target), "--force"], capsys)
+    assert code == 0 and target.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")

@@ -14,8 +14,9 @@ import typer
 from ..cli_common import Format, FormatOpt, NetOpt, make_console, out
 
 MaxMemoryOpt = Annotated[str, typer.Option(
-    "--max-memory", help="Largest float32 weight memory to allocate (4GiB, 500MB). Above it, verify checks "
-                         "shapes by Keras' shape inference and counts each layer alone; export refuses.")]
+    "--max-memory", metavar="SIZE",
+    help="Largest float32 weight memory to allocate (4GiB, 500MB). Above it, verify checks shapes by Keras' "
+         "shape inference and counts each layer alone; export refuses.")]
 
 
 def _budget(text: str) -> int:
@@ -26,7 +27,7 @@ def _budget(text: str) -> int:
 
 def verify(
     specs: Annotated[list[str] | None, typer.Argument(
-        help="Spec files or bundled names; none: every bundled spec.")] = None,
+        metavar="[SPEC...]", help="Spec files or bundled names; none: every bundled spec.")] = None,
     format: FormatOpt = Format.table,
     net: NetOpt = None,
     max_memory: MaxMemoryOpt = "4GiB",
@@ -65,8 +66,8 @@ def verify(
 
 
 def export(
-    spec: Annotated[str, typer.Argument(help="A spec file or a bundled spec's name.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="model.keras, model.h5 or model.py")],
+    spec: Annotated[str, typer.Argument(metavar="SPEC", help="A spec file or a bundled spec's name.")],
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE", help="model.keras, model.h5 or model.py")],
     net: NetOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")] = False,
     max_memory: MaxMemoryOpt = "4GiB",
@@ -89,9 +90,10 @@ def export(
 
 
 def import_model(
-    model: Annotated[str, typer.Argument(help="A .keras/.h5 file, or keras.applications.NAME (weights=None).")],
+    model: Annotated[str, typer.Argument(
+        metavar="MODEL", help="A .keras/.h5 file, or keras.applications.NAME (weights=None).")],
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write the spec to this file instead of printing it.")] = None,
+        "--output", "-o", metavar="FILE", help="Write the spec to this file instead of printing it.")] = None,
     format: Annotated[Format, typer.Option(
         "--format", "-f", help="table: the spec in archcalc's notation; json/csv/markdown: its analysis, "
                                "as `summary` prints it.")] = Format.table,

@@ -90,7 +90,7 @@ def _trim(text: str) -> str:
     return f"{number} {unit}".strip()
 
 
-def write_charts(analyses: Sequence[Analysis], path: str) -> Path:
+def write_charts(analyses: Sequence[Analysis], path: str, *, overwrite: bool = True) -> Path:
     """Write bar charts of parameters and activation memory per layer to ``path``.
 
     One pair of charts per network (parameters above, activation memory below, the layers shared),
@@ -98,7 +98,8 @@ def write_charts(analyses: Sequence[Analysis], path: str) -> Path:
 
     Args:
         analyses: the analysed networks (their batch and dtype set the memory in bytes).
-        path: ``.png``, ``.svg`` or ``.pdf``; an existing file of that name is replaced.
+        path: ``.png``, ``.svg`` or ``.pdf``.
+        overwrite: replace an existing file of that name (``summary --plot FILE --force``).
 
     Raises:
         UsageError: the suffix names no format matplotlib writes here.
@@ -108,7 +109,7 @@ def write_charts(analyses: Sequence[Analysis], path: str) -> Path:
     fmt = picture_format(path, FORMATS, "--plot")
     require_matplotlib("`--plot`")
     figure = _figure(analyses)
-    return write_atomic(path, lambda f: _save(figure, f, fmt))
+    return write_atomic(path, lambda f: _save(figure, f, fmt), overwrite=overwrite)
 
 
 def _save(figure: object, file: IO[bytes], fmt: str) -> None:

@@ -69,7 +69,7 @@ def write_atomic(path: str, write: Callable[[IO[bytes]], None], *, overwrite: bo
     if dest.is_dir():
         raise OutputError(f"cannot write `{path}`: it is a folder", hint="give a file name, e.g. net.svg")
     if not overwrite and dest.exists():
-        raise OutputError(f"`{path}` already exists", hint="add --force to replace it, or write elsewhere with -o")
+        raise OutputError(f"`{path}` already exists", hint="add --force to replace it, or choose another file name")
     folder = dest.parent if str(dest.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError(f"cannot write `{path}`: the folder `{folder}` does not exist",
