@@ -343,3 +343,18 @@ def test_a_specific_slip_wins_over_rounding() -> None:
     assert m[(1, "params")] == (False, "forgot-bias")
     m = marks(grade_sheet(read_text("CONV3-64: [224x224x64] memory: 3.2M weights: 1.6K"), net))
     assert m[(1, "params")] == (False, "rounding")
+
+
+def test_a_folder_is_graded_file_by_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    for name in ("small_right.csv", "small_slips.md"):
+        shutil.copy(DATA / name, tmp_path / name)
+    (tmp_path / ".hidden.csv").write_text("junk")
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF")
+    code, out, _ = run(["check", str(tmp_path), "--spec", SMALL], capsys)
+    assert code == 1 and [ln.split()[1] for ln in out.splitlines()[:2]] == ["small_right", "small_slips"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _, err = run(["check", str(empty), "--spec", SMALL], capsys)
+    assert code == 2 and "holds no answer files" in err

@@ -414,6 +414,31 @@ def detect_format(path: Path, text: str) -> str:
     return "cs231n"
 
 
+ANSWER_SUFFIXES = (".txt", ".csv", ".tsv", ".md", ".markdown", ".yaml", ".yml", ".json")
+
+
+def expand_folders(paths: list[str]) -> list[str]:
+    """Each folder replaced by the answer files in it (sorted, hidden files skipped), so that
+    ``check submissions/`` works where the shell does not expand ``*.csv`` (Windows).
+
+    Raises:
+        SourceError: a folder with no answer file in it.
+    """
+    out: list[str] = []
+    for p in paths:
+        folder = Path(p)
+        if not folder.is_dir():
+            out.append(p)
+            continue
+        found = sorted(str(f) for f in folder.iterdir()
+                       if f.is_file() and f.suffix.lower() in ANSWER_SUFFIXES and not f.name.startswith("."))
+        if not found:
+            raise SourceError(f"`{p}` holds no answer files",
+                              hint="answer files end in " + ", ".join(ANSWER_SUFFIXES))
+        out.extend(found)
+    return out
+
+
 def read_sheet(path: Path, shown: str | None = None, fmt: str | None = None) -> Sheet:
     """Read one answer file. ``student`` is the file's stem unless the file names one.
 

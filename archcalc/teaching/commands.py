@@ -45,7 +45,8 @@ class Difficulty(str, Enum):
 
 
 def check(
-    answers: Annotated[list[str], typer.Argument(help="Answer files: CS231n-style text, CSV, Markdown, YAML or JSON.")],
+    answers: Annotated[list[str], typer.Argument(
+        help="Answer files (CS231n-style text, CSV, Markdown, YAML or JSON), or folders of them.")],
     spec: Annotated[str, typer.Option("--spec", "-s", help="The network the students computed: a spec file or a "
                                                            "bundled name (vgg16).")],
     format: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format; `gradescope` prints "
@@ -70,6 +71,7 @@ def check(
     from ..analysis import dtype_size
     from ..errors import ArchcalcError, UsageError
     from . import report
+    from .answers import expand_folders
     from .exercise import write_atomic
     from .grade import Result, grade_files
 
@@ -79,6 +81,7 @@ def check(
     if format is CheckFormat.gradescope and len(answers) > 1:
         raise UsageError(f"--format gradescope grades one submission, got {len(answers)} files",
                          hint="Gradescope runs the autograder once per student: pass that student's file")
+    answers = expand_folders(answers)
     graded = grade_files(answers, spec, net=net, count_bias=not no_bias,
                          fmt=answer_format.value if answer_format else None, bytes_per_value=dtype_size(dtype.value))
     results = list(zip(answers, graded))
