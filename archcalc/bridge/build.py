@@ -100,32 +100,23 @@ def _tail_kwargs(args: dict[str, Any]) -> dict[str, Any]:
     return kw
 
 
-@translates("conv")
-def _conv(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
+# The sliding-window layers: Keras class, positional arguments, and options that differ by kind
+# (archcalc argument → Keras keyword, written only when not 1).
+_CONVOLUTIONS: dict[str, tuple[str, tuple[str, ...], dict[str, str]]] = {
+    "conv": ("Conv2D", ("filters", "kernel"), {"groups": "groups"}),
+    "depthwise": ("DepthwiseConv2D", ("kernel",), {"multiplier": "depth_multiplier"}),
+    "separable": ("SeparableConv2D", ("filters", "kernel"), {"multiplier": "depth_multiplier"}),
+}
+
+
+@translates(*_CONVOLUTIONS)
+def _convolution(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
+    cls, positional, extra = _CONVOLUTIONS[args["_kind"]]
     pre, padding = _padding(args)
     kw = _window_kwargs(args, padding)
-    if args["groups"] != 1:
-        kw["groups"] = args["groups"]
-    return [*pre, KerasLayer("Conv2D", (args["filters"], tuple(args["kernel"])), {**kw, **_tail_kwargs(args)})]
-
-
-@translates("depthwise")
-def _depthwise(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
-    pre, padding = _padding(args)
-    kw = _window_kwargs(args, padding)
-    if args["multiplier"] != 1:
-        kw["depth_multiplier"] = args["multiplier"]
-    return [*pre, KerasLayer("DepthwiseConv2D", (tuple(args["kernel"]),), {**kw, **_tail_kwargs(args)})]
-
-
-@translates("separable")
-def _separable(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
-    pre, padding = _padding(args)
-    kw = _window_kwargs(args, padding)
-    if args["multiplier"] != 1:
-        kw["depth_multiplier"] = args["multiplier"]
-    return [*pre, KerasLayer("SeparableConv2D", (args["filters"], tuple(args["kernel"])),
-                             {**kw, **_tail_kwargs(args)})]
+    kw.update({keras_name: args[arg] for arg, keras_name in extra.items() if args[arg] != 1})
+    values = tuple(tuple(args[a]) if a == "kernel" else args[a] for a in positional)
+    return [*pre, KerasLayer(cls, values, {**kw, **_tail_kwargs(args)})]
 
 
 @translates("dense")
