@@ -358,3 +358,21 @@ def test_a_folder_is_graded_file_by_file(tmp_path: Path, capsys: pytest.CaptureF
     empty.mkdir()
     code, _, err = run(["check", str(empty), "--spec", SMALL], capsys)
     assert code == 2 and "holds no answer files" in err
+
+
+def test_follow_through_credit_for_carried_cells(capsys: pytest.CaptureFixture[str]) -> None:
+    """Alice: the two cells wrong only because of her layer-1 padding slip, and her total (which adds
+    up her rows), earn half a point each with --carried-credit 0.5: 6 + 3 × 0.5 = 7.5."""
+    r = grade_file("small_slips.md")
+    carried = [i for i in r.items if i.diagnosis == "carried"]
+    assert len(carried) == 2 and r.score == 6
+    from archcalc.source import load
+
+    half = grade_sheet(read_sheet(DATA / "small_slips.md"), load(SMALL)[0], carried_credit=0.5)
+    assert half.score == 7.5 and not half.all_right and half.max_score == r.max_score
+    code, out, _ = run(["check", str(DATA / "small_slips.md"), "--spec", SMALL, "--carried-credit", "0.5",
+                        "--format", "gradescope"], capsys)
+    obj = json.loads(out)
+    assert code == 1 and obj["score"] == 7.5 and obj["max_score"] == 13
+    layer2 = next(t for t in obj["tests"] if t["name"].startswith("Layer 2."))
+    assert layer2["score"] == 2 and layer2["status"] == "failed"  # 0.5 + 0.5 + 1

@@ -61,6 +61,10 @@ def check(
     points: Annotated[float | None, typer.Option(
         "--points", min=0, help="Gradescope: scale the sheet to this many points (default: one a cell).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Let --scores replace an existing file.")] = False,
+    carried_credit: Annotated[float, typer.Option(
+        "--carried-credit", min=0, max=1,
+        help="Points (0 to 1) for a cell wrong only because of the student's own earlier numbers "
+                     "(follow-through: a layer applied right to a wrong shape, a total of wrong rows).")] = 0.0,
 ) -> None:
     """Grade hand-computed tables of shapes, memory and parameters; explain each mistake.
 
@@ -83,7 +87,8 @@ def check(
                          hint="Gradescope runs the autograder once per student: pass that student's file")
     answers = expand_folders(answers)
     graded = grade_files(answers, spec, net=net, count_bias=not no_bias,
-                         fmt=answer_format.value if answer_format else None, bytes_per_value=dtype_size(dtype.value))
+                         fmt=answer_format.value if answer_format else None, bytes_per_value=dtype_size(dtype.value),
+                         carried_credit=carried_credit)
     results = list(zip(answers, graded))
     if len(results) == 1 and isinstance(results[0][1], ArchcalcError) and format is not CheckFormat.gradescope:
         raise results[0][1]  # one file: its error, with the caret, is the whole answer

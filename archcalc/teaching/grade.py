@@ -72,10 +72,12 @@ class Item:
     hint: str | None = None
     note: str | None = None  # a remark on a right answer ("includes the biases; also accepted")
     location: Location | None = None
+    credit: float | None = None  # points given to a wrong cell (follow-through credit for "carried")
 
     @property
-    def points(self) -> int:
-        return int(self.right)
+    def points(self) -> float:
+        """1 for a right cell; a wrong one gets its ``credit`` (0 unless follow-through is given)."""
+        return 1 if self.right else (self.credit or 0)
 
 
 @dataclass
@@ -92,8 +94,10 @@ class Result:
     settings: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def score(self) -> int:
-        return sum(i.points for i in self.items)
+    def score(self) -> float:
+        """Points earned: an int unless follow-through credit gave fractions."""
+        total = sum(i.points for i in self.items)
+        return int(total) if float(total).is_integer() else round(total, 4)
 
     @property
     def max_score(self) -> int:
@@ -723,7 +727,7 @@ def _mib_swap_interval(value: Value, target: Interval) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 def grade_sheet(sheet: Sheet, network: Network, *, count_bias: bool = True,
-                bytes_per_value: int = BYTES_PER_VALUE) -> Result:
+                bytes_per_value: int = BYTES_PER_VALUE, carried_credit: float = 0.0) -> Result:
     """Grade one student's sheet against one network.
 
     Args:
@@ -732,6 +736,9 @@ def grade_sheet(sheet: Sheet, network: Network, *, count_bias: bool = True,
         count_bias: ``False`` for the weights-only convention of the CS231n table (``--no-bias``):
             weights-only counts are right, and counts that include the biases are accepted too.
         bytes_per_value: for memory written in bytes (4 for float32, 2 for float16).
+        carried_credit: the share of a point (0 to 1) given to a cell that is wrong only because
+            of the student's own earlier numbers: a layer applied right to a wrong input shape, a
+            total that adds up wrong rows ("error carried forward", as exam marking schemes allow).
 
     Raises:
         SourceError: a cell that cannot be read, located at it.
@@ -769,6 +776,11 @@ def grade_sheet(sheet: Sheet, network: Network, *, count_bias: bool = True,
             grader = {"shape": _grade_shape, "memory": _grade_memory, "params": _grade_params}[col]
             result.items.append(grader(ctx, exp, cell))
     _grade_totals(ctx, sheet, result, matched, analysis)
+    if carried_credit:
+        for item in result.items:
+            if item.diagnosis in ("carried", "consistent-total"):  # right from the student's own earlier numbers
+                item.credit = carried_credit
+    result.settings["carried_credit"] = carried_credit
     return result
 
 
@@ -780,7 +792,8 @@ def _net(text: str) -> Network:
 
 
 def grade_files(paths: list[str], spec: str, *, net: str | None = None, count_bias: bool = True,
-                fmt: str | None = None, bytes_per_value: int = BYTES_PER_VALUE) -> list[Result | ArchcalcError]:
+                fmt: str | None = None, bytes_per_value: int = BYTES_PER_VALUE,
+                carried_credit: float = 0.0) -> list[Result | ArchcalcError]:
     """Grade many answer files against one spec; a file that cannot be read gives its error, not a crash."""
     from pathlib import Path
 
@@ -798,7 +811,8 @@ def grade_files(paths: list[str], spec: str, *, net: str | None = None, count_bi
     for p in paths:
         try:
             sheet = read_sheet(Path(p), p, fmt)
-            out.append(grade_sheet(sheet, network, count_bias=count_bias, bytes_per_value=bytes_per_value))
+            out.append(grade_sheet(sheet, network, count_bias=count_bias, bytes_per_value=bytes_per_value,
+                                   carried_credit=carried_credit))
         except ArchcalcError as e:
             out.append(e)
     return out

@@ -87,6 +87,7 @@ def gradescope(r: Result, *, points: float | None = None) -> dict[str, Any]:
     for n, key in enumerate(order, start=1):
         items = groups[key]
         got = sum(i.points for i in items)
+        right = all(i.right for i in items)
         lines = [f"{RIGHT if i.right else WRONG} " + (_FIELD_NAMES.get(i.field, i.field) + ": " + (i.answer or "")
                  if i.right else _explain(i)) + (f" ({i.note})" if i.note else "") for i in items]
         if key == "Totals":
@@ -95,12 +96,14 @@ def gradescope(r: Result, *, points: float | None = None) -> dict[str, Any]:
             "name": f"Layer {key}" if key != "Totals" else "Totals",
             "number": str(n),
             "score": round(got * scale, 4), "max_score": round(len(items) * scale, 4),
-            "status": "passed" if got == len(items) else "failed",
+            "status": "passed" if right else "failed",
             "output": "\n".join(lines),
             "tags": sorted({i.diagnosis for i in items if i.diagnosis}),
             "visibility": "visible",
         })
-    summary = [f"{r.score}/{r.max_score} cells right ({r.percent:.0f}%) for `{r.network}`."]
+    right = sum(i.right for i in r.items)
+    summary = [f"{right}/{r.max_score} cells right, score {r.score}/{r.max_score} ({r.percent:.0f}%) "
+               f"for `{r.network}`."]
     if r.missing:
         summary.append("Missing rows: " + ", ".join(f"{i} `{n}`" for i, n in r.missing) + ".")
     if r.extra:
@@ -121,16 +124,17 @@ def items_csv(results: list[tuple[str, Result | ArchcalcError]]) -> str:
     """One line per graded cell (and one per unreadable file)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["student", "file", "row", "layer", "field", "answer", "expected", "right", "diagnosis", "hint",
-                "location"])
+    w.writerow(["student", "file", "row", "layer", "field", "answer", "expected", "right", "points", "diagnosis",
+                "hint", "location"])
     for path, r in results:
         if isinstance(r, ArchcalcError):
-            w.writerow(["", path, "", "", "error", "", "", "", "unreadable", r.message,
+            w.writerow(["", path, "", "", "error", "", "", "", "", "unreadable", r.message,
                         str(r.location) if r.location else ""])
             continue
         for i in [*r.items, *r.slips]:
             w.writerow([r.student, r.path, "" if i.row is None else i.row, i.layer, i.field, i.answer or "",
-                        i.expected, "yes" if i.right else "no", i.diagnosis or "", i.hint or i.note or "",
+                        i.expected, "yes" if i.right else "no", f"{i.points:g}", i.diagnosis or "",
+                        i.hint or i.note or "",
                         str(i.location) if i.location else ""])
     return buf.getvalue()
 
@@ -171,7 +175,7 @@ def one_line(path: str, r: Result | ArchcalcError) -> str:
     if codes:
         extra.append("mistakes: " + ", ".join(codes))
     mark = RIGHT if r.all_right else WRONG
-    return (f"{mark} {r.student:<20} {r.score:>4}/{r.max_score:<4} {r.percent:5.1f}%"
+    return (f"{mark} {r.student:<20} {r.score!s:>4}/{r.max_score:<4} {r.percent:5.1f}%"
             + (f"   {'; '.join(extra)}" if extra else ""))
 
 
@@ -219,7 +223,8 @@ def rich_report(r: Result) -> list[Any]:
             return Text(f"{RIGHT} {item.answer}", style="green")
         hints.append((len(hints) + 1, item))
         shown = item.answer if item.answer is not None else "(no row)"
-        return Text(f"{WRONG} {shown} [{len(hints)}]", style="red")
+        credit = f" +{item.points:g}" if item.points else ""  # follow-through credit
+        return Text(f"{WRONG} {shown} [{len(hints)}]{credit}", style="yellow" if credit else "red")
 
     for row in order:
         cells = rows[row]
