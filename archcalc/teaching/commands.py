@@ -64,7 +64,7 @@ def check(
     carried_credit: Annotated[float, typer.Option(
         "--carried-credit", min=0, max=1,
         help="Points (0 to 1) for a cell wrong only because of the student's own earlier numbers "
-                     "(follow-through: a layer applied right to a wrong shape, a total of wrong rows).")] = 0.0,
+             "(follow-through: a layer applied right to a wrong shape, a total of wrong rows).")] = 0.0,
 ) -> None:
     """Grade hand-computed tables of shapes, memory and parameters; explain each mistake.
 
