@@ -376,3 +376,11 @@ def test_follow_through_credit_for_carried_cells(capsys: pytest.CaptureFixture[s
     assert code == 1 and obj["score"] == 7.5 and obj["max_score"] == 13
     layer2 = next(t for t in obj["tests"] if t["name"].startswith("Layer 2."))
     assert layer2["score"] == 2 and layer2["status"] == "failed"  # 0.5 + 0.5 + 1
+
+
+def test_params_given_in_bytes() -> None:
+    """FC-10 has 31,370 parameters = 125,480 bytes in float32 (122.5 KiB)."""
+    net = parse_paper(Path(SMALL).read_text())[0]
+    text = "layer,params\nconv3-8,224\nconv3-16,1168\nmaxpool3,0\nFC-10,122.5 KiB\n"
+    m = marks(grade_sheet(read_text(text, "csv"), net))
+    assert m[(4, "params")] == (False, "bytes-for-values")

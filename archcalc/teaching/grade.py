@@ -541,7 +541,13 @@ def _grade_params(ctx: _Ctx, exp: Expected, cell: Cell) -> Item:
         item.diagnosis = None
         return item
     if value.unit == "bytes":
-        item.hint = "parameters are a count, not bytes"
+        as_bytes = exp.params * ctx.bytes_per_value
+        if value.contains(as_bytes) or _mib_swap(value, as_bytes):
+            item.diagnosis = "bytes-for-values"
+            item.hint = (f"that is their size in bytes ({ctx.bytes_per_value} bytes a value); the column counts "
+                         f"parameters: {format_count(exp.params)}")
+        else:
+            item.hint = "parameters are a count, not bytes"
         return item
     if exp.params == 0:
         pooling = exp.kind in ("maxpool", "avgpool", "global_avgpool", "global_maxpool")
