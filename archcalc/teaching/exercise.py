@@ -117,7 +117,8 @@ def generate(seed: int, difficulty: str = "easy") -> Exercise:
     if level == 0:
         side = rng.choice((16, 28, 32, 48, 64))
         channels = rng.choice((1, 3))
-        blocks = rng.choice((2, 3)) if side % 8 == 0 else 2
+        # Three halvings for the larger inputs keep the flattened FC input small enough to multiply by hand.
+        blocks = 3 if side >= 48 else rng.choice((2, 3)) if side % 8 == 0 else 2
     else:
         side = rng.choice((28, 32, 40, 48, 57, 64, 96, 100, 112))
         channels = rng.choice((1, 3, 3))
@@ -143,7 +144,8 @@ def generate(seed: int, difficulty: str = "easy") -> Exercise:
     # The head.
     if level >= 2 and rng.random() < 0.4:
         lines.append("global-avgpool")
-    hidden = rng.choice((32, 64, 100, 128, 256)) if level >= 1 or rng.random() < 0.5 else None
+    sizes = (32, 64, 100) if level == 0 else (32, 64, 100, 128, 256)
+    hidden = rng.choice(sizes) if level >= 1 or rng.random() < 0.5 else None
     if hidden:
         lines.append(f"FC-{hidden}")
         if level >= 2 and rng.random() < 0.5:
