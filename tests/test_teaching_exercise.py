@@ -163,3 +163,15 @@ def test_exercise_new_formats(capsys: pytest.CaptureFixture[str], tmp_path: Path
     assert obj["spec"] == generate(4, "easy").spec and obj["blank"][0]["layer"].startswith("input ")
     code, out, _ = run(["exercise", "new", "--seed", "4", "--format", "json", "--out", str(tmp_path / "e")], capsys)
     assert sorted(Path(p).name for p in json.loads(out)) == ["answers.csv", "key.csv", "key.md", "spec.txt"]
+
+
+def test_unwritable_places_are_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, _, err = run(["exercise", "new", "--out", str(blocker / "sub")], capsys)
+    assert code == 2 and "cannot create the folder" in err
+    code, _, err = run(["check", str(DATA / "small_right.csv"), "--spec", str(DATA / "small_spec.txt"),
+                        "--scores", str(tmp_path / "nowhere" / "s.csv")], capsys)
+    assert code == 2 and "does not exist" in err
+    code, _, err = run(["check", str(DATA), "--spec", str(DATA / "small_spec.txt"), "--format", "gradescope"], capsys)
+    assert code == 2 and "grades one submission" in err

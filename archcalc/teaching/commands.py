@@ -79,13 +79,19 @@ def check(
     from .exercise import write_atomic
     from .grade import Result, grade_files
 
-    if scores is not None and Path(scores).exists() and not force:
-        raise UsageError(f"`{scores}` exists: archcalc will not write over it",
-                         hint="name a new file, or add --force to replace it")
+    if scores is not None:
+        target = Path(scores)
+        if target.is_dir():
+            raise UsageError(f"`{scores}` is a folder", hint="name a file for --scores, e.g. scores.csv")
+        if target.exists() and not force:
+            raise UsageError(f"`{scores}` exists: archcalc will not write over it",
+                             hint="name a new file, or add --force to replace it")
+        if not target.resolve().parent.is_dir():
+            raise UsageError(f"the folder of `{scores}` does not exist", hint="create it first, or name another file")
+    answers = expand_folders(answers)
     if format is CheckFormat.gradescope and len(answers) > 1:
         raise UsageError(f"--format gradescope grades one submission, got {len(answers)} files",
                          hint="Gradescope runs the autograder once per student: pass that student's file")
-    answers = expand_folders(answers)
     graded = grade_files(answers, spec, net=net, count_bias=not no_bias,
                          fmt=answer_format.value if answer_format else None, bytes_per_value=dtype_size(dtype.value),
                          carried_credit=carried_credit)

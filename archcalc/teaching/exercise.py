@@ -247,12 +247,24 @@ def solve_rich(analysis: Analysis) -> list[object]:
 # Files.
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write a file so that a reader never sees half of it (a temporary file, then a rename)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    """Write a file so that a reader never sees half of it (a temporary file, then a rename).
+
+    Raises:
+        UsageError: the file cannot be written (permissions, a full disk), with the reason.
+    """
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as e:
+        raise UsageError(f"cannot write `{path}`: {e.strerror or e}",
+                         hint="check that the folder exists and that you may write in it") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
         os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise UsageError(f"cannot write `{path}`: {e.strerror or e}",
+                         hint="check that the folder exists and that you may write in it") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -278,7 +290,11 @@ def write_exercises(out: Path, seeds: list[int], difficulty: str, *, force: bool
     written: list[Path] = []
     for ex in exercises:
         folder = out if len(exercises) == 1 else out / f"exercise-{ex.seed}"
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise UsageError(f"cannot create the folder `{folder}`: {e.strerror or e}",
+                             hint="name a folder you may write in") from None
         for name, text in exercise_files(ex).items():
             write_atomic(folder / name, text)
             written.append(folder / name)
