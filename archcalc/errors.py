@@ -145,3 +145,8 @@ class DependencyError(ArchcalcError):
 class KerasError(ArchcalcError):
     """Keras refused something: a model file it cannot load, a layer archcalc cannot express, a layer
     Keras will not build with the given options."""
+
+
+class OutputError(ArchcalcError):
+    """A file cannot be written: missing folder, a folder in its place, permission denied, or a file
+    that exists and ``--force`` was not given."""

@@ -101,15 +101,12 @@ def import_model(
 ) -> None:
     """Read a Keras model into archcalc's notation, checked layer by layer against the model; `summary`
     of the result reproduces Keras' numbers."""
+    from .. import files
     from ..analysis import analyze_network
-    from ..errors import UsageError
     from .importer import load_model, notation, read_model
 
     if output is not None:
-        if output.exists() and not force:
-            raise UsageError(f"`{output}` exists; archcalc does not overwrite it", hint="pass --force to replace it")
-        if not output.parent.is_dir():
-            raise UsageError(f"the folder `{output.parent}` does not exist", hint="create it first")
+        files.check_target(output, overwrite=force)  # before loading TensorFlow and the model
     keras_model, source = load_model(model)
     imported = read_model(keras_model, source)
     if format is Format.table:
@@ -123,9 +120,7 @@ def import_model(
     if output is None:
         out(text)
         return
-    from .export import write_atomically
-
-    write_atomically(output, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    files.write_text(output, text, overwrite=force)
     out(f"wrote {output}: {imported.network.name}, {len(imported.network.layers)} layers from {source}\n")
 
 

@@ -12,12 +12,9 @@ file is only replaced with ``force=True``.
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
-from .. import __version__
+from .. import __version__, files
 from ..analysis import Analysis
 from ..errors import UsageError
 from ..network import Network
@@ -123,33 +120,10 @@ def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
 
 def check_target(path: Path, force: bool) -> None:
     """Refuse a target that cannot be written, or that exists and ``force`` is not set."""
-    if path.is_dir():
-        raise UsageError(f"`{path}` is a folder", hint=f"name a file, e.g. `{path / 'model.keras'}`")
-    if path.suffix.lower() not in SUFFIXES:
+    if not path.is_dir() and path.suffix.lower() not in SUFFIXES:
         raise UsageError(f"cannot export to `{path}`: unknown file type `{path.suffix or '(none)'}`",
                          hint="name the file .keras (the model), .h5 (the legacy format) or .py (Keras code)")
-    if path.exists() and not force:
-        raise UsageError(f"`{path}` exists; archcalc does not overwrite it", hint="pass --force to replace it")
-    if not path.parent.is_dir():
-        raise UsageError(f"the folder `{path.parent}` does not exist", hint="create it first")
-
-
-def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it over ``path``.
-
-    A crash or Ctrl-C midway leaves the old file (if any) untouched and no partial file behind.
-    """
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; the user expects a normal file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    files.check_target(path, overwrite=force)
 
 
 def export(network: Network, analysis: Analysis, path: Path, *, force: bool = False, spec: str = "",
@@ -157,8 +131,7 @@ def export(network: Network, analysis: Analysis, path: Path, *, force: bool = Fa
     """Write ``network`` to ``path`` (.keras, .h5 or .py). Returns what was written, for the user."""
     check_target(path, force)
     if path.suffix.lower() == ".py":
-        code = python_code(network, analysis, spec)
-        write_atomically(path, lambda tmp: tmp.write_text(code, encoding="utf-8"))
+        files.write_text(path, python_code(network, analysis, spec), overwrite=force)
         return "Keras code"
     weight_bytes = analysis.totals.params * 4
     if max_memory is not None and weight_bytes > max_memory:
@@ -168,5 +141,6 @@ def export(network: Network, analysis: Analysis, path: Path, *, force: bool = Fa
                          f"{human_bytes(max_memory)} budget", hint="raise --max-memory, or export the .py code instead")
     p = B.plan(network, [tuple(network.input_shape)] + [tuple(r.output_shape) for r in analysis.rows])
     model = B.build_model(p)
-    write_atomically(path, lambda tmp: model.save(tmp))
+    with files.replacing(path, overwrite=force) as tmp:
+        model.save(tmp)
     return f"untrained Keras model ({model.count_params():,} parameters)"

@@ -6,23 +6,20 @@ Every file is written to a temporary file beside its destination and moved into 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import ArchcalcError, UsageError
+from ..errors import DependencyError, OutputError, UsageError
+from ..files import replacing
 
 INSTALL_HINT = "install it with: pip install 'archcalc[plot]'"
 
 
-class MissingDependency(ArchcalcError):
-    """An optional package (matplotlib) is needed for what was asked and is not installed."""
+#: An optional package (matplotlib) is needed and not installed: the core's DependencyError.
+MissingDependency = DependencyError
 
-
-class OutputError(ArchcalcError):
-    """The output file cannot be written: missing folder, permission denied, or a file that exists."""
+__all__ = ["MissingDependency", "OutputError", "picture_format", "require_matplotlib", "write_atomic"]
 
 
 def picture_format(path: str, allowed: tuple[str, ...], option: str) -> str:
@@ -54,7 +51,7 @@ def require_matplotlib(what: str) -> Any:
 
 
 def write_atomic(path: str, write: Callable[[IO[bytes]], None], *, overwrite: bool = True) -> Path:
-    """Write a file through ``write(binary file)`` into a temporary file, then move it to ``path``.
+    """Write a file through ``write(binary file)``, atomically (see :func:`archcalc.files.replacing`).
 
     Args:
         path: the destination, as the user wrote it.
@@ -65,43 +62,6 @@ def write_atomic(path: str, write: Callable[[IO[bytes]], None], *, overwrite: bo
         OutputError: the folder does not exist or is not writable, ``path`` is a folder, or it exists
             and ``overwrite`` is ``False``.
     """
-    dest = Path(path)
-    if dest.is_dir():
-        raise OutputError(f"cannot write `{path}`: it is a folder", hint="give a file name, e.g. net.svg")
-    if not overwrite and dest.exists():
-        raise OutputError(f"`{path}` already exists", hint="add --force to replace it, or choose another file name")
-    folder = dest.parent if str(dest.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(f"cannot write `{path}`: the folder `{folder}` does not exist",
-                          hint=f"create it first (mkdir -p {folder})")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=folder)
-    except OSError as e:
-        raise OutputError(f"cannot write `{path}`: {e.strerror or e}",
-                          hint="check the folder's permissions, or write somewhere else with -o") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; a picture is as readable as any other
-        os.replace(tmp, dest)
-    except OSError as e:
-        _remove(tmp)
-        raise OutputError(f"cannot write `{path}`: {e.strerror or e}",
-                          hint="check the folder's permissions and free space") from None
-    except BaseException:
-        _remove(tmp)
-        raise
-    return dest
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _remove(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
+    with replacing(path, overwrite=overwrite) as tmp, open(tmp, "wb") as f:
+        write(f)
+    return Path(path)
