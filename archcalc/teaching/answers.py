@@ -173,6 +173,12 @@ def read_cs231n(text: str, path: str, student: str) -> Sheet:
 # ---------------------------------------------------------------------------------------------
 # Tables: CSV and Markdown share the header logic.
 
+def _cell_at(cells: list[tuple[str, int]], i: int, path: str, number: int, line: str) -> Cell:
+    """Column ``i`` of a table row, stripped, located; a row too short gives an empty cell at its end."""
+    text, start = cells[i] if i < len(cells) else ("", len(line))
+    return Cell(text.strip(), _loc(path, number, line, start, len(text.strip()) or 1))
+
+
 def _table(records: list[tuple[int, str, list[tuple[str, int]]]], path: str, student: str, fmt: str) -> Sheet:
     """Rows of a table (line number, line text, cells with their 0-based columns) into a sheet.
 
@@ -205,26 +211,26 @@ def _table(records: list[tuple[int, str, list[tuple[str, int]]]], path: str, stu
     for number, line, cells in records[1:]:
         if not any(c.strip() for c, _ in cells):
             continue
-
-        def cell(col: str, cells: list[tuple[str, int]] = cells, line: str = line, number: int = number) -> Cell | None:
-            i = columns.get(col)
-            if i is None:
-                return None
-            text, start = cells[i] if i < len(cells) else ("", len(line))
-            return Cell(text.strip(), _loc(path, number, line, start, len(text.strip()) or 1))
-
+        found = {col: _cell_at(cells, i, path, number, line) for col, i in columns.items()}
         name_i = columns.get("layer", 0)
         name, nstart = cells[name_i] if name_i < len(cells) else ("", 0)
         name = name.strip().strip("`*")
         if re.match(r"^total\b", name, re.I):
             for col in ("memory", "params"):
-                c = cell(col)
-                if c is not None:  # a TOTAL row left blank is graded as blank
-                    bytes_written = re.search(r"\d\s*(?:[kmgt]i?b|bytes?)\b", c.text, re.I)
-                    totals["memory_bytes" if col == "memory" and bytes_written else col] = c
+                c = found.get(col)
+                if c is None:
+                    continue
+                if col == "memory" and (b := _BYTES_OF.match(c.text)):
+                    # "24M * 4 bytes ~= 93MB" in one cell: the count of values, then the bytes.
+                    totals["memory"] = Cell(b.group("values").strip(), c.location)
+                    totals["memory_bytes"] = Cell(b.group("bytes").strip(), c.location)
+                elif col == "memory" and re.search(r"\d\s*(?:[kmgt]i?b|bytes?)\b", c.text, re.I):
+                    totals["memory_bytes"] = c
+                else:
+                    totals[col] = c  # a TOTAL row left blank is graded as blank
             continue
         rows.append(AnswerRow(name, _loc(path, number, line, nstart, len(name) or 1),
-                              cell("shape"), cell("memory"), cell("params")))
+                              found.get("shape"), found.get("memory"), found.get("params")))
     if not rows:
         raise SourceError(f"`{path}` has a header but no rows", hint="add one row a layer under the header")
     return Sheet(path, student, rows, totals, graded, fmt)
