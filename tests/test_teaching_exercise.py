@@ -17,7 +17,7 @@ from archcalc.analysis import analyze_network
 from archcalc.cli import main
 from archcalc.paper import parse_paper
 from archcalc.teaching.answers import read_text
-from archcalc.teaching.exercise import DIFFICULTIES, blank_csv, generate, key_analysis, key_csv
+from archcalc.teaching.exercise import DIFFICULTIES, MAX_FC_WEIGHTS, blank_csv, generate, key_analysis, key_csv
 from archcalc.teaching.grade import grade_sheet
 
 DATA = Path(__file__).parent / "data" / "teaching"
@@ -43,7 +43,8 @@ def test_generated_networks_are_valid_and_hand_sized(seed: int, difficulty: str)
     for r in a.rows:
         if len(r.output_shape) == 3:
             assert min(r.output_shape[:2]) >= 1
-        assert r.params < (10**6 if difficulty == "easy" else 10**7)  # numbers a student multiplies by hand
+        # Numbers a student multiplies by hand.
+        assert r.weights <= (10**6 if difficulty == "easy" else MAX_FC_WEIGHTS)
     assert a.rows[-1].kind == "dense"
 
 

@@ -1,2 +1,69 @@
 """Teaching: grade hand-computed layer tables (``archcalc check``) and make exercises
-(``archcalc exercise``)."""
+(``archcalc exercise``).
+
+The Python API, for notebooks and autograders::
+
+    from archcalc.teaching import check, exercise
+    r = check("answers.csv", "vgg16", count_bias=False)   # a file (or the table's text) and a spec
+    r.score, r.max_score, [(i.layer, i.field, i.diagnosis) for i in r.wrong]
+    ex = exercise(7, "medium")                             # ex.spec, ex.network
+
+This package is imported on every ``archcalc`` run (its ``commands`` module registers the
+commands), so nothing heavy is imported here: the functions import their modules when called.
+
+>>> r = check("CONV3-64: [224x224x64] memory: 3.2M weights: (3*3*3)*64", "input 224x224x3\\nconv3-64")
+>>> (r.score, r.max_score), r.wrong[0].diagnosis
+((2, 3), 'forgot-bias')
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .exercise import Exercise
+    from .grade import Result
+
+
+def check(answers: str, spec: str, *, net: str | None = None, count_bias: bool = True,
+          answer_format: str | None = None, bytes_per_value: int = 4, carried_credit: float = 0.0) -> Result:
+    """Grade one student's table.
+
+    Args:
+        answers: a file path, or the table's text (CS231n lines unless ``answer_format`` says otherwise).
+        spec: the network: a spec file, a bundled name (``"vgg16"``), or the spec's text.
+        net: the network to pick when the spec holds several.
+        count_bias: ``False`` for the weights-only convention (``--no-bias``).
+        answer_format: ``cs231n``, ``csv``, ``markdown``, ``yaml`` or ``json`` (default: from the file).
+        bytes_per_value: for memory written in bytes.
+        carried_credit: points (0 to 1) for a cell wrong only because of the student's own earlier numbers.
+
+    Raises:
+        ArchcalcError: unreadable answers or spec, located at the culprit.
+    """
+    from pathlib import Path
+
+    from .. import parse
+    from ..errors import UsageError
+    from .answers import read_sheet, read_text
+    from .grade import grade_sheet
+
+    networks = parse(spec, net)
+    if len(networks) > 1:
+        raise UsageError(f"the spec holds {len(networks)} networks: " + ", ".join(n.name for n in networks),
+                         hint="pick one with net=NAME")
+    is_file = "\n" not in answers and Path(answers).is_file()
+    sheet = read_sheet(Path(answers), answers, answer_format) if is_file else read_text(answers,
+                                                                                         answer_format or "cs231n")
+    return grade_sheet(sheet, networks[0], count_bias=count_bias, bytes_per_value=bytes_per_value,
+                       carried_credit=carried_credit)
+
+
+def exercise(seed: int, difficulty: str = "easy") -> Exercise:
+    """The exercise of ``seed`` at ``difficulty`` (``easy``, ``medium``, ``hard``): its spec and network."""
+    from .exercise import generate
+
+    return generate(seed, difficulty)
+
+
+__all__ = ["check", "exercise"]

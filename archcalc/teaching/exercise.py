@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 import random
 import tempfile
@@ -31,6 +32,8 @@ from .grade import Expected, expected_rows
 DIFFICULTIES = ("easy", "medium", "hard")
 #: The smallest feature map a generated layer may produce: below it the numbers stop being instructive.
 MIN_SIDE = 2
+#: The most weights a generated FC layer may have (its count is one multiplication, but a long one).
+MAX_FC_WEIGHTS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,13 @@ def generate(seed: int, difficulty: str = "easy") -> Exercise:
     if level >= 2 and rng.random() < 0.4:
         lines.append("global-avgpool")
     sizes = (32, 64, 100) if level == 0 else (32, 64, 100, 128, 256)
+    # An FC layer on a large map has millions of weights: pool further first, then keep the
+    # hidden sizes whose weight count stays in the range one multiplies by hand.
+    while (shape := _shape_after(lines)) and len(shape) == 3 and math.prod(shape) * sizes[0] > MAX_FC_WEIGHTS \
+            and min(shape[:2]) >= 4:
+        lines.append("maxpool")
+    flat = math.prod(_shape_after(lines) or (1,))
+    sizes = tuple(h for h in sizes if flat * h <= MAX_FC_WEIGHTS) or sizes[:1]
     hidden = rng.choice(sizes) if level >= 1 or rng.random() < 0.5 else None
     if hidden:
         lines.append(f"FC-{hidden}")
