@@ -259,7 +259,7 @@ def analyze_network(network: Network, *, batch: int = 1, dtype: str = "float32",
         stored_trainable += effect.weights + effect.biases
         stored += effect.weights + effect.biases + effect.non_trainable
         explain = (*effect.explain, f"memory = {'·'.join(map(str, out))} = {acts:,} values")
-        rows.append(Row(index, kind.text(node.args), node.kind, out, trainable + effect.non_trainable,
+        rows.append(Row(index, kind.shown(node.args, in_shapes), node.kind, out, trainable + effect.non_trainable,
                         effect.weights, biases, trainable, effect.non_trainable, acts, effect.macs,
                         (fh.size, fw.size), (fh.jump, fw.jump), node.inputs,
                         node.args.get("activation") if kind.fused_activation else None,

@@ -149,6 +149,11 @@ class Kind:
             done.add(arg)  # several keys may name one argument (stride/strides): write it once
         return " ".join(parts)
 
+    def shown(self, args: dict[str, Any], shapes: list[Shape]) -> str:
+        """The row's name in the table: :meth:`text`, leaving out options that change nothing for
+        the shapes that reach the layer (Keras' ``Dense`` after ``Flatten`` is not ``flatten=false``)."""
+        return self.text(args)
+
     _in_head: ClassVar[tuple[str, ...]] = ()
 
 
@@ -469,6 +474,15 @@ class Dense(Kind):
 
     def head(self, args: dict[str, Any]) -> str:
         return f"FC-{args['units']}"
+
+    def shown(self, args: dict[str, Any], shapes: list[Shape]) -> str:
+        """A flat input makes ``flatten`` moot: it is not written.
+
+        >>> KINDS["dense"].shown({"units": 10, "bias": True, "activation": None, "flatten": False}, [(128,)])
+        'FC-10 activation=none'
+        """
+        flat = len(shapes) == 1 and len(shapes[0]) == 1
+        return self.text({**args, "flatten": self.defaults["flatten"]} if flat else args)
 
     def infer(self, args: dict[str, Any], shapes: list[Shape]) -> Effect:
         (shape,) = shapes
