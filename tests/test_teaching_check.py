@@ -384,3 +384,14 @@ def test_params_given_in_bytes() -> None:
     text = "layer,params\nconv3-8,224\nconv3-16,1168\nmaxpool3,0\nFC-10,122.5 KiB\n"
     m = marks(grade_sheet(read_text(text, "csv"), net))
     assert m[(4, "params")] == (False, "bytes-for-values")
+
+
+def test_bias_where_none_and_batchnorm_trainable_only() -> None:
+    """conv3-16 bias=false on 8 channels: 3·3·8·16 = 1,152 (1,168 with biases); batchnorm of 16 channels:
+    4·16 = 64 in Keras' count, of which γ and β (32) are trained."""
+    net = parse_paper("input 32x32x8\nconv3-16 bias=false\nbatchnorm")[0]
+    m = marks(grade_sheet(read_text("layer,params\nconv3-16,1168\nbatchnorm,32\n", "csv"), net))
+    assert m[(1, "params")] == (False, "bias-where-none")
+    assert m[(2, "params")] == (False, "trainable-only")
+    assert marks(grade_sheet(read_text("layer,params\nconv3-16,1152\nbatchnorm,64\n", "csv"), net)) == {
+        (1, "params"): (True, None), (2, "params"): (True, None)}

@@ -41,6 +41,8 @@ DIAGNOSES = {
     "same-instead-of-valid": "the size with 'same' padding, where the layer does not pad",
     "ceil-instead-of-floor": "the size rounded up, where the formula rounds down",
     "pooling-params": "parameters for a pooling layer, which has none",
+    "bias-where-none": "biases counted for a layer without bias (bias=false)",
+    "trainable-only": "batch norm's trained parameters only, without its moving mean and variance",
     "no-params": "parameters for a layer that has none",
     "channels-first": "the channels written first (C x H x W), where the table is H x W x C",
     "order": "the right numbers in another order",
@@ -555,13 +557,24 @@ def _grade_params(ctx: _Ctx, exp: Expected, cell: Cell) -> Item:
         item.hint = ("pooling has no parameters: it takes the max (or mean) of each window, nothing is learned"
                      if pooling else f"`{exp.name}` learns nothing: 0 parameters")
         return item
-    if ctx.count_bias and exp.biases and value.contains(exp.params - exp.biases):
+    weighted = exp.kind in ("conv", "depthwise", "separable", "dense")
+    if weighted and not exp.biases and value.contains(exp.params + exp.shape[-1]):
+        item.diagnosis = "bias-where-none"
+        item.hint = (f"`{exp.name}` has no bias (bias=false, as before a batch norm): "
+                     + (work or f"{format_count(exp.params)}"))
+        return item
+    if exp.non_trainable and value.contains(exp.params - exp.non_trainable):
+        item.diagnosis = "trainable-only"
+        item.hint = (f"that counts the trained parameters only; the moving mean and variance are parameters too "
+                     f"(not trained): {work or format_count(exp.params)}")
+        return item
+    if weighted and ctx.count_bias and exp.biases and value.contains(exp.params - exp.biases):
         item.diagnosis = "forgot-bias"
         item.hint = (f"you counted the weights only; each output has a bias too: "
                      f"{format_count(exp.weights)} + {format_count(exp.biases)} = {format_count(exp.params)}"
                      + (f" ({work})" if work else ""))
         return item
-    if exp.biases and exp.inputs:
+    if weighted and exp.biases and exp.inputs:
         in_shape = ctx.expected[exp.inputs[0]].shape
         n_in = in_shape[-1] if exp.kind in ("conv", "depthwise", "separable") else math.prod(in_shape)
         base = exp.params - (exp.biases if ctx.count_bias else 0)
