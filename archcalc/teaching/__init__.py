@@ -3,10 +3,10 @@
 
 The Python API, for notebooks and autograders::
 
-    from archcalc.teaching import check, exercise
+    from archcalc.teaching import check, new_exercise
     r = check("answers.csv", "vgg16", count_bias=False)   # a file (or the table's text) and a spec
     r.score, r.max_score, [(i.layer, i.field, i.diagnosis) for i in r.wrong]
-    ex = exercise(7, "medium")                             # ex.spec, ex.network
+    ex = new_exercise(7, "medium")                         # ex.spec, ex.network
 
 This package is imported on every ``archcalc`` run (its ``commands`` module registers the
 commands), so nothing heavy is imported here: the functions import their modules when called.
@@ -59,11 +59,15 @@ def check(answers: str, spec: str, *, net: str | None = None, count_bias: bool =
                        carried_credit=carried_credit)
 
 
-def exercise(seed: int, difficulty: str = "easy") -> Exercise:
-    """The exercise of ``seed`` at ``difficulty`` (``easy``, ``medium``, ``hard``): its spec and network."""
+def new_exercise(seed: int, difficulty: str = "easy") -> Exercise:
+    """The exercise of ``seed`` at ``difficulty`` (``easy``, ``medium``, ``hard``): its spec and network.
+
+    (Not called ``exercise``: that name is the submodule ``archcalc.teaching.exercise``, which
+    would replace the function on the package as soon as it is imported.)
+    """
     from .exercise import generate
 
     return generate(seed, difficulty)
 
 
-__all__ = ["check", "exercise"]
+__all__ = ["check", "new_exercise"]

@@ -706,37 +706,39 @@ def _grade_totals(ctx: _Ctx, sheet: Sheet, result: Result, matched: dict[int, An
     cell = sheet.totals.get("memory_bytes")
     if cell is not None:
         shown_bytes = shown_memory * size
-        item = Item(None, "TOTAL", "total_memory_bytes", cell.text,
-                    f"{format_count(shown_bytes)} bytes ({shown_bytes / 10**6:.1f} MB = {shown_bytes / 2**20:.1f} MiB)",
-                    False, location=cell.location)
+        item = Item(None, "TOTAL", "total_memory_bytes", cell.text, _bytes_text(shown_bytes), False,
+                    location=cell.location)
         value = _read(cell)
         targets = [m * size for m in memory_ok]
+        swapped_to = next((t for t in targets if value.unit == "bytes" and _mib_swap(value, t)), None)
         if value.unit == "bytes" and any(value.contains(t) for t in targets):
             item.right = True
-        elif value.unit == "bytes" and any(_mib_swap(value, t) for t in targets):
+        elif swapped_to is not None:
             item.diagnosis = "mb-vs-mib"
             unit = value.byte_unit or "MB"
             really = "MiB (2^20 bytes)" if "i" not in unit else "MB (10^6 bytes)"
-            item.hint = (f"{cell.text.strip()} is the size in {really}, written as {unit}: "
-                         f"{shown_bytes / 10**6:.1f} MB = {shown_bytes / 2**20:.1f} MiB")
+            item.hint = f"{cell.text.strip()} is the size in {really}, written as {unit}: {_bytes_text(swapped_to)}"
         elif value.unit == "count" and any(value.contains(m) for m in memory_ok):
             item.diagnosis = "values-for-bytes"
-            item.hint = f"that is the number of values; in bytes it is ×{size}"
+            item.hint = f"that is the number of values; in bytes it is ×{size}: {_bytes_text(shown_bytes)}"
         else:
-            item.hint = (f"{format_count(shown_memory)} values × {size} bytes = "
-                         f"{shown_bytes / 10**6:.1f} MB = {shown_bytes / 2**20:.1f} MiB")
+            item.hint = f"{format_count(shown_memory)} values × {size} bytes a value"
         if values_total is not None and values_total.unit == "count" and value.unit == "bytes":
             own_bytes = values_total.interval * Interval.point(size)
             swapped = bool(value.byte_unit) and _mib_swap_interval(value, own_bytes)
             if not _overlap(value.interval, own_bytes) and not swapped:
-                result.slips.append(Item(None, "TOTAL", "total_memory_bytes", cell.text,
-                                         f"{_interval_text(own_bytes)} bytes", False, "addition-slip",
-                                         f"your own total of {values_total.text} values × {size} bytes "
-                                         f"is {float(values_total.nominal) * size / 10**6:.1f} MB "
-                                         f"= {float(values_total.nominal) * size / 2**20:.1f} MiB, "
-                                         f"not {cell.text.strip()}",
+                own = int(values_total.nominal * size)
+                result.slips.append(Item(None, "TOTAL", "total_memory_bytes", cell.text, _bytes_text(own), False,
+                                         "addition-slip",
+                                         f"your own total of {values_total.text} values × {size} bytes is "
+                                         f"{_bytes_text(own)}, not {cell.text.strip()}",
                                          location=cell.location))
         result.items.append(item)
+
+
+def _bytes_text(n: int) -> str:
+    """``60,950,432 bytes = 60.95 MB = 58.13 MiB``: both units, four significant digits each."""
+    return f"{format_count(n)} bytes = {n / 10**6:.4g} MB = {n / 2**20:.4g} MiB"
 
 
 def _mib_swap_interval(value: Value, target: Interval) -> bool:
