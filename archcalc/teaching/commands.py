@@ -15,11 +15,9 @@ from ..cli_common import DType, DTypeOpt, Format, FormatOpt, NetOpt, NoBiasOpt, 
 
 
 def _exit(code: int) -> None:
-    """Leave with ``code``. ``SystemExit``, not ``typer.Exit``: ``cli.main`` runs the app with
-    ``standalone_mode=False``, where click turns ``Exit`` into a return value that ``main`` drops
-    (so ``typer.Exit(1)`` would end with status 0). ``SystemExit`` passes through click and
-    ``CliRunner`` alike."""
-    raise SystemExit(code)
+    """End the command with ``code`` (1: some answer wrong, 2: unreadable answers); ``cli.main``
+    turns it into the process's exit status."""
+    raise typer.Exit(code)
 
 
 class CheckFormat(str, Enum):
