@@ -395,3 +395,15 @@ def test_bias_where_none_and_batchnorm_trainable_only() -> None:
     assert m[(2, "params")] == (False, "trainable-only")
     assert marks(grade_sheet(read_text("layer,params\nconv3-16,1152\nbatchnorm,64\n", "csv"), net)) == {
         (1, "params"): (True, None), (2, "params"): (True, None)}
+
+
+def test_console_script_exit_codes() -> None:
+    """The real entry point, in a process of its own: 0 all right, 1 some wrong, 2 unreadable."""
+    def status(*answers: str) -> int:
+        code = "import sys\nfrom archcalc.cli import main\nmain(sys.argv[1:])"
+        return subprocess.run([sys.executable, "-c", code, "check", *answers, "--spec", SMALL],
+                              capture_output=True, text=True).returncode
+
+    assert status(str(DATA / "small_right.csv")) == 0
+    assert status(str(DATA / "small_slips.md")) == 1
+    assert status(str(DATA / "small_right.csv"), str(DATA / "nope.csv")) == 2
