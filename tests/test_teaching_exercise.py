@@ -31,6 +31,13 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 
 
 seeds = st.integers(0, 10**9)
+
+
+def table(text: str) -> str:
+    """A CSV the exercise commands wrote, without its `# spec: NAME` line."""
+    first, rest = text.split("\n", 1)
+    assert first.startswith("# spec: exercise-") or first == "# spec: small"
+    return rest
 levels = st.sampled_from(DIFFICULTIES)
 
 
@@ -60,7 +67,7 @@ def test_answer_key_grades_full_marks(seed: int, difficulty: str) -> None:
 @given(seeds, levels, st.data())
 def test_any_single_perturbed_cell_is_caught(seed: int, difficulty: str, data: st.DataObject) -> None:
     ex = generate(seed, difficulty)
-    rows = list(csv.reader(io.StringIO(key_csv(key_analysis(ex.network), working=False))))
+    rows = list(csv.reader(io.StringIO(table(key_csv(key_analysis(ex.network), working=False)))))
     r_i = data.draw(st.integers(1, len(rows) - 1), label="row")
     is_total = rows[r_i][0] == "TOTAL"
     c_i = data.draw(st.sampled_from([2, 3] if is_total else [1, 2, 3]), label="column")
@@ -104,7 +111,9 @@ def test_difficulties_differ_in_what_they_use() -> None:
 
 def test_blank_table_has_every_layer_and_a_total() -> None:
     ex = generate(5, "medium")
-    rows = list(csv.reader(io.StringIO(blank_csv(key_analysis(ex.network)))))
+    text = blank_csv(key_analysis(ex.network))
+    assert text.startswith(f"# spec: {ex.name}\n")
+    rows = list(csv.reader(io.StringIO(table(text))))
     assert rows[0] == ["layer", "output shape", "memory", "params"]
     assert len(rows) == 1 + len(ex.network.nodes) + 1 and rows[-1][0] == "TOTAL"
     assert all(c == "" for r in rows[1:] for c in r[1:])
@@ -150,7 +159,7 @@ def test_solve_formats(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["exercise", "solve", str(DATA / "small_spec.txt"), "--format", "markdown"], capsys)
     assert "| 4 | `FC-10 activation=softmax` | 10 | 10 | 31,370 |" in out and "params = (3,136 + 1)·10 = 31,370" in out
     code, out, _ = run(["exercise", "solve", "vgg16", "--format", "csv", "--no-bias"], capsys)
-    rows = list(csv.DictReader(io.StringIO(out)))
+    rows = list(csv.DictReader(io.StringIO(out.split("\n", 1)[1])))
     assert rows[1]["params"] == "1728" and rows[-1]["params"] == "138344128"
     code, out, _ = run(["exercise", "solve", str(DATA / "small_spec.txt")], capsys)
     assert code == 0 and "31,370" in out and "working" in out
@@ -176,3 +185,27 @@ def test_unwritable_places_are_usage_errors(tmp_path: Path, capsys: pytest.Captu
     assert code == 2 and "does not exist" in err
     code, _, err = run(["check", str(DATA), "--spec", str(DATA / "small_spec.txt"), "--format", "gradescope"], capsys)
     assert code == 2 and "grades one submission" in err
+
+
+def test_check_against_a_folder_of_exercises(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each student has an exercise of their own; each sheet names it in its `# spec:` line."""
+    run(["exercise", "new", "--seed", "20", "--count", "2", "--difficulty", "medium", "--out", str(tmp_path / "c")],
+        capsys)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "ann.csv").write_text((tmp_path / "c" / "exercise-20" / "key.csv").read_text())
+    (subs / "ben.csv").write_text((tmp_path / "c" / "exercise-21" / "key.csv").read_text())
+    (subs / "cat.csv").write_text((tmp_path / "c" / "exercise-21" / "answers.csv").read_text())
+    code, out, _ = run(["check", str(subs), "--spec", str(tmp_path / "c")], capsys)
+    lines = out.splitlines()
+    assert code == 1 and lines[0].startswith("✓ ann") and lines[1].startswith("✓ ben") and "0.0%" in lines[2]
+    # A sheet that names no exercise, or one that does not exist: that sheet's error, the others graded.
+    (subs / "dan.csv").write_text(table((tmp_path / "c" / "exercise-20" / "key.csv").read_text()))
+    (subs / "eve.csv").write_text("# spec: exercise-medium-22\n" + table(
+        (tmp_path / "c" / "exercise-21" / "key.csv").read_text()))
+    code, out, err = run(["check", str(subs), "--spec", str(tmp_path / "c")], capsys)
+    assert code == 2 and "does not say which exercise" in err and "did you mean `exercise-medium-2" in err
+    # Two specs defining the same network are refused.
+    (tmp_path / "c" / "copy.txt").write_text((tmp_path / "c" / "exercise-20" / "spec.txt").read_text())
+    code, _, err = run(["check", str(subs / "ann.csv"), "--spec", str(tmp_path / "c")], capsys)
+    assert code == 2 and "define `exercise-medium-20`" in err

@@ -63,6 +63,7 @@ class Sheet:
     totals: dict[str, Cell] = field(default_factory=dict)
     columns: tuple[str, ...] = ("shape", "memory", "params")
     format: str = "cs231n"
+    spec_name: str | None = None  # the network the sheet says it answers (`# spec: exercise-easy-7`)
 
 
 def _key(header: str) -> str:
@@ -244,8 +245,9 @@ def read_csv(text: str, path: str, student: str) -> Sheet:
     if not lines:
         raise SourceError(f"`{path}` is empty", hint="the first line names the columns: layer, output shape, "
                                                     "memory, params")
+    first = next((ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")), lines[0])
     try:
-        dialect = csv.Sniffer().sniff(lines[0], delimiters=",;\t")
+        dialect = csv.Sniffer().sniff(first, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel  # type: ignore[assignment]
     records = []
@@ -353,12 +355,15 @@ def read_structured(text: str, path: str, student: str, fmt: str) -> Sheet:
         raise SourceError(f"`{path}` is empty", hint="write `layers:` and one entry a layer")
     layers_node: yaml.Node
     totals_node: yaml.Node | None = None
+    spec_name: str | None = None
     if isinstance(root, yaml.SequenceNode):
         layers_node = root
     else:
         top = mapping(root)
         if "student" in top and isinstance(top["student"], yaml.ScalarNode):
             student = str(top["student"].value)
+        if "spec" in top and isinstance(top["spec"], yaml.ScalarNode):
+            spec_name = str(top["spec"].value)
         layers_node = top.get("layers") or top.get("rows") or top.get("table")  # type: ignore[assignment]
         if layers_node is None:
             raise SourceError(f"`{path}` has no `layers:` list", location=loc(root),
@@ -393,7 +398,7 @@ def read_structured(text: str, path: str, student: str, fmt: str) -> Sheet:
     if not rows:
         raise SourceError(f"`{path}` lists no layers", hint="add one entry a layer under `layers:`")
     graded = tuple(c for c in ("shape", "memory", "params") if c in seen)
-    return Sheet(path, student, rows, totals, graded or ("shape", "memory", "params"), fmt)
+    return Sheet(path, student, rows, totals, graded or ("shape", "memory", "params"), fmt, spec_name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -408,7 +413,7 @@ def detect_format(path: Path, text: str) -> str:
                  ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
     if suffix in by_suffix:
         return by_suffix[suffix]
-    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    first = next((ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
     if first.startswith(("{", "[")) and not re.match(r"^\[\d", first):
         return "json"
     if first.startswith("|"):
@@ -445,6 +450,22 @@ def expand_folders(paths: list[str]) -> list[str]:
     return out
 
 
+_SPEC_LINE = re.compile(r"^\s*(?:#|//|<!--)\s*(?:spec|exercise)\s*:\s*([A-Za-z0-9_.\-]+)", re.I)
+
+
+def find_spec_name(text: str) -> str | None:
+    """The network a sheet names in a comment line, ``# spec: exercise-easy-7`` (the blank tables
+    that ``exercise new`` writes start with one), so that ``check --spec FOLDER`` can find it.
+
+    >>> find_spec_name("# spec: exercise-easy-7\\nlayer,output shape"), find_spec_name("layer,params")
+    ('exercise-easy-7', None)
+    """
+    for line in text.splitlines():
+        if m := _SPEC_LINE.match(line):
+            return m.group(1)
+    return None
+
+
 def read_sheet(path: Path, shown: str | None = None, fmt: str | None = None) -> Sheet:
     """Read one answer file. ``student`` is the file's stem unless the file names one.
 
@@ -455,15 +476,7 @@ def read_sheet(path: Path, shown: str | None = None, fmt: str | None = None) -> 
 
     shown = shown or str(path)
     text = read_file(path, shown).text
-    fmt = fmt or detect_format(path, text)
-    student = path.stem
-    if fmt == "csv":
-        return read_csv(text, shown, student)
-    if fmt == "markdown":
-        return read_markdown(text, shown, student)
-    if fmt in ("yaml", "json"):
-        return read_structured(text, shown, student, fmt)
-    return read_cs231n(text, shown, student)
+    return read_text(text, fmt or detect_format(path, text), shown, path.stem)
 
 
 def read_text(text: str, fmt: str = "cs231n", path: str = "<text>", student: str = "student") -> Sheet:
@@ -476,9 +489,10 @@ def read_text(text: str, fmt: str = "cs231n", path: str = "<text>", student: str
     readers = {"csv": read_csv, "markdown": read_markdown, "cs231n": read_cs231n}
     if not text.strip():
         raise SourceError(f"`{path}` is empty", hint="write one row a layer")
-    if fmt in ("yaml", "json"):
-        return read_structured(text, path, student, fmt)
-    return readers[fmt](text, path, student)
+    structured = fmt in ("yaml", "json")
+    sheet = read_structured(text, path, student, fmt) if structured else readers[fmt](text, path, student)
+    sheet.spec_name = sheet.spec_name or find_spec_name(text)
+    return sheet
 
 
 # ---------------------------------------------------------------------------------------------

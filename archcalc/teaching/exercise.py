@@ -180,7 +180,8 @@ def key_rows(analysis: Analysis) -> list[Expected]:
 
 def blank_csv(analysis: Analysis) -> str:
     """The table a student fills: one row a layer (the input too), and a TOTAL row."""
-    buf = io.StringIO()
+    buf = io.StringIO(f"# spec: {analysis.network}\n")
+    buf.seek(0, io.SEEK_END)  # the comment line tells `check --spec FOLDER` which exercise this is
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(HEADER)
     for e in key_rows(analysis):
@@ -191,7 +192,8 @@ def blank_csv(analysis: Analysis) -> str:
 
 def key_csv(analysis: Analysis, *, working: bool = True) -> str:
     """The answer key in the blank table's columns (``archcalc check`` grades it 100%)."""
-    buf = io.StringIO()
+    buf = io.StringIO(f"# spec: {analysis.network}\n")
+    buf.seek(0, io.SEEK_END)
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(HEADER + (["working"] if working else []))
     rows = key_rows(analysis)
@@ -313,7 +315,7 @@ def write_exercises(out: Path, seeds: list[int], difficulty: str, *, force: bool
 
 def blank_markdown(analysis: Analysis) -> str:
     rows = key_rows(analysis)
-    out = ["| layer | output shape | memory | params |", "|---|---|---|---|"]
+    out = [f"<!-- spec: {analysis.network} -->", "", "| layer | output shape | memory | params |", "|---|---|---|---|"]
     out += [f"| {e.name} | | | |" for e in rows]
     out.append("| TOTAL | | | |")
     return "\n".join(out) + "\n"

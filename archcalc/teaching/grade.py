@@ -20,6 +20,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 from .. import formulas as F
@@ -815,28 +816,83 @@ def _net(text: str) -> Network:
 def grade_files(paths: list[str], spec: str, *, net: str | None = None, count_bias: bool = True,
                 fmt: str | None = None, bytes_per_value: int = BYTES_PER_VALUE,
                 carried_credit: float = 0.0) -> list[Result | ArchcalcError]:
-    """Grade many answer files against one spec; a file that cannot be read gives its error, not a crash."""
-    from pathlib import Path
+    """Grade answer files; a file that cannot be read gives its error in its place, not a crash.
 
+    Args:
+        paths: the answer files.
+        spec: one spec (file or bundled name) for every file; or a folder of specs (``exercise new
+            --count`` writes one), each sheet then graded against the network it names in its
+            ``# spec: NAME`` line.
+    """
     from ..source import load
     from .answers import read_sheet
 
-    networks = load(spec, net)
-    if len(networks) > 1:
-        from ..errors import UsageError
+    folder = Path(spec).is_dir()
+    if folder:
+        library = spec_folder(Path(spec))
+    else:
+        networks = load(spec, net)
+        if len(networks) > 1:
+            from ..errors import UsageError
 
-        raise UsageError(f"the spec `{spec}` holds {len(networks)} networks: " + ", ".join(n.name for n in networks),
-                         hint="pick the one the students computed with --net NAME")
-    network = networks[0]
+            raise UsageError(f"the spec `{spec}` holds {len(networks)} networks: "
+                             + ", ".join(n.name for n in networks),
+                             hint="pick the one the students computed with --net NAME")
     out: list[Result | ArchcalcError] = []
     for p in paths:
         try:
             sheet = read_sheet(Path(p), p, fmt)
+            network = _named_network(sheet, library, spec) if folder else networks[0]
             out.append(grade_sheet(sheet, network, count_bias=count_bias, bytes_per_value=bytes_per_value,
                                    carried_credit=carried_credit))
         except ArchcalcError as e:
             out.append(e)
     return out
+
+
+def spec_folder(folder: Path) -> dict[str, Network]:
+    """Every network of the spec files under ``folder`` (``.txt``, ``.py``, ``.spec``), by name.
+
+    Files that are not specs (notes, answer keys) are skipped; two networks of one name are an error.
+    """
+    from ..errors import SpecError
+    from ..source import SPEC_SUFFIXES, parse_text, read_file
+
+    library: dict[str, Network] = {}
+    where: dict[str, Path] = {}
+    for f in sorted(folder.rglob("*")):
+        hidden = any(part.startswith(".") for part in f.relative_to(folder).parts)
+        if hidden or not f.is_file() or f.suffix not in SPEC_SUFFIXES:
+            continue
+        try:
+            networks = parse_text(read_file(f).text, str(f))
+        except (SpecError, SourceError):
+            continue  # not a spec: a README, a note
+        for n in networks:
+            key = n.name.lower()
+            if key in library:
+                raise SourceError(f"two specs under `{folder}` define `{n.name}`: {where[key]} and {f}",
+                                  hint="give each exercise its own network name")
+            library[key], where[key] = n, f
+    if not library:
+        raise SourceError(f"`{folder}` holds no spec", hint="a spec is a .txt (or .py) file, e.g. spec.txt")
+    return library
+
+
+def _named_network(sheet: Sheet, library: dict[str, Network], folder: str) -> Network:
+    if sheet.spec_name is None:
+        raise SourceError(f"`{sheet.path}` does not say which exercise it answers",
+                          hint=f"add a first line `# spec: NAME` (one of: {', '.join(sorted(library)[:5])}"
+                               f"{', ...' if len(library) > 5 else ''}), or pass the spec file with --spec")
+    found = library.get(sheet.spec_name.lower())
+    if found is None:
+        import difflib
+
+        close = difflib.get_close_matches(sheet.spec_name.lower(), list(library), n=1)
+        raise SourceError(f"`{sheet.path}` answers `{sheet.spec_name}`, which no spec under `{folder}` defines",
+                          hint=f"did you mean `{close[0]}`?" if close else
+                          "the specs there define: " + ", ".join(sorted(library)[:8]))
+    return found
 
 
 __all__ = ["DIAGNOSES", "Expected", "Item", "Result", "align", "expected_rows", "grade_files", "grade_sheet"]
