@@ -45,8 +45,9 @@ class Difficulty(str, Enum):
 def check(
     answers: Annotated[list[str], typer.Argument(
         help="Answer files (CS231n-style text, CSV, Markdown, YAML or JSON), or folders of them.")],
-    spec: Annotated[str, typer.Option("--spec", "-s", help="The network the students computed: a spec file or a "
-                                                           "bundled name (vgg16).")],
+    spec: Annotated[str, typer.Option("--spec", "-s", help="The network the students computed: a spec file, a "
+                                                           "bundled name (vgg16), or a folder of exercises (each "
+                                                           "sheet names its own in a `# spec: NAME` line).")],
     format: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format; `gradescope` prints "
                                                                      "Gradescope's results.json.")] = CheckFormat.table,
     no_bias: NoBiasOpt = False,
