@@ -174,7 +174,7 @@ def markdown_table(a: Analysis) -> str:
         lines.append("| " + " | ".join(row) + " |")
     lines.append(f"| | **Total** | | **{t.params:,}** | **{t.activations:,}** | "
                  f"**{human_bytes(t.activation_bytes)}** | **{human_count(t.macs)}** | |")
-    lines += ["", *(f"- {k}: {v}" for k, v in summary_lines(a))]
+    lines += ["", *(f"- {k}: {v}" if k else f"  {v}" for k, v in summary_lines(a))]
     return "\n".join(lines) + "\n"
 
 
@@ -185,7 +185,8 @@ def html_table(a: Analysis) -> str:
     t = a.totals
     foot = (f"<tr><td></td><th>Total</th><td></td><th>{t.params:,}</th><th>{t.activations:,}</th>"
             f"<th>{human_bytes(t.activation_bytes)}</th><th>{human_count(t.macs)}</th><td></td></tr>")
-    items = "".join(f"<li>{escape(k)}: {escape(v)}</li>" for k, v in summary_lines(a))
+    items = "".join(f"<li>{escape(k)}: {escape(v)}</li>" if k else f"<li>{escape(v)}</li>"
+                    for k, v in summary_lines(a))
     return (f"<b>{escape(a.network)}</b> (input {shape_text(a.input_shape)})"
             f"<table><thead><tr>{head}</tr></thead><tbody>{body}{foot}</tbody></table><ul>{items}</ul>")
 
@@ -196,7 +197,7 @@ def summary_lines(a: Analysis, fit_memory: int | None = None) -> list[tuple[str,
     per = f"batch {m.batch}, {a.settings['dtype']} ({m.dtype_bytes} B/value)"
     from .analysis import OPTIMIZER_SLOTS
 
-    slots = f"{OPTIMIZER_SLOTS[m.optimizer]} value(s) per trainable parameter"
+    slots = f"{OPTIMIZER_SLOTS[m.optimizer]} per parameter"
     lines = [
         ("parameters", f"{t.params:,} ({human_count(t.params)}): trainable {t.trainable_params:,}, "
                        f"non-trainable {t.non_trainable_params:,}"
@@ -208,11 +209,12 @@ def summary_lines(a: Analysis, fit_memory: int | None = None) -> list[tuple[str,
                             "(last layer)"),
         ("memory, inference", f"{human_bytes(m.inference)} = weights {human_bytes(m.parameters)} "
                               f"+ widest layer in+out {human_bytes(m.inference_peak)}"),
-        ("memory, training", f"{human_bytes(m.training)} = weights {human_bytes(m.parameters)} "
-                             f"+ gradients {human_bytes(m.gradients)} + {m.optimizer} state "
-                             f"{human_bytes(m.optimizer_state)} ({slots})"
-                             f" + input {human_bytes(m.input)} + activations {human_bytes(m.forward)} forward"
-                             f" and {human_bytes(m.backward)} backward; {per}"),
+        ("memory, training", f"{human_bytes(m.training)} for {per}, {m.optimizer}"),
+        # The breakdown on lines of their own: as one line it wrapped mid-word in 120 columns.
+        ("", f"= weights {human_bytes(m.parameters)} + gradients {human_bytes(m.gradients)} + {m.optimizer} state "
+             f"{human_bytes(m.optimizer_state)} ({slots})"),
+        ("", f"+ input {human_bytes(m.input)} + activations {human_bytes(m.forward)} forward "
+             f"+ {human_bytes(m.backward)} backward"),
     ]
     if fit_memory is not None:
         n = largest_batch(a, fit_memory)
@@ -247,7 +249,7 @@ def rich_table(a: Analysis, *, explain: bool = False, fit_memory: int | None = N
             table.add_row("", Text("\n".join(r.explain), style="dim"), end_section=True)
     lines = Text()
     for k, v in summary_lines(a, fit_memory):
-        lines.append(f"{k:>18}: ", style="bold")
+        lines.append(f"{k:>18}: " if k else " " * 20, style="bold")
         lines.append(v + "\n")
     return [table, lines]
 
