@@ -82,7 +82,23 @@ def test_cs231n_total_in_mib_labelled_mb() -> None:
     totals = {i.field: i for i in r.items if i.row is None}
     assert totals["total_memory"].right
     assert totals["total_memory_bytes"].diagnosis == "mb-vs-mib"
+    assert "is the size in MiB (2^20 bytes), written as MB" in (totals["total_memory_bytes"].hint or "")
     assert not r.slips
+
+
+def test_kib_written_as_kb_is_named_with_its_own_prefix() -> None:
+    """127,016 bytes = 124.04 KiB = 127.0 KB: "124KB" is KiB written as KB (not "MiB")."""
+    spec = parse_paper("input 32x32x3\nconv3-16\nmaxpool\nconv3-32\nFC-10 activation=none")[0]
+    sheet = read_text("INPUT: [32x32x3]  memory: 3072  weights: 0\n"
+                      "CONV3-16: [32x32x16]  memory: 16384  weights: (3*3*3+1)*16 = 448\n"
+                      "POOL2: [16x16x16]  memory: 4096  weights: 0\n"
+                      "CONV3-32: [16x16x32]  memory: 8192  weights: (3*3*16+1)*32 = 4640\n"
+                      "FC: [1x1x10]  memory: 10  weights: (8192+1)*10 = 81930\n"
+                      "TOTAL memory: 31,754 * 4 bytes ~= 124KB / image\n")
+    r = grade_sheet(sheet, spec)
+    item = next(i for i in r.items if i.field == "total_memory_bytes")
+    assert item.diagnosis == "mb-vs-mib"
+    assert "is the size in KiB (2^10 bytes), written as KB" in (item.hint or "")
 
 
 # ---------------------------------------------------------------------------------------------

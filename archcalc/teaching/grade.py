@@ -717,7 +717,11 @@ def _grade_totals(ctx: _Ctx, sheet: Sheet, result: Result, matched: dict[int, An
         elif swapped_to is not None:
             item.diagnosis = "mb-vs-mib"
             unit = value.byte_unit or "MB"
-            really = "MiB (2^20 bytes)" if "i" not in unit else "MB (10^6 bytes)"
+            # The prefix the student wrote (K, M, G, T), in its other family: KB ↔ KiB, MB ↔ MiB.
+            prefix = unit[0].upper()
+            power = "KMGT".index(prefix) + 1 if prefix in "KMGT" else 2
+            really = (f"{prefix}iB (2^{10 * power} bytes)" if "i" not in unit
+                      else f"{prefix}B (10^{3 * power} bytes)")
             item.hint = f"{cell.text.strip()} is the size in {really}, written as {unit}: {_bytes_text(swapped_to)}"
         elif value.unit == "count" and any(value.contains(m) for m in memory_ok):
             item.diagnosis = "values-for-bytes"
