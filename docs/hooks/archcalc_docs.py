@@ -8,6 +8,31 @@
   run in ``docs/examples/`` (so pages can use the spec files there). The build fails when the command
   fails, unless the expected exit code is written: ``<!-- archcalc-run[2]: summary broken.txt -->``
   shows an error message on purpose.
+* Filters after the arguments, each after a ``|`` with blanks around it, show a part of the output:
+  ``<!-- archcalc-run: summary conv.txt | table -->``. Arguments with blanks or a ``|`` of their own are
+  quoted as in a shell: ``| json '.layers[] | [.index, .name]'``. A filter that finds nothing fails the
+  build. Three filters are shown as the shell command a reader can run for the same output, after the
+  command (they must come before the others):
+
+  - ``head N``: the first N lines, shown ``| head -n N``;
+  - ``grep REGEX``: the lines that match (a Python regular expression; keep to what ``grep -E`` reads
+    alike), shown ``| grep -E 'REGEX'``;
+  - ``json [-c] EXPR``: the values a small part of jq's language selects from JSON output: ``.``,
+    ``.key``, ``.[N]``, ``.[]`` and chains of them (``.layers[].name``), ``,`` (several outputs), ``|``
+    and ``[...]`` (collect into a list); pretty-printed as jq does (``-c``: one line each); shown
+    ``| jq 'EXPR'``. It is implemented here, in Python: jq is not needed to build the site.
+
+  The others cut an excerpt archcalc's own output has no option for; the command is followed by
+  ``# (excerpt: ...)`` saying what was kept, and ``…`` marks where lines were left out:
+
+  - ``table``: the table of each network, without the footer under it (totals, memory);
+  - ``footer``: the footer only;
+  - ``working``: the plain-text working that ``--format markdown --explain`` ends with;
+  - ``layers 1-3,17-21``: those layers' rows of a table, or their blocks of the working;
+  - ``lines 5-9,20-``: those lines (numbered from 1; ``20-`` runs to the end).
+
+  ``status`` (alone, or last after excerpt filters) adds the exit code, shown as
+  ``; echo "exit code $?"``.
 * ``<!-- archcalc-md: ARGS -->`` inserts what the command prints as Markdown (``--format markdown``
   tables render as tables).
 * ``<!-- archcalc-file[LANG]: ARGS -o NAME -->`` runs a command that writes the file ``NAME`` (into a
@@ -20,9 +45,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import re
+import shlex
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -143,10 +171,6 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
     if CLI in markdown:
         markdown = markdown.replace(CLI, cli_reference())
 
-    def replace(m: re.Match[str]) -> str:
-        args = m.group(2).split()
-        text = "\n".join(line.rstrip() for line in run(args, int(m.group(1) or 0)).rstrip().splitlines())
-        return f"```text\n$ archcalc {m.group(2)}\n{text}\n```"
 
     def file(m: re.Match[str]) -> str:
         import tempfile
@@ -161,4 +185,337 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
 
     markdown = FILE.sub(file, markdown)
     markdown = MD.sub(lambda m: run(m.group(1).split()).rstrip(), markdown)
-    return RUN.sub(replace, markdown)
+    return RUN.sub(lambda m: run_block(m.group(2), int(m.group(1) or 0)), markdown)
+
+
+# --- Filters of ``archcalc-run`` markers -------------------------------------------------------------
+
+TOTAL = re.compile(r"^\s+Total\s")  # the totals row of a text table; the footer follows it
+LAYER = re.compile(r"^(\s*)(\d+)(?:\.\s|\s{2,}\S)")  # a table row (`  3   maxpool`) or working block (` 3. maxpool`)
+WORKING = re.compile(r"^```text\n(.*?)\n```$", re.M | re.S)
+ELLIPSIS = "…"
+
+
+def run_block(marker: str, expected: int = 0) -> str:
+    """The Markdown of an ``archcalc-run`` marker: the command as a reader would type it and its output.
+
+    Args:
+        marker: the marker's text after ``archcalc-run:``, arguments then filters (``summary x.txt | table``).
+        expected: the exit code the command must end with.
+
+    Returns:
+        A ``text`` block: ``$ archcalc ...`` (with the shell filters, or ``# (excerpt: ...)``), then the
+        output, trailing blanks removed.
+
+    Raises:
+        PluginError: the command ends with another exit code, a filter is unknown, misplaced or keeps nothing.
+    """
+    args, filters = parse_marker(marker)
+    text = "\n".join(line.rstrip() for line in run(args, expected).rstrip().splitlines())
+    shown, labels = shlex.join(args), []
+    for number, (name, *params) in enumerate(filters):
+        if name in SHELL_FILTERS:
+            if labels:
+                raise PluginError(f"`{marker}`: `{name}` must come before the excerpt filters")
+            text, command = SHELL_FILTERS[name](text, params)
+            shown += f" | {command}"
+        elif name in EXCERPT_FILTERS:
+            text, label = EXCERPT_FILTERS[name](text, params)
+            labels.append(label)
+        elif name == "status" and not params:
+            if number != len(filters) - 1 or any(f[0] in SHELL_FILTERS for f in filters):
+                raise PluginError(f"`{marker}`: `status` comes last, and not after a shell filter")
+            text += f"\nexit code {expected}"
+            shown += '; echo "exit code $?"'
+        else:
+            raise PluginError(f"`{marker}`: unknown filter `{shlex.join([name, *params])}`")
+    if labels:
+        shown += f"   # (excerpt: {', '.join(labels)})"
+    return f"```text\n$ archcalc {shown}\n{text}\n```"
+
+
+def parse_marker(marker: str) -> tuple[list[str], list[list[str]]]:
+    """Split a marker's text into archcalc's arguments and the filters, read with shell quoting.
+
+    >>> parse_marker("summary vgg16 --format json | json -c '.layers[] | .name' | head 2")
+    (['summary', 'vgg16', '--format', 'json'], [['json', '-c', '.layers[] | .name'], ['head', '2']])
+    """
+    try:
+        tokens = shlex.split(marker)
+    except ValueError as e:
+        raise PluginError(f"`{marker}`: {e}") from None
+    parts: list[list[str]] = [[]]
+    for token in tokens:
+        if token == "|":
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    if not parts[0] or not all(parts[1:]):
+        raise PluginError(f"`{marker}`: an empty command or filter")
+    return parts[0], parts[1:]
+
+
+def _nonempty(text: str, what: str) -> str:
+    if not text.strip():
+        raise PluginError(f"the filter `{what}` kept nothing")
+    return text
+
+
+def _one(params: list[str], what: str) -> str:
+    if len(params) != 1:
+        raise PluginError(f"the filter `{what}` takes one argument, got {params}")
+    return params[0]
+
+
+def head(text: str, params: list[str]) -> tuple[str, str]:
+    """``head N``: the first N lines."""
+    n = _one(params, "head")
+    if not n.isdigit() or int(n) < 1:
+        raise PluginError(f"`head {n}`: N is a number of lines")
+    return _nonempty("\n".join(text.split("\n")[: int(n)]), "head"), f"head -n {n}"
+
+
+def grep(text: str, params: list[str]) -> tuple[str, str]:
+    """``grep REGEX``: the lines in which the regular expression matches."""
+    regex = _one(params, "grep")
+    pattern = re.compile(regex)
+    kept = "\n".join(line for line in text.split("\n") if pattern.search(line))
+    return _nonempty(kept, f"grep {regex}"), f"grep -E {shlex.quote(regex)}"
+
+
+def json_filter(text: str, params: list[str]) -> tuple[str, str]:
+    """``json [-c] EXPR``: what ``jq [-c] EXPR`` prints, for the part of jq's language of :func:`jq`."""
+    compact = params[:1] == ["-c"]
+    expr = _one(params[1:] if compact else params, "json")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise PluginError(f"`json {expr}`: the output is not JSON ({e}); add `--format json`") from None
+    out = "\n".join(json.dumps(value, ensure_ascii=False, **({"separators": (",", ":")} if compact else
+                                                               {"indent": 2}))
+                    for value in jq(expr, data))
+    return _nonempty(out, f"json {expr}"), f"jq {'-c ' if compact else ''}{shlex.quote(expr)}"
+
+
+def _keep(lines: list[str], keep: list[bool]) -> str:
+    """The kept lines, with one ``…`` (indented as the first left-out line) for each run left out."""
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        if keep[i]:
+            out.append(line)
+        elif i == 0 or keep[i - 1]:
+            out.append(line[: len(line) - len(line.lstrip())] + ELLIPSIS)
+    return "\n".join(out)
+
+
+def _ranges(spec: str, what: str) -> tuple[Callable[[int], bool], str]:
+    """``1-3,17-21`` (``20-``: to the end) as a test of a number, and its label: ``1-3 and 17-21``."""
+    pieces: list[tuple[int, float]] = []
+    labels: list[str] = []
+    for part in spec.split(","):
+        m = re.fullmatch(r"(\d+)(?:(-)(\d*))?", part.strip())
+        if not m:
+            raise PluginError(f"`{what} {spec}`: write numbers and ranges such as 1-3,17-21 or 20-")
+        first = int(m.group(1))
+        last = float("inf") if m.group(2) and not m.group(3) else int(m.group(3) or first)
+        pieces.append((first, last))
+        labels.append(str(first) if last == first else f"{first}-" + ("end" if last == float("inf") else
+                                                                      str(int(last))))
+    return (lambda n: any(a <= n <= b for a, b in pieces)), " and ".join(labels)
+
+
+def lines(text: str, params: list[str]) -> tuple[str, str]:
+    """``lines 5-9,20-``: those lines of the output, numbered from 1."""
+    wanted, label = _ranges(_one(params, "lines"), "lines")
+    all_lines = text.split("\n")
+    keep = [wanted(i + 1) for i in range(len(all_lines))]
+    if not any(keep):
+        raise PluginError(f"`lines {params[0]}`: the output has {len(all_lines)} lines")
+    return _keep(all_lines, keep), f"lines {label}"
+
+
+def layers(text: str, params: list[str]) -> tuple[str, str]:
+    """``layers 1-3,17-21``: those layers' rows of a table, or blocks of the working; every other line stays."""
+    wanted, label = _ranges(_one(params, "layers"), "layers")
+    all_lines = text.split("\n")
+    keep = [True] * len(all_lines)
+    found = False
+    i = 0
+    while i < len(all_lines):
+        m = LAYER.match(all_lines[i])
+        if not m:
+            i += 1
+            continue
+        found, indent, end = True, len(m.group(1)), i + 1
+        while (end < len(all_lines) and all_lines[end].strip() and not LAYER.match(all_lines[end])
+               and len(all_lines[end]) - len(all_lines[end].lstrip()) > indent):
+            end += 1  # the working under the row: more indented
+        for j in range(i, end):
+            keep[j] = wanted(int(m.group(2)))
+        i = end
+    if not found:
+        raise PluginError(f"`layers {params[0]}`: no table rows or working in the output")
+    return _keep(all_lines, keep), f"layers {label}"
+
+
+def _split_footers(text: str) -> tuple[list[str], list[str]]:
+    """The output without the footers (the paragraph after each ``Total`` row), and the footers."""
+    all_lines = text.split("\n")
+    rest: list[str] = []
+    footers: list[str] = []
+    i = 0
+    while i < len(all_lines):
+        rest.append(all_lines[i])
+        i += 1
+        if TOTAL.match(rest[-1]):
+            while i < len(all_lines) and not all_lines[i].strip():
+                i += 1
+            start = i
+            while i < len(all_lines) and all_lines[i].strip():
+                i += 1
+            footers.append("\n".join(all_lines[start:i]))
+    if not footers or not all(footers):
+        raise PluginError("`table`/`footer`: no table with a footer under its `Total` row in the output")
+    return rest, footers
+
+
+def table(text: str, params: list[str]) -> tuple[str, str]:
+    """``table``: the tables, without the footer (totals, receptive field, memory) under each."""
+    if params:
+        raise PluginError("the filter `table` takes no argument")
+    rest, _ = _split_footers(text)
+    return "\n".join(rest).rstrip(), "the table"
+
+
+def footer(text: str, params: list[str]) -> tuple[str, str]:
+    """``footer``: the footers under the tables only."""
+    if params:
+        raise PluginError("the filter `footer` takes no argument")
+    _, footers = _split_footers(text)
+    return "\n\n".join(footers), "the footer"
+
+
+def working(text: str, params: list[str]) -> tuple[str, str]:
+    """``working``: the plain-text working that ``--format markdown --explain`` prints after the tables."""
+    if params:
+        raise PluginError("the filter `working` takes no argument")
+    blocks = WORKING.findall(text)
+    if not blocks:
+        raise PluginError("`working`: no ```text block in the output; run with `--format markdown --explain`")
+    return "\n".join(blocks), "the working"
+
+
+#: Filters shown as the shell command that prints the same: name → function(text, params) → (text, command).
+SHELL_FILTERS: dict[str, Callable[[str, list[str]], tuple[str, str]]] = {
+    "head": head, "grep": grep, "json": json_filter}
+#: Filters that cut an excerpt: name → function(text, params) → (text, label for ``# (excerpt: ...)``).
+EXCERPT_FILTERS: dict[str, Callable[[str, list[str]], tuple[str, str]]] = {
+    "table": table, "footer": footer, "working": working, "layers": layers, "lines": lines}
+
+
+# --- A small part of jq ------------------------------------------------------------------------------
+
+JQ_TOKEN = re.compile(r'\s*(?:(\.)|(\[)|(\])|(,)|(\|)|([A-Za-z_]\w*)|(-?\d+)|("(?:[^"\\]|\\.)*"))')
+Program = Callable[[Any], Iterator[Any]]
+
+
+def jq(expr: str, data: Any) -> list[Any]:
+    """The values the jq program ``expr`` outputs for ``data``, for a small part of jq's language.
+
+    ``.`` (the value), ``.key`` and ``.["key"]`` (``null`` when missing), ``.[N]`` (``null`` out of
+    range), ``.[]`` (every item of a list or value of an object), chains of them (``.layers[].name``),
+    ``A, B`` (the outputs of both), ``A | B`` (B on each output of A) and ``[A]`` (A's outputs as a list).
+
+    >>> data = {"a": [{"n": 1}, {"n": 2, "m": 3}], "b": "x"}
+    >>> jq(".a[] | [.n, .m]", data), jq(".b, .a[1].m", data)
+    ([[1, None], [2, 3]], ['x', 3])
+
+    Raises:
+        PluginError: anything else jq has (functions, arithmetic, ``..``, slices), or a value that
+            cannot be indexed so.
+    """
+    tokens: list[tuple[str, str]] = []
+    pos = 0
+    kinds = ("dot", "open", "close", "comma", "pipe", "name", "int", "str")
+    while expr[pos:].strip():
+        m = JQ_TOKEN.match(expr, pos)
+        if not m:
+            raise PluginError(f"`json {expr}`: cannot read `{expr[pos:].strip()}` (only paths, `,`, `|`, `[...]`)")
+        kind = kinds[m.lastindex - 1]  # type: ignore[operator]
+        tokens.append((kind, m.group(m.lastindex)))  # type: ignore[arg-type]
+        pos = m.end()
+    tokens.append(("end", ""))
+    at = 0
+
+    def peek(offset: int = 0) -> str:
+        return tokens[min(at + offset, len(tokens) - 1)][0]
+
+    def take(kind: str) -> str:
+        nonlocal at
+        if peek() != kind:
+            raise PluginError(f"`json {expr}`: expected {kind}, found `{tokens[at][1] or 'the end'}`")
+        at += 1
+        return tokens[at - 1][1]
+
+    def pipe() -> Program:
+        left = comma()
+        while peek() == "pipe":
+            take("pipe")
+            left = (lambda a, b: lambda v: (out for x in a(v) for out in b(x)))(left, comma())
+        return left
+
+    def comma() -> Program:
+        left = term()
+        while peek() == "comma":
+            take("comma")
+            left = (lambda a, b: lambda v: (out for f in (a, b) for out in f(v)))(left, term())
+        return left
+
+    def term() -> Program:
+        if peek() == "open":  # [A]: collect
+            take("open")
+            if peek() == "close":
+                take("close")
+                return lambda v: iter([[]])
+            inner = pipe()
+            take("close")
+            return (lambda f: lambda v: iter([list(f(v))]))(inner)
+        take("dot")
+        program: Program = lambda v: iter([v])
+        if peek() in ("name", "str"):
+            program = step(program, key=name_or_str())
+        while peek() == "open" or (peek() == "dot" and peek(1) in ("name", "str", "open")):
+            if peek() == "dot":
+                take("dot")
+                if peek() != "open":
+                    program = step(program, key=name_or_str())
+                    continue
+            take("open")
+            if peek() == "close":
+                program = step(program, each=True)
+            elif peek() == "int":
+                program = step(program, index=int(take("int")))
+            else:
+                program = step(program, key=json.loads(take("str")))
+            take("close")
+        return program
+
+    def name_or_str() -> str:
+        return take("name") if peek() == "name" else json.loads(take("str"))
+
+    def step(program: Program, key: str | None = None, index: int | None = None, each: bool = False) -> Program:
+        def apply(v: Any) -> Iterator[Any]:
+            for x in program(v):
+                if each and isinstance(x, list | dict):
+                    yield from (x.values() if isinstance(x, dict) else x)
+                elif key is not None and isinstance(x, dict | type(None)):
+                    yield None if x is None else x.get(key)
+                elif index is not None and isinstance(x, list | type(None)):
+                    yield x[index] if x is not None and -len(x) <= index < len(x) else None
+                else:
+                    raise PluginError(f"`json {expr}`: cannot index a {type(x).__name__} so")
+        return apply
+
+    program = pipe()
+    take("end")
+    return list(program(data))
