@@ -222,7 +222,7 @@ def _example_for(variable: str, activation: bool = False) -> str:
         return f"{variable}=(28, 28, 1)" if "input" in v else "(28, 28, 1)"
     if "class" in v:
         return "Dense(10)"
-    return "a number such as 64"
+    return "64"
 
 
 def _keras_example(kind: str) -> str:

@@ -200,9 +200,10 @@ def parse_paper(text: str, path: str = "<text>") -> list[Network]:
             if len(line.tokens) < 2:
                 raise line.error("`network` needs a name", col, len(first), "write e.g. `network vgg16`")
             name, header, nodes = line.tokens[1][0], line.loc(col), []
-            if any(n.name == name for n in networks):
+            # `--net` picks a network case-insensitively, so `a` and `A` could not both be reached.
+            if any(n.name.lower() == name.lower() for n in networks):
                 raise line.error(f"a second network named `{name}`", line.tokens[1][1], len(name),
-                                 "give each network of a file its own name")
+                                 "give each network of a file its own name (names are compared ignoring case)")
             continue
         node, repeat, explicit = _parse_layer(line)
         if node.kind == "input":

@@ -163,3 +163,10 @@ def test_summary_plot_keeps_an_existing_file_unless_forced(tmp_path: Path, capsy
     assert target.read_bytes() == b"the user's picture"
     code, _, _ = run(["summary", "lenet5", "--plot", str(target), "--force"], capsys)
     assert code == 0 and target.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_network_names_differing_only_in_case_are_refused(tmp_path: Path, capsys) -> None:
+    """`--net A` matches ignoring case, so `network a` and `network A` could not both be picked."""
+    code, _, err = run(["summary", write(tmp_path, "network a\ninput 8x8\nconv3-4\nnetwork A\ninput 8x8\nconv3-4\n")],
+                       capsys)
+    assert code == 2 and "a second network named `A`" in err and ":4:9" in err
