@@ -17,7 +17,8 @@ from types import ModuleType
 from ..errors import DependencyError
 
 INSTALL_HINT = ("install it with `pip install 'archcalc[keras]'` (tensorflow-cpu, for laptops and CI) "
-                "or `pip install 'archcalc[gpu]'` (tensorflow[and-cuda], for a Linux machine with an NVIDIA GPU)")
+                "or `pip install 'archcalc[gpu]'` (tensorflow[and-cuda], for a Linux machine with an NVIDIA GPU); "
+                "in a checkout of archcalc: `pip install -e '.[keras]'`")
 
 
 @contextmanager

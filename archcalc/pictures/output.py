@@ -13,7 +13,7 @@ from typing import IO, Any
 from ..errors import DependencyError, OutputError, UsageError
 from ..files import replacing
 
-INSTALL_HINT = "install it with: pip install 'archcalc[plot]'"
+INSTALL_HINT = "install it with: pip install 'archcalc[plot]' (in a checkout of archcalc: pip install -e '.[plot]')"
 
 
 #: An optional package (matplotlib) is needed and not installed: the core's DependencyError.
