@@ -427,7 +427,7 @@ def _convention_hint(code: str, exp: Expected, args: dict[str, Any], alt: Shape)
             f"⌊(n + padding − kernel)/stride⌋ + 1, rounded down")
 
 
-def _carried_shape(ctx: _Ctx, exp: Expected) -> Shape | None:
+def _carried(ctx: _Ctx, exp: Expected) -> K.Effect | None:
     """The layer re-run on the shapes the student wrote for its inputs, when one of those was wrong."""
     if not exp.inputs or not any(ctx.wrong_shape.get(i) for i in exp.inputs):
         return None
@@ -436,23 +436,19 @@ def _carried_shape(ctx: _Ctx, exp: Expected) -> Shape | None:
         return None
     node = ctx.network.nodes[exp.index]
     try:
-        return K.KINDS[node.kind].infer(node.args, shapes).shape  # type: ignore[arg-type]
+        return K.KINDS[node.kind].infer(node.args, shapes)  # type: ignore[arg-type]
     except (ArchcalcError, ValueError, TypeError, KeyError, IndexError, ZeroDivisionError):
         return None
+
+
+def _carried_shape(ctx: _Ctx, exp: Expected) -> Shape | None:
+    e = _carried(ctx, exp)
+    return None if e is None else e.shape
 
 
 def _carried_params(ctx: _Ctx, exp: Expected) -> int | None:
-    if not exp.inputs or not any(ctx.wrong_shape.get(i) for i in exp.inputs):
-        return None
-    shapes = [ctx.student_shapes.get(i) for i in exp.inputs]
-    if any(s is None for s in shapes):
-        return None
-    node = ctx.network.nodes[exp.index]
-    try:
-        e = K.KINDS[node.kind].infer(node.args, shapes)  # type: ignore[arg-type]
-    except (ArchcalcError, ValueError, TypeError, KeyError, IndexError, ZeroDivisionError):
-        return None
-    return e.weights + (e.biases if ctx.count_bias else 0) + e.non_trainable
+    e = _carried(ctx, exp)
+    return None if e is None else e.weights + (e.biases if ctx.count_bias else 0) + e.non_trainable
 
 
 def _value_checks(item: Item, value: Value, expected: int) -> bool:
