@@ -74,9 +74,9 @@ def replacing(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
 
 
 def write_text(path: str | Path, text: str, *, overwrite: bool = False) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` through :func:`replacing`."""
-    with replacing(path, overwrite=overwrite) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+    """Write ``text`` (UTF-8, line ends as given) to ``path`` through :func:`replacing`."""
+    with replacing(path, overwrite=overwrite) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
     return Path(path)
 
 

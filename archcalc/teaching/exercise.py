@@ -17,12 +17,11 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
 import random
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import files
 from ..analysis import Analysis, analyze_network
 from ..errors import ArchcalcError, UsageError
 from ..network import Network
@@ -259,27 +258,15 @@ def solve_rich(analysis: Analysis) -> list[object]:
 # Files.
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write a file so that a reader never sees half of it (a temporary file, then a rename).
+    """Write a file so that a reader never sees half of it (:func:`archcalc.files.write_text`).
+
+    The callers decide about replacing: ``write_exercises`` checks its folder, ``check --scores``
+    its file, before anything is written.
 
     Raises:
-        UsageError: the file cannot be written (permissions, a full disk), with the reason.
+        OutputError: the file cannot be written (permissions, a full disk, a missing folder), with the reason.
     """
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    except OSError as e:
-        raise UsageError(f"cannot write `{path}`: {e.strerror or e}",
-                         hint="check that the folder exists and that you may write in it") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
-        raise UsageError(f"cannot write `{path}`: {e.strerror or e}",
-                         hint="check that the folder exists and that you may write in it") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    files.write_text(path, text, overwrite=True)
 
 
 def exercise_files(ex: Exercise) -> dict[str, str]:
