@@ -24,7 +24,7 @@ from archcalc.analysis import analyze_network  # noqa: E402
 from archcalc.bridge import build as B  # noqa: E402
 from archcalc.bridge.export import python_code  # noqa: E402
 from archcalc.bridge.importer import notation, read_model  # noqa: E402
-from archcalc.bridge.verify import doctored, verify  # noqa: E402
+from archcalc.bridge.verify import verify  # noqa: E402
 from archcalc.cli import main  # noqa: E402
 from archcalc.paper import parse_paper  # noqa: E402
 from archcalc.source import bundled_files, parse_text, read_file  # noqa: E402
@@ -35,6 +35,15 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
         main(args)
     out, err = capsys.readouterr()
     return int(exc.value.code or 0), out, err
+
+
+def doctored(analysis: archcalc.Analysis, index: int, **changes) -> archcalc.Analysis:
+    """A copy of ``analysis`` with row ``index`` changed: what a wrong formula would have produced."""
+    from dataclasses import replace
+
+    rows = list(analysis.rows)
+    rows[index - 1] = replace(rows[index - 1], **changes)
+    return replace(analysis, rows=rows)
 
 
 def bundled_networks():
@@ -319,6 +328,10 @@ def test_import_unreadable_file_and_existing_output(tmp_path: Path, capsys) -> N
     bad = tmp_path / "broken.keras"
     bad.write_bytes(b"not a zip file")
     code, _, err = run(["import", str(bad)], capsys)
+    assert code == 2 and "is not a .keras file" in err and "zip archive" in err
+    truncated = tmp_path / "broken.h5"
+    truncated.write_bytes(b"\x89HDF\r\n\x1a\n")
+    code, _, err = run(["import", str(truncated)], capsys)
     assert code == 2 and "Keras cannot load" in err
     existing = tmp_path / "out.txt"
     existing.write_text("keep me")

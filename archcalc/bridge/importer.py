@@ -86,6 +86,12 @@ def load_model(ref: str) -> tuple[Any, str]:
     if path.suffix.lower() not in (".keras", ".h5", ".hdf5"):
         raise SourceError(f"`{ref}` is not a Keras model file (.keras or .h5)",
                           hint="to read a spec or Keras code, use `archcalc summary`")
+    import zipfile
+
+    if path.suffix.lower() == ".keras" and not zipfile.is_zipfile(path):
+        # Keras would say "File not found" of a file that is there but is not a zip archive.
+        raise SourceError(f"`{ref}` is not a .keras file: a .keras file is a zip archive, this one is not",
+                          hint="was it truncated, or saved under the wrong name? In Keras: model.save('model.keras')")
     from .layers import CUSTOM_OBJECTS
 
     try:

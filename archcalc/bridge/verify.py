@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..analysis import Analysis, Row
@@ -291,16 +291,3 @@ def likely_cause(network: Network, analysis: Analysis, check: LayerCheck) -> str
     return (f"archcalc's formula for `{node.kind}` and Keras disagree: "
             + "; ".join(f"{c.field} {c.ours} vs {c.keras}" for c in diffs)
             + ". This is a bug in archcalc or an option Keras reads differently: please report it")
-
-
-def doctored(analysis: Analysis, index: int, **changes: Any) -> Analysis:
-    """A copy of ``analysis`` with row ``index`` changed: for tests that prove verify can fail.
-
-    >>> from archcalc import analyze
-    >>> a = analyze("input 8x8\\nconv3-4")
-    >>> doctored(a, 1, params=41).rows[0].params
-    41
-    """
-    rows = list(analysis.rows)
-    rows[index - 1] = replace(rows[index - 1], **changes)
-    return replace(analysis, rows=rows)
