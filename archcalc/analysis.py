@@ -45,6 +45,7 @@ class Row:
         activation: the fused activation of a conv/FC layer (``relu``), ``None`` when linear or not fused.
         explain: the working behind the numbers, one equation a line (``--explain``).
         source: the layer as the user wrote it.
+        scope: the blocks and branches the layer sits in, outermost first (empty in a chain).
     """
 
     index: int
@@ -64,6 +65,7 @@ class Row:
     activation: str | None
     explain: tuple[str, ...]
     source: str = ""
+    scope: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -263,7 +265,7 @@ def analyze_network(network: Network, *, batch: int = 1, dtype: str = "float32",
                         effect.weights, biases, trainable, effect.non_trainable, acts, effect.macs,
                         (fh.size, fw.size), (fh.jump, fw.jump), node.inputs,
                         node.args.get("activation") if kind.fused_activation else None,
-                        explain, node.source))
+                        explain, node.source, node.scope))
 
     params = sum(r.params for r in rows)
     trainable = sum(r.trainable for r in rows)

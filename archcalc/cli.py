@@ -100,7 +100,7 @@ def summary(
         console = make_console()
         for a in analyses:
             for part in render.rich_table(a, explain=explain, fit_memory=budget):
-                console.print(part)
+                console.print(part, soft_wrap=True)  # long rows run on rather than fold mid-cell
 
 
 @app.command()

@@ -754,11 +754,102 @@ class PReLU(Kind):
 
 
 # ---------------------------------------------------------------------------------------------
+# Merges: the kinds with several parents (residual add, concatenation of parallel branches).
+# Their inputs are the branches in the order written; the paper notation writes them as an
+# indented `add` / `concat` block (docs/spec-language.md), Keras code as `Add()([a, b])`.
+
+def _branch_shapes(shapes: list[Shape]) -> str:
+    return ", ".join(f"branch {i} gives {'x'.join(map(str, s))}" for i, s in enumerate(shapes, 1))
+
+
+class _Merge(Kind):
+    inputs = 0  # any number of parents, two or more
+
+    def head(self, args: dict[str, Any]) -> str:
+        return self.name
+
+    def _check_count(self, shapes: list[Shape]) -> None:
+        if len(shapes) < 2:
+            raise ShapeError(f"`{self.name}` merges branches but has {len(shapes)}",
+                             hint="give it two or more branches (`branch` lines, or `identity`)")
+
+
+class Add(_Merge):
+    name = "add"
+    example = "add"
+
+    def infer(self, args: dict[str, Any], shapes: list[Shape]) -> Effect:
+        """Element-wise sum: every branch must give the same shape.
+
+        >>> KINDS["add"].infer({}, [(56, 56, 256), (56, 56, 256)]).shape
+        (56, 56, 256)
+        """
+        self._check_count(shapes)
+        if any(s != shapes[0] for s in shapes[1:]):
+            raise ShapeError(f"`add` needs branches of one shape, but {_branch_shapes(shapes)}",
+                             hint="give the shortcut a projection (`conv1-N stride=S`) so its shape "
+                                  "matches the other branch")
+        return Effect(tuple(shapes[0]), explain=(
+            f"{' + '.join('x'.join(map(str, s)) for s in shapes)} element-wise; params = 0",))
+
+
+class Concat(_Merge):
+    name = "concat"
+    example = "concat"
+
+    def infer(self, args: dict[str, Any], shapes: list[Shape]) -> Effect:
+        """Stacks the branches along the channels: the rest of the shape must agree.
+
+        >>> KINDS["concat"].infer({}, [(28, 28, 64), (28, 28, 128), (28, 28, 32)]).shape
+        (28, 28, 224)
+        """
+        self._check_count(shapes)
+        if any(len(s) != len(shapes[0]) or s[:-1] != shapes[0][:-1] for s in shapes[1:]):
+            raise ShapeError(f"`concat` needs branches that differ only in channels, but {_branch_shapes(shapes)}",
+                             hint="make the branches keep the same height and width "
+                                  "(padding=same, equal strides)")
+        channels = sum(s[-1] for s in shapes)
+        return Effect((*shapes[0][:-1], channels), explain=(
+            f"channels = {' + '.join(str(s[-1]) for s in shapes)} = {_n(channels)}; params = 0",))
+
+
+class Reshape(Kind):
+    name = "reshape"
+    example = "reshape 1000"
+    keras_params = {"target_shape": ("shape", lambda v: tuple(V.integer_list(v, "target_shape")))}
+    required = ("shape",)
+    _in_head = ("shape",)
+
+    def positional(self, word: str, text: str) -> dict[str, Any]:
+        """``reshape 1000`` (flat) or ``reshape 1x1x1024``."""
+        t = text.strip().strip("()").replace("×", "x").replace(",", "x").replace(" ", "")
+        if not re.fullmatch(r"\d+(x\d+){0,2}", t):
+            raise V.BadValue(f"`{word}` needs the target shape, got `{text or 'nothing'}`",
+                             f"write `{word} 1000` or `{word} 1x1x1024`")
+        return {"shape": tuple(V.positive_int(d, "a size") for d in t.split("x"))}
+
+    def head(self, args: dict[str, Any]) -> str:
+        return "reshape " + "x".join(map(str, args["shape"]))
+
+    def infer(self, args: dict[str, Any], shapes: list[Shape]) -> Effect:
+        (shape,) = shapes
+        target = tuple(args["shape"])
+        if math.prod(target) != math.prod(shape):
+            raise ShapeError(f"cannot reshape {'x'.join(map(str, shape))} ({_n(math.prod(shape))} values) "
+                             f"to {'x'.join(map(str, target))} ({_n(math.prod(target))} values)",
+                             hint="the target shape must hold as many values as the input")
+        return Effect(target, window=(1, 1, 1, 1) if len(target) == len(shape) else None,
+                      explain=(f"{'x'.join(map(str, shape))} → {'x'.join(map(str, target))}; params = 0",))
+
+
+
+# ---------------------------------------------------------------------------------------------
 # The registry: every kind once, and every spelling in one place.
 
 KINDS: dict[str, Kind] = {k.name: k for k in (
     Input(), Conv(), Depthwise(), Separable(), Dense(), MaxPool(), AvgPool(), GlobalAvgPool(),
     GlobalMaxPool(), ZeroPad(), Flatten(), Dropout(), BatchNorm(), LRN(), Activation(), PReLU(),
+    Reshape(), Add(), Concat(),
 )}
 
 #: Paper-notation words (lower case) → (kind, preset arguments).
@@ -781,6 +872,9 @@ WORDS: dict[str, tuple[str, dict[str, Any]]] = {
                                       "batch_norm")},
     "lrn": ("lrn", {}),
     "prelu": ("prelu", {}),
+    "reshape": ("reshape", {}),
+    **{w: ("add", {}) for w in ("add", "sum", "residual-add")},
+    **{w: ("concat", {}) for w in ("concat", "concatenate", "cat", "depthconcat", "filter-concat")},
     **{w: ("activation", {"function": activation(w)}) for w in (
         "relu", "relu6", "sigmoid", "tanh", "softmax", "soft-max", "elu", "selu", "gelu", "silu",
         "swish", "leaky-relu", "leakyrelu", "leaky_relu", "softplus", "softsign", "hard-sigmoid",
@@ -809,7 +903,10 @@ KERAS_NAMES: dict[str, tuple[str, dict[str, Any]]] = {
     "LeakyReLU": ("activation", {"function": "leaky_relu"}),
     "ELU": ("activation", {"function": "elu"}),
     "PReLU": ("prelu", {}),
-    "LocalResponseNormalization": ("lrn", {}),  # archcalc's custom layer, written by `archcalc export`
+    "LocalResponseNormalization": ("lrn", {}),
+    "Reshape": ("reshape", {}),
+    "Add": ("add", {}),
+    **{n: ("concat", {}) for n in ("Concatenate", "Concat")},  # archcalc's custom layer, written by `archcalc export`
 }
 
 KERAS_IGNORED = frozenset(_KERAS_IGNORED)

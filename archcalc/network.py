@@ -26,6 +26,8 @@ class Node:
         inputs: indices of the parent nodes in ``Network.nodes``.
         location: where the layer was written, for error messages.
         source: how the layer was written (``"conv3-64"``), when it was written in the spec.
+        scope: the blocks and branches the layer sits in, outermost first
+            (``("bottleneck(64)", "branch 2")``); empty for a layer of the main chain.
     """
 
     kind: str
@@ -33,6 +35,7 @@ class Node:
     inputs: tuple[int, ...] = ()
     location: Location | None = field(default=None, compare=False)
     source: str = field(default="", compare=False)
+    scope: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass

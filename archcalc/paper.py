@@ -24,8 +24,10 @@ its activation comes after the normalisation.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from . import blocks as B
 from . import kinds as K
 from .errors import Location, SpecError
 from .network import Network, Node
@@ -131,37 +133,262 @@ def _parse_layer(line: _Line) -> tuple[Node, int, bool]:
     return node, repeat, "activation" in given
 
 
-def _apply_activation_rule(read: list[tuple[Node, bool]]) -> list[Node]:
+@dataclass
+class _Stmt:
+    """A line and the lines indented under it (its body)."""
+
+    line: _Line
+    indent: int
+    body: list[_Stmt] = field(default_factory=list)
+
+    @property
+    def word(self) -> str:
+        return self.line.tokens[0][0].lower().rstrip(":")
+
+
+@dataclass
+class _Merge:
+    """A merge while it is read: its node (no inputs yet) and its branches (``None``: identity)."""
+
+    node: Node
+    branches: list[list[_Item] | None]
+
+
+_Item = tuple[Node, bool] | _Merge  # a layer (with whether `activation=` was explicit) or a merge
+
+
+def _tree(lines: list[_Line]) -> list[_Stmt]:
+    """Group lines by indentation: a line's body is the run of lines indented deeper below it."""
+    roots: list[_Stmt] = []
+    stack: list[_Stmt] = []
+    for line in lines:
+        indent = len(line.text.expandtabs(4)) - len(line.text.expandtabs(4).lstrip())
+        while stack and stack[-1].indent >= indent:
+            stack.pop()
+        stmt = _Stmt(line, indent)
+        (stack[-1].body if stack else roots).append(stmt)
+        stack.append(stmt)
+    return roots
+
+
+def _flat(stmts: list[_Stmt]) -> list[_Stmt]:
+    """Statements with the bodies of plain lines lifted to their level (indentation there is cosmetic)."""
+    out: list[_Stmt] = []
+    for st in stmts:
+        out.append(st)
+        if st.body and not _takes_body(st):
+            out.extend(_flat(st.body))
+    return out
+
+
+def _takes_body(st: _Stmt) -> bool:
+    word = st.word
+    if word in ("block", "branch"):
+        return True
+    kind = K.WORDS.get(word)
+    return kind is not None and K.KINDS[kind[0]].inputs != 1
+
+
+class _Reader:
+    """Expands the statements of one file: block definitions, calls, merges and branches.
+
+    Args:
+        path: the file name, for messages.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.blocks: dict[str, B.Block] = {}
+        self.depth = 0  # block calls in progress, against runaway recursion
+
+    # -- blocks ---------------------------------------------------------------------------
+    def define(self, st: _Stmt) -> None:
+        line = st.line
+        code = line.text.split("#", 1)[0].strip()
+        m = B.DEFINITION.fullmatch(code)
+        col = line.tokens[0][1]
+        if not m:
+            raise line.error("cannot read this block definition", col, None,
+                             "write `block NAME(param, param=default)` and the body indented below it")
+        name = m.group(1)
+        if name.lower() in K.WORDS or name.lower() in ("network", "block", "branch", "identity"):
+            raise line.error(f"a block cannot be named `{name}`: that is a layer word", col, None,
+                             f"choose another name, e.g. `{name}_block`")
+        if name in self.blocks:
+            raise line.error(f"a second block named `{name}`", col, None,
+                             f"the first is at {self.blocks[name].location}; give this one another name")
+        try:
+            params = B.parameters(m.group(2))
+        except BadValue as e:
+            raise line.error(e.message, col, None, e.hint) from None
+        if not st.body:
+            raise line.error(f"block `{name}` has no body", col, None,
+                             "write its layers on the following lines, indented")
+        self.blocks[name] = B.Block(name, params, st.body, line.loc(col))
+
+    def call(self, st: _Stmt, line: _Line, env: dict[str, Any], scope: tuple[str, ...]) -> list[_Item] | None:
+        """The items of a block call, or ``None`` when the line is not one."""
+        code = line.text.split("#", 1)[0].strip()
+        m = B.CALL.fullmatch(code)
+        if not m or m.group(1) not in self.blocks:
+            return None
+        block = self.blocks[m.group(1)]
+        col = line.tokens[0][1]
+        try:
+            args, kwargs = B.split_arguments(m.group(2))
+            values = block.bind([B.resolve(a, env) for a in args],
+                                {k: B.resolve(v, env) for k, v in kwargs.items()})
+        except BadValue as e:
+            raise line.error(e.message, col, None, e.hint) from None
+        repeat = int(m.group(3) or 1)
+        if not 1 <= repeat <= 100_000:
+            raise line.error(f"a block repeated {repeat:,} times", col, None, "write `x1` to `x100000`")
+        if self.depth > 50:
+            raise line.error(f"block `{block.name}` calls itself (more than 50 calls deep)", col, None,
+                             "a block cannot use itself")
+        # The label shows the values the call resolved to: `residual(64, 2)`, not `residual(filters, stride)`.
+        shown = [str(B.resolve(a, env)) for a in args] + [f"{k}={B.resolve(v, env)}" for k, v in kwargs.items()]
+        label = f"{block.name}({', '.join(shown)})" if m.group(2) is not None else block.name
+        items: list[_Item] = []
+        self.depth += 1
+        try:
+            for i in range(repeat):
+                tag = f"{label} [{i + 1}/{repeat}]" if repeat > 1 else label
+                try:
+                    items.extend(self.sequence(block.body, values, (*scope, tag)))
+                except SpecError as e:
+                    e.details = (*e.details, f"in `{tag}`, called at {line.loc(col)}")
+                    raise
+        finally:
+            self.depth -= 1
+        return items
+
+    # -- statements -------------------------------------------------------------------------
+    def substituted(self, st: _Stmt, env: dict[str, Any]) -> _Line:
+        line = st.line
+        code = line.text.split("#", 1)[0]
+        if "{" not in code:
+            return line
+        text = line.text
+        for start, end, expression in reversed(B.fields(code)):
+            try:
+                value = B.evaluate(expression, env)
+            except BadValue as e:
+                hint = e.hint if env else "`{...}` takes a block's parameters: use it inside `block NAME(...)`"
+                raise line.error(e.message, start + 1, end - start, hint) from None
+            text = text[:start] + str(value) + text[end:]
+        return _Line(line.path, line.number, text)
+
+    def sequence(self, stmts: list[_Stmt], env: dict[str, Any], scope: tuple[str, ...]) -> list[_Item]:
+        """The items of a run of statements (the main chain, a block's body or a branch)."""
+        items: list[_Item] = []
+        for st in _flat(stmts):
+            line = self.substituted(st, env)
+            first, col = line.tokens[0]
+            word = first.lower().rstrip(":")
+            if word in ("network", "block"):
+                raise line.error(f"`{word}` cannot stand inside a block or a branch", col, len(first),
+                                 "write it at the start of a line, not indented under another")
+            if word in ("branch", "identity"):
+                raise line.error(f"`{word}` outside `add` or `concat`", col, len(first),
+                                 "branches are written indented under a merge: `add`, then `branch` lines")
+            called = self.call(st, line, env, scope)
+            if called is not None:
+                items.extend(called)
+                continue
+            node, repeat, explicit = _parse_layer(line)
+            node = replace(node, scope=scope)
+            if node.kind == "input":
+                if not scope:
+                    raise line.error("a second `input` line in the same network", col, len(first),
+                                     "start another network with `network NAME` first")
+                raise line.error("`input` inside a block or a branch", col, len(first),
+                                 "the input is the first line of a network")
+            if K.KINDS[node.kind].inputs != 1:
+                merge = self.merge(st, node, env, scope)
+                items.extend([merge] * repeat)
+            else:
+                items.extend([(node, explicit)] * repeat)
+        return items
+
+    def merge(self, st: _Stmt, node: Node, env: dict[str, Any], scope: tuple[str, ...]) -> _Merge:
+        line = st.line
+        first, col = line.tokens[0]
+        example = (f"{first}\n  identity\n  branch\n    conv3-64\n    bn")
+        if not st.body:
+            raise line.error(f"`{first}` needs its branches, indented below it", col, len(first),
+                             f"write e.g.\n{example}")
+        branches: list[list[_Item] | None] = []
+        for sub in st.body:
+            bline = self.substituted(sub, env)
+            word, bcol = sub.word, bline.tokens[0][1]
+            n = len(branches) + 1
+            if word == "identity" and len(bline.tokens) == 1:
+                if sub.body:
+                    raise bline.error("`identity` takes no layers", bcol, 8,
+                                      "write the layers under a `branch` line instead")
+                branches.append(None)
+            elif word == "branch":
+                if not sub.body:
+                    raise bline.error("a `branch` without layers", bcol, 6,
+                                      "indent its layers below it; for a plain shortcut write `identity`")
+                label = " ".join(t for t, _ in bline.tokens[1:]) or str(n)
+                branches.append(self.sequence(sub.body, env, (*scope, f"branch {label}")))
+            else:
+                raise bline.error(f"inside `{first}`, each branch starts with `branch` (or is `identity`), "
+                                  f"got `{bline.tokens[0][0]}`", bcol, len(bline.tokens[0][0]),
+                                  "indent the branch's layers under a `branch` line")
+        if len(branches) < 2:
+            raise line.error(f"`{first}` has {len(branches)} branch; a merge needs two or more", col, len(first),
+                             "add `identity` for a shortcut, or another `branch`")
+        return _Merge(node, branches)
+
+
+def _apply_activation_rule(read: list[_Item]) -> list[_Item]:
     """The VGG convention: fold a following activation line into a conv/FC, linear before BN.
 
     Args:
-        read: the nodes as read, each with whether its `activation=` was written explicitly
+        read: the items as read; each layer with whether its `activation=` was written explicitly
             (an explicit choice is kept as it is, and the next line stays a layer of its own).
+            A merge separates the layers before and after it; its branches follow the rule inside.
     """
-    nodes = [n for n, _ in read]
-    out: list[Node] = []
+    out: list[_Item] = []
     i = 0
-    while i < len(nodes):
-        node, explicit = read[i]
+    while i < len(read):
+        item = read[i]
+        if isinstance(item, _Merge):
+            out.append(_Merge(item.node, [None if b is None else _apply_activation_rule(b)
+                                          for b in item.branches]))
+            i += 1
+            continue
+        node, explicit = item
         kind = K.KINDS[node.kind]
-        nxt = nodes[i + 1] if i + 1 < len(nodes) else None
-        if kind.fused_activation and not explicit and nxt:
-            if nxt.kind == "activation":
-                out.append(Node(node.kind, {**node.args, "activation": nxt.args["function"]}, (),
-                                node.location, f"{node.source} + {nxt.source}"))
+        nxt = read[i + 1] if i + 1 < len(read) else None
+        nxt_node = nxt[0] if isinstance(nxt, tuple) else None
+        if kind.fused_activation and not explicit and nxt_node is not None:
+            if nxt_node.kind == "activation":
+                out.append((replace(node, args={**node.args, "activation": nxt_node.args["function"]},
+                                    source=f"{node.source} + {nxt_node.source}"), explicit))
                 i += 2
                 continue
-            if nxt.kind == "batchnorm":
-                node = Node(node.kind, {**node.args, "activation": None}, (), node.location, node.source)
-        out.append(node)
+            if nxt_node.kind == "batchnorm":
+                node = replace(node, args={**node.args, "activation": None})
+        out.append((node, explicit))
         i += 1
     return out
 
 
-def _chain(name: str, nodes: list[Node], location: Location | None) -> Network:
-    chained = [Node(n.kind, n.args, (i - 1,) if i else (), n.location, n.source)
-               for i, n in enumerate(nodes)]
-    return Network(name, chained, location, "paper")
+def _link(items: list[_Item], start: int, nodes: list[Node]) -> int:
+    """Append the items to ``nodes`` with their parents filled in; return the last one's index."""
+    current = start
+    for item in items:
+        if isinstance(item, _Merge):
+            ends = tuple(current if b is None else _link(b, current, nodes) for b in item.branches)
+            nodes.append(replace(item.node, inputs=ends))
+        else:
+            nodes.append(replace(item[0], inputs=(current,)))
+        current = len(nodes) - 1
+    return current
 
 
 def parse_paper(text: str, path: str = "<text>") -> list[Network]:
@@ -180,40 +407,51 @@ def parse_paper(text: str, path: str = "<text>") -> list[Network]:
     """
     default_name = re.sub(r"\.[A-Za-z0-9]+$", "", path.replace("\\", "/").rsplit("/", 1)[-1])
     networks: list[Network] = []
+    reader = _Reader(path)
+    lines = [line for number, raw in enumerate(text.splitlines(), start=1)
+             if (line := _Line(path, number, raw)).tokens]
     name, header = default_name, None
-    nodes: list[tuple[Node, bool]] = []  # the network being read
+    input_node: Node | None = None
+    body: list[_Stmt] = []  # the statements of the network being read, after its input
 
     def close() -> None:
-        if header is not None and not nodes:
-            raise SpecError(f"network `{name}` has no layers", location=header,
-                            hint=f"add `input ...` and its layers after `network {name}`")
-        if nodes:
-            networks.append(_chain(name, _apply_activation_rule(nodes), header or nodes[0][0].location))
+        if input_node is None:
+            if header is not None:
+                raise SpecError(f"network `{name}` has no layers", location=header,
+                                hint=f"add `input ...` and its layers after `network {name}`")
+            return
+        items = _apply_activation_rule(reader.sequence(body, {}, ()))
+        nodes = [input_node]
+        _link(items, 0, nodes)
+        networks.append(Network(name, nodes, header or input_node.location, "paper"))
 
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = _Line(path, number, raw)
-        if not line.tokens:
-            continue
-        first, col = line.tokens[0]
-        if first.lower().rstrip(":") == "network":
-            close()
-            if len(line.tokens) < 2:
-                raise line.error("`network` needs a name", col, len(first), "write e.g. `network vgg16`")
-            name, header, nodes = line.tokens[1][0], line.loc(col), []
-            # `--net` picks a network case-insensitively, so `a` and `A` could not both be reached.
-            if any(n.name.lower() == name.lower() for n in networks):
-                raise line.error(f"a second network named `{name}`", line.tokens[1][1], len(name),
-                                 "give each network of a file its own name (names are compared ignoring case)")
-            continue
-        node, repeat, explicit = _parse_layer(line)
-        if node.kind == "input":
-            if nodes:
-                raise line.error("a second `input` line in the same network", col, len(first),
-                                 "start another network with `network NAME` first")
-        elif not nodes:
-            raise line.error(f"`{node.source}` comes before the input shape", col, len(first),
-                             "start the network with its input, e.g. `input 224x224x3`")
-        nodes.extend([(node, explicit)] * repeat)
+    for st in _tree(lines):
+        for sub in ([st] if _takes_body(st) else _flat([st])):
+            line = sub.line
+            first, col = line.tokens[0]
+            word = sub.word
+            if word == "network":
+                close()
+                if len(line.tokens) < 2:
+                    raise line.error("`network` needs a name", col, len(first), "write e.g. `network vgg16`")
+                name, header, input_node, body = line.tokens[1][0], line.loc(col), None, []
+                # `--net` picks a network case-insensitively, so `a` and `A` could not both be reached.
+                if any(n.name.lower() == name.lower() for n in networks):
+                    raise line.error(f"a second network named `{name}`", line.tokens[1][1], len(name),
+                                     "give each network of a file its own name (names are compared ignoring case)")
+                continue
+            if word == "block":
+                reader.define(sub)
+                continue
+            if input_node is None:
+                called = re.split(r"[\s(]", line.text.strip(), maxsplit=1)[0] in reader.blocks
+                node = None if called else _parse_layer(line)[0]
+                if node is None or node.kind != "input":
+                    raise line.error(f"`{line.text.split('#', 1)[0].strip()}` comes before the input shape",
+                                     col, len(first), "start the network with its input, e.g. `input 224x224x3`")
+                input_node = node
+                continue
+            body.append(sub)
     close()
     if not networks:
         raise SpecError(f"{path} holds no layers (only blank lines and comments)",

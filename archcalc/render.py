@@ -89,7 +89,7 @@ def analysis_dict(a: Analysis) -> dict[str, Any]:
                 "macs": r.macs, "flops": 2 * r.macs,
                 "receptive_field": {"size": max(r.rf_size), "stride": max(r.rf_stride),
                                     "size_hw": list(r.rf_size), "stride_hw": list(r.rf_stride)},
-                "inputs": list(r.inputs), "activation": r.activation,
+                "inputs": list(r.inputs), "scope": list(r.scope), "activation": r.activation,
             }
             for r in a.rows
         ],
@@ -121,7 +121,7 @@ def json_text(analyses: list[Analysis], *, fit_memory: int | None = None) -> str
 
 CSV_COLUMNS = ("network", "index", "name", "kind", "output_shape", "params", "weights", "biases",
                "trainable_params", "non_trainable_params", "activations", "activation_bytes",
-               "macs", "flops", "rf_size", "rf_stride")
+               "macs", "flops", "rf_size", "rf_stride", "inputs", "scope")
 
 
 def csv_text(analyses: list[Analysis]) -> str:
@@ -134,7 +134,8 @@ def csv_text(analyses: list[Analysis]) -> str:
         for r in a.rows:
             w.writerow([a.network, r.index, r.name, r.kind, shape_text(r.output_shape), r.params, r.weights,
                         r.biases, r.trainable, r.non_trainable, r.activations, r.activations * scale,
-                        r.macs, 2 * r.macs, shape_text(r.rf_size), shape_text(r.rf_stride)])
+                        r.macs, 2 * r.macs, shape_text(r.rf_size), shape_text(r.rf_stride),
+                        " ".join(map(str, r.inputs)), " / ".join(r.scope)])
     return out.getvalue()
 
 
@@ -153,11 +154,36 @@ def short_name(name: str) -> str:
     return name.replace(" activation=none", " linear").replace(" activation=", " +")
 
 
-def _cells(a: Analysis) -> list[list[str]]:
+def merge_name(name: str, inputs: tuple[int, ...]) -> str:
+    """A merge's row names its parents by row number (0 is the input): ``add ← 7, 15``.
+
+    >>> merge_name("concat", (3, 5, 9))
+    'concat ← 3, 5, 9'
+    """
+    return f"{name} ← {', '.join(map(str, inputs))}"
+
+
+def _cells(a: Analysis, indent: str = "  ") -> list[tuple[list[str], Any]]:
+    """The table's rows as text cells, each with its :class:`Row`; a row of ``None`` is a heading
+    that opens a block or a branch (the structure of a branching network, indented as in the spec)."""
     scale = a.memory.dtype_bytes * a.memory.batch
-    return [[str(r.index), short_name(r.name), shape_text(r.output_shape), f"{r.params:,}", f"{r.activations:,}",
-             human_bytes(r.activations * scale), human_count(r.macs), _rf(r.rf_size, r.rf_stride)]
-            for r in a.rows]
+    out: list[tuple[list[str], Any]] = []
+    previous: tuple[str, ...] = ()
+    for r in a.rows:
+        scope = r.scope
+        common = 0
+        while common < min(len(scope), len(previous)) and scope[common] == previous[common]:
+            common += 1
+        for depth in range(common, len(scope)):
+            out.append((["", indent * depth + scope[depth] + ":", "", "", "", "", "", ""], None))
+        previous = scope
+        name = short_name(r.name)
+        if len(r.inputs) > 1:
+            name = merge_name(name, r.inputs)
+        out.append(([str(r.index), indent * len(scope) + name, shape_text(r.output_shape), f"{r.params:,}",
+                     f"{r.activations:,}", human_bytes(r.activations * scale), human_count(r.macs),
+                     _rf(r.rf_size, r.rf_stride)], r))
+    return out
 
 
 HEADERS = ("#", "Layer", "Output", "Params", "Activations", "Memory", "MACs", "RF /stride")
@@ -169,7 +195,7 @@ def markdown_table(a: Analysis) -> str:
     lines = [f"### {a.network} (input {shape_text(a.input_shape)})", "",
              "| " + " | ".join(HEADERS) + " |",
              "|" + "|".join(["---:", ":---", ":---", "---:", "---:", "---:", "---:", "---:"]) + "|"]
-    for row in _cells(a):
+    for row, _r in _cells(a, indent="\u00a0\u00a0"):  # no-break spaces: Markdown keeps them
         row[1] = "`" + row[1].replace("|", "\\|") + "`"
         lines.append("| " + " | ".join(row) + " |")
     lines.append(f"| | **Total** | | **{t.params:,}** | **{t.activations:,}** | "
@@ -181,7 +207,8 @@ def markdown_table(a: Analysis) -> str:
 def html_table(a: Analysis) -> str:
     """For Jupyter's ``_repr_html_``."""
     head = "".join(f"<th>{escape(h)}</th>" for h in HEADERS)
-    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in _cells(a))
+    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
+                   for row, _r in _cells(a, indent="\u00a0\u00a0"))
     t = a.totals
     foot = (f"<tr><td></td><th>Total</th><td></td><th>{t.params:,}</th><th>{t.activations:,}</th>"
             f"<th>{human_bytes(t.activation_bytes)}</th><th>{human_count(t.macs)}</th><td></td></tr>")
@@ -229,24 +256,57 @@ def summary_lines(a: Analysis, fit_memory: int | None = None) -> list[tuple[str,
 # Terminal.
 
 
+_JUSTIFY = ("right", "left", "left", "right", "right", "right", "right", "right")
+
+
+def plain_table(title: str, headers: tuple[str, ...], rows: list[list[str]], footer: list[str],
+                justify: tuple[str, ...] = _JUSTIFY) -> list[tuple[str, str]]:
+    """A table laid out as rich's ``box.SIMPLE_HEAD`` does, as (line, style) pairs.
+
+    Drawn by hand because rich's :class:`~rich.table.Table` measures every cell as a renderable:
+    for ResNet-152's 516 rows that took 0.35 s, more than the whole rest of ``summary``.
+
+    >>> for line, _ in plain_table("t", ("#", "Name"), [["1", "conv3-8"]], ["", "Total"], ("right", "left")):
+    ...     print(repr(line))
+    't              '
+    '               '
+    '   #   Name    '
+    ' ───────────── '
+    '   1   conv3-8 '
+    '               '
+    '       Total   '
+    '               '
+    """
+    widths = [max(len(c) for c in col) for col in zip(headers, footer, *rows)]
+
+    def line(cells: list[str] | tuple[str, ...]) -> str:
+        parts = [c.rjust(w) if j == "right" else c.ljust(w) for c, w, j in zip(cells, widths, justify)]
+        return " " + " ".join(f" {p} " for p in parts) + " "
+
+    total = sum(widths) + 3 * len(widths) + 1
+    blank = " " * total
+    out = [(title.ljust(total), "bold"), (blank, ""), (line(headers), "bold"),
+           (" " + "─" * (total - 2) + " ", "")]
+    out += [(line(r), "") for r in rows]
+    out += [(blank, ""), (line(footer), "bold"), (blank, "")]
+    return out
+
+
 def rich_table(a: Analysis, *, explain: bool = False, fit_memory: int | None = None) -> list[RenderableType]:
     """The summary table and its footer as rich renderables."""
-    from rich import box
-    from rich.table import Table
     from rich.text import Text
 
     t = a.totals
-    table = Table(title=f"{a.network}  ·  input {shape_text(a.input_shape)}", title_justify="left",
-                  show_footer=True, header_style="bold", footer_style="bold", box=box.SIMPLE_HEAD)
-    justify = ("right", "left", "left", "right", "right", "right", "right", "right")
-    footers = ("", "Total", "", f"{t.params:,}", f"{t.activations:,}", human_bytes(t.activation_bytes),
-               human_count(t.macs), "")
-    for h, j, f in zip(HEADERS, justify, footers):
-        table.add_column(h, justify=j, footer=f, no_wrap=True)
-    for row, r in zip(_cells(a), a.rows):
-        table.add_row(*row)
-        if explain:
-            table.add_row("", Text("\n".join(r.explain), style="dim"), end_section=True)
+    footers = ["", "Total", "", f"{t.params:,}", f"{t.activations:,}", human_bytes(t.activation_bytes),
+               human_count(t.macs), ""]
+    title = f"{a.network}  ·  input {shape_text(a.input_shape)}"
+    cells = _cells(a)
+    if explain:
+        table = _explained_table(a, title, cells, footers)
+    else:
+        table = Text(no_wrap=True, overflow="ignore", end="")
+        for i, (text, style) in enumerate(plain_table(title, HEADERS, [c for c, _ in cells], footers)):
+            table.append(("\n" if i else "") + text, style=style or None)
     lines = Text()
     for k, v in summary_lines(a, fit_memory):
         lines.append(f"{k:>18}: " if k else " " * 20, style="bold")
@@ -254,11 +314,29 @@ def rich_table(a: Analysis, *, explain: bool = False, fit_memory: int | None = N
     return [table, lines]
 
 
+def _explained_table(a: Analysis, title: str, cells: list[tuple[list[str], Any]],
+                     footers: list[str]) -> RenderableType:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, title_justify="left", show_footer=True, header_style="bold",
+                  footer_style="bold", box=box.SIMPLE_HEAD)
+    for h, j, f in zip(HEADERS, _JUSTIFY, footers):
+        table.add_column(h, justify=j, footer=f, no_wrap=True)  # type: ignore[arg-type]
+    for row, r in cells:
+        table.add_row(*row)
+        if r is not None:
+            table.add_row("", Text("\n".join(r.explain), style="dim"), end_section=True)
+    return table
+
+
 def explain_text(a: Analysis) -> str:
     """The working of every layer as plain text (``--explain`` outside a terminal table)."""
     out = [f"{a.network}: input {shape_text(a.input_shape)}"]
     for r in a.rows:
-        out.append(f"{r.index:>3}. {r.name}  ->  {shape_text(r.output_shape)}")
+        name = merge_name(r.name, r.inputs) if len(r.inputs) > 1 else r.name
+        out.append(f"{r.index:>3}. {name}  ->  {shape_text(r.output_shape)}")
         out.extend(f"       {line}" for line in r.explain)
     return "\n".join(out) + "\n"
 

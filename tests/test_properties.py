@@ -608,7 +608,8 @@ def test_keras_model_name_survives_a_round_trip(name: str) -> None:
 
 
 # Each spelling a paper-notation word needs after it to be a complete layer.
-_WORD_SUFFIX = {"conv": "3-8", "depthwise": "3", "separable": "3-8", "dense": "-8", "dropout": " 0.5"}
+_WORD_SUFFIX = {"conv": "3-8", "depthwise": "3", "separable": "3-8", "dense": "-8", "dropout": " 0.5",
+                "reshape": " 192", "add": "\n  identity\n  identity", "concat": "\n  identity\n  identity"}
 
 
 @pytest.mark.parametrize("word", sorted(w for w, (k, _) in WORDS.items() if k != "input" and w != "relu6"))

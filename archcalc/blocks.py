@@ -1,0 +1,221 @@
+"""Reusable blocks of the paper notation: definitions with parameters, and their substitution.
+
+A block is defined once and used like a layer, with arguments and a repeat count::
+
+    block bottleneck(filters, stride=1)
+      conv1-{filters} stride={stride}
+      ...
+    bottleneck(64) x3
+
+Inside the body, ``{expression}`` is replaced by its value: a parameter, a whole number, or
+arithmetic on them (``{4*filters}``, ``{filters//2}``). Expressions are read with :mod:`ast` and
+only names, numbers and ``+ - * // / %`` are allowed: nothing is executed.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .values import BadValue
+
+#: ``bottleneck(64, stride=2) x3`` (the arguments may be absent: ``stem``).
+CALL = re.compile(r"([A-Za-z_][\w-]*)\s*(?:\((.*)\))?\s*(?:[x×*]\s*(\d+))?\s*", re.S)
+#: ``block bottleneck(filters, stride=1):``
+DEFINITION = re.compile(r"block\s+([A-Za-z_][\w-]*)\s*(?:\((.*)\))?\s*:?\s*", re.S | re.I)
+_FIELD = re.compile(r"\{([^{}]*)\}")
+
+_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+              ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod}
+
+
+@dataclass
+class Block:
+    """A block definition: its parameters (with defaults, ``None`` when required) and its body.
+
+    Attributes:
+        name: how calls name it.
+        params: parameter → default value (``None``: the call must give it), in order.
+        body: the statements of the body (the parser's own type).
+        location: where it was defined, for messages.
+    """
+
+    name: str
+    params: dict[str, Any]
+    body: list[Any] = field(default_factory=list)
+    location: Any = None
+
+    def signature(self) -> str:
+        """``bottleneck(filters, stride=1)``."""
+        parts = [p if d is None else f"{p}={d}" for p, d in self.params.items()]
+        return f"{self.name}({', '.join(parts)})"
+
+    def bind(self, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The parameters' values for one call, as Python binds a function's arguments.
+
+        >>> Block("b", {"f": None, "stride": 1}).bind([64], {})
+        {'f': 64, 'stride': 1}
+        >>> Block("b", {"f": None}).bind([], {})
+        Traceback (most recent call last):
+        ...
+        archcalc.values.BadValue: `b` needs `f`
+        """
+        names = list(self.params)
+        if len(args) > len(names):
+            raise BadValue(f"`{self.name}` takes {len(names)} argument{'s' * (len(names) != 1)}, got {len(args)}",
+                           f"it is defined as `{self.signature()}`")
+        values = dict(zip(names, args))
+        for key, value in kwargs.items():
+            if key not in self.params:
+                import difflib
+
+                close = difflib.get_close_matches(key, names, n=1)
+                raise BadValue(f"`{self.name}` has no parameter `{key}`",
+                               f"did you mean `{close[0]}={value}`?" if close
+                               else f"it is defined as `{self.signature()}`")
+            if key in values:
+                raise BadValue(f"`{self.name}` got `{key}` twice", f"it is defined as `{self.signature()}`")
+            values[key] = value
+        for key, default in self.params.items():
+            if key not in values:
+                if default is None:
+                    raise BadValue(f"`{self.name}` needs `{key}`", f"it is defined as `{self.signature()}`")
+                values[key] = default
+        return values
+
+
+def literal(text: str) -> Any:
+    """An argument's value: a whole number when it is one, else the word as written.
+
+    >>> literal("64"), literal("same"), literal("-1")
+    (64, 'same', -1)
+    """
+    text = text.strip()
+    return int(text) if re.fullmatch(r"[+-]?\d+", text) else text
+
+
+def split_arguments(text: str | None) -> tuple[list[Any], dict[str, Any]]:
+    """``64, stride=2`` → ``([64], {'stride': 2})``.
+
+    >>> split_arguments("64, stride=2"), split_arguments(None)
+    (([64], {'stride': 2}), ([], {}))
+    """
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    if text is None or not text.strip():
+        return args, kwargs
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            raise BadValue("an empty argument (two commas in a row?)", "write e.g. `bottleneck(64, stride=2)`")
+        if "=" in part:
+            key, value = (x.strip() for x in part.split("=", 1))
+            if not re.fullmatch(r"[A-Za-z_]\w*", key) or not value:
+                raise BadValue(f"cannot read the argument `{part}`", "write `name=value`, e.g. `stride=2`")
+            kwargs[key] = literal(value)
+        else:
+            if kwargs:
+                raise BadValue(f"the argument `{part}` comes after a named one",
+                               "write the plain values first, as in Python: `bottleneck(64, stride=2)`")
+            args.append(literal(part))
+    return args, kwargs
+
+
+def parameters(text: str | None) -> dict[str, Any]:
+    """A definition's parameter list: ``filters, stride=1`` → ``{'filters': None, 'stride': 1}``.
+
+    >>> parameters("filters, stride=1")
+    {'filters': None, 'stride': 1}
+    """
+    args, kwargs = split_arguments(text)
+    params: dict[str, Any] = {}
+    for a in args:
+        if not isinstance(a, str) or not re.fullmatch(r"[A-Za-z_]\w*", a):
+            raise BadValue(f"a parameter must be a name, got `{a}`", "write e.g. `block bottleneck(filters, stride=1)`")
+        params[a] = None
+    for key, value in kwargs.items():
+        if key in params:
+            raise BadValue(f"the parameter `{key}` is named twice")
+        params[key] = value
+    return params
+
+
+def evaluate(expression: str, values: dict[str, Any]) -> Any:
+    """The value of one ``{...}`` field: a parameter or whole-number arithmetic on parameters.
+
+    >>> evaluate("4*filters", {"filters": 64}), evaluate("act", {"act": "relu6"})
+    (256, 'relu6')
+    >>> evaluate("__import__('os')", {})
+    Traceback (most recent call last):
+    ...
+    archcalc.values.BadValue: `{__import__('os')}` is not arithmetic on the block's parameters
+    """
+    try:
+        tree = ast.parse(expression.strip(), mode="eval")
+    except SyntaxError:
+        raise BadValue(f"cannot read `{{{expression}}}`",
+                       "write a parameter or arithmetic, e.g. `{4*filters}`") from None
+
+    def walk(node: ast.AST) -> Any:
+        if isinstance(node, ast.Expression):
+            return walk(node.body)
+        if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+            return node.value
+        if isinstance(node, ast.Name):
+            if node.id not in values:
+                import difflib
+
+                close = difflib.get_close_matches(node.id, list(values), n=1)
+                raise BadValue(f"`{node.id}` is not a parameter of this block",
+                               f"did you mean `{close[0]}`?" if close else
+                               "the parameters are: " + (", ".join(values) or "none"))
+            return values[node.id]
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -_number(walk(node.operand), expression)
+        if isinstance(node, ast.BinOp) and type(node.op) in (*_OPERATORS, ast.Div):
+            left, right = _number(walk(node.left), expression), _number(walk(node.right), expression)
+            if isinstance(node.op, (ast.FloorDiv, ast.Mod, ast.Div)) and right == 0:
+                raise BadValue(f"`{{{expression}}}` divides by zero")
+            if isinstance(node.op, ast.Div):
+                if left % right:
+                    raise BadValue(f"`{{{expression}}}` = {left}/{right} is not a whole number",
+                                   "use `//` to round down")
+                return left // right
+            return _OPERATORS[type(node.op)](left, right)
+        raise BadValue(f"`{{{expression}}}` is not arithmetic on the block's parameters",
+                       "write a parameter or arithmetic, e.g. `{4*filters}`")
+
+    return walk(tree)
+
+
+def _number(value: Any, expression: str) -> int:
+    if not isinstance(value, int):
+        raise BadValue(f"`{{{expression}}}`: `{value}` is not a number", "only whole numbers take arithmetic")
+    return value
+
+
+def fields(text: str) -> list[tuple[int, int, str]]:
+    """Where each ``{...}`` field of a line is: (start, end, expression).
+
+    >>> fields("conv1-{4*f} stride={s}")
+    [(6, 11, '4*f'), (19, 22, 's')]
+    """
+    return [(m.start(), m.end(), m.group(1)) for m in _FIELD.finditer(text)]
+
+
+def resolve(value: Any, values: dict[str, Any]) -> Any:
+    """A call's argument inside a block: a parameter's name (or arithmetic on parameters) stands for
+    its value, so ``residual(filters, stride)`` passes them on; any other word is kept as written.
+
+    >>> resolve("filters", {"filters": 64}), resolve("2*filters", {"filters": 64}), resolve("same", {})
+    (64, 128, 'same')
+    """
+    if not isinstance(value, str) or not values:
+        return value
+    try:
+        return evaluate(value, values)
+    except BadValue:
+        return value
