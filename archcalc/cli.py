@@ -33,6 +33,7 @@ from .errors import EXIT_INTERNAL, ArchcalcError, UsageError
 from .network import Network
 from .pictures import commands as pictures_commands
 from .teaching import commands as teaching_commands
+from .training import commands as training_commands
 
 app = typer.Typer(
     name="archcalc",
@@ -179,6 +180,7 @@ def list_specs(format: FormatOpt = Format.table) -> None:
 bridge_commands.register(app)
 teaching_commands.register(app)
 pictures_commands.register(app)
+training_commands.register(app)
 
 
 def _version(value: bool) -> None:
