@@ -65,20 +65,37 @@ def read_file(path: Path, shown: str | None = None) -> Spec:
     return Spec(text, shown, bundled=False)
 
 
+def network_names(path: Path) -> list[str]:
+    """The names of a bundled file's networks, without parsing it when it is in the paper notation
+    (a look at its ``network NAME`` lines: ResNet-152 would otherwise be expanded to find its name)."""
+    text = read_file(path).text
+    if looks_like_keras(text):
+        try:
+            return [n.name for n in parse_text(text, path.name)]
+        except SpecError:
+            return []  # a broken bundled file is caught by the tests, not here
+    import re
+
+    names = re.findall(r"(?im)^[ \t]*network:?[ \t]+(\S+)", text)
+    return names or [path.stem]
+
+
 def resolve(ref: str) -> tuple[Spec, str | None]:
-    """Find a spec by path or bundled name. Returns the spec and the network it names, if any."""
+    """Find a spec by path or bundled name. Returns the spec and the network it names, if any.
+
+    A bundled file's name gives all its networks (``vgg``: A to E), except when one of them bears
+    that name too: ``mobilenet`` is the network MobileNet, not also MobileNetV2 beside it.
+    """
     path = Path(ref)
     if path.exists():
         return read_file(path, ref), None
     for f in bundled_files():
         if f.stem.lower() == ref.lower() or f.name.lower() == ref.lower():
-            return Spec(read_file(f).text, f"specs/{f.name}", bundled=True), None
+            names = network_names(f)
+            named = next((n for n in names if n.lower() == f.stem.lower()), None) if len(names) > 1 else None
+            return Spec(read_file(f).text, f"specs/{f.name}", bundled=True), named
     for f in bundled_files():
-        try:
-            names = [n.name for n in parse_text(read_file(f).text, f.name)]
-        except SpecError:
-            continue  # a broken bundled file is caught by the tests, not here
-        for name in names:
+        for name in network_names(f):
             if name.lower() == ref.lower():
                 return Spec(read_file(f).text, f"specs/{f.name}", bundled=True), name
     import difflib
@@ -100,10 +117,7 @@ def bundled_names() -> list[str]:
     names: list[str] = []
     for f in bundled_files():
         names.append(f.stem)
-        try:
-            names.extend(n.name for n in parse_text(read_file(f).text, f.name) if n.name != f.stem)
-        except SpecError:
-            pass
+        names.extend(n for n in network_names(f) if n != f.stem)
     return names
 
 
