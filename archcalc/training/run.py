@@ -226,6 +226,15 @@ def remove_checkpoint(folder: Path) -> None:
         folder.rmdir()
 
 
+def _seed_variables(model: Any) -> dict[str, Any]:
+    """The random-number states of the model's layers (Dropout's ``SeedGenerator``), by path.
+
+    A saved model keeps its weights and its optimizer's state but not these; without them a resumed
+    run would drop other units than the uninterrupted one.
+    """
+    return {v.path: v for v in model.variables if "seed_generator_state" in v.path}
+
+
 def steps_per_execution(steps: int) -> int:
     """Batches run per call into TensorFlow: about 20 calls an epoch (fewer round trips through
     Python, which dominate small models on a CPU), and never more than 32 batches per call.
@@ -311,6 +320,8 @@ def train(network: Network, analysis: Any, ds: Dataset, options: TrainOptions, *
         remove_checkpoint(folder)
         state = None
 
+    import numpy as np
+
     from ..bridge import build as B
     from ..bridge.tf import keras, tensorflow
     from .devices import place, precision
@@ -323,8 +334,6 @@ def train(network: Network, analysis: Any, ds: Dataset, options: TrainOptions, *
         # in a different order from run to run.
         tf.config.experimental.enable_op_determinism()
     where = place(options.device, strategy=options.strategy, mixed_precision=options.mixed_precision)
-
-    import numpy as np
 
     n = len(ds.x_train)
     split_at = math.ceil(n * (1 - options.validation_split))  # Keras' validation_split: the last part
@@ -354,6 +363,9 @@ def train(network: Network, analysis: Any, ds: Dataset, options: TrainOptions, *
             except (ValueError, OSError) as e:
                 raise UsageError(f"the checkpoint in {folder} does not fit this model: {e}",
                                  hint=f"delete {folder} and train from the start") from None
+            for path, var in _seed_variables(model).items():
+                if path in state.get("seed_states", {}):
+                    var.assign(np.asarray(state["seed_states"][path], dtype=var.dtype))
 
     convert = dict(conversion=conversion, scale=ds.scale, batch_size=options.batch_size)
     examples = pipeline.source(x_tr, y_tr)
@@ -369,15 +381,17 @@ def train(network: Network, analysis: Any, ds: Dataset, options: TrainOptions, *
         for epoch in range(start, options.epochs):
             batches = pipeline.batches(examples, split_at, shuffle_seed=pipeline.epoch_seed(seed, epoch), **convert)
             with where.scope():
-                h = model.fit(batches, validation_data=val, epochs=epoch + 1, initial_epoch=epoch, verbose=0, shuffle=False,
-                              callbacks=[watch])
+                h = model.fit(batches, validation_data=val, epochs=epoch + 1, initial_epoch=epoch, verbose=0,
+                              shuffle=False, callbacks=[watch])
             for key, values in h.history.items():
                 history.setdefault(key, []).extend(float(v) for v in values)
             if progress:
                 progress.epoch_end(epoch, options.epochs, times[-1], {k_: v[-1] for k_, v in history.items()},
                                    split_at)
             _write_checkpoint(folder, model, {"version": 1, "config": config, "epoch": epoch + 1, "seed": seed,
-                                              "history": history, "epoch_seconds": times})
+                                              "history": history, "epoch_seconds": times,
+                                              "seed_states": {p: np.asarray(v.numpy()).tolist()
+                                                              for p, v in _seed_variables(model).items()}})
             if stop_after and epoch + 1 == stop_after and epoch + 1 < options.epochs:
                 raise KeyboardInterrupt
     except KeyboardInterrupt:
