@@ -713,10 +713,19 @@ class LRN(Kind):
         return Effect(tuple(shape), explain=("params = 0   (local response normalisation is fixed)",))
 
 
+def _relu_max(value: Any) -> str:
+    """Keras' ``ReLU(max_value=6.0)`` is ReLU6 (MobileNet's); without a maximum it is ReLU."""
+    if value is None:
+        return "relu"
+    if float(value) == 6.0:
+        return "relu6"
+    raise V.BadValue(f"ReLU(max_value={value}) has no name in archcalc", "archcalc knows ReLU and ReLU6")
+
+
 class Activation(Kind):
     name = "activation"
     example = "relu"
-    keras_params = {"activation": ("function", activation)}
+    keras_params = {"activation": ("function", activation), "max_value": ("function", _relu_max)}
     required = ("function",)
 
     def head(self, args: dict[str, Any]) -> str:
@@ -793,9 +802,16 @@ class Add(_Merge):
             f"{' + '.join('x'.join(map(str, s)) for s in shapes)} element-wise; params = 0",))
 
 
+def _channel_axis(value: Any) -> None:
+    if value not in (-1, 3):
+        raise V.BadValue(f"concatenation along axis {value}: archcalc concatenates channels (axis -1)",
+                         "write `axis=-1`, or leave it out")
+
+
 class Concat(_Merge):
     name = "concat"
     example = "concat"
+    keras_params = {"axis": ("_", _channel_axis)}
 
     def infer(self, args: dict[str, Any], shapes: list[Shape]) -> Effect:
         """Stacks the branches along the channels: the rest of the shape must agree.

@@ -462,17 +462,39 @@ def parse_paper(text: str, path: str = "<text>") -> list[Network]:
 def format_paper(network: Network, *, header: bool = True) -> str:
     """Write a network back in the paper notation, every non-default option spelled out.
 
-    ``parse_paper(format_paper(net))`` gives the same nodes (tests/test_roundtrip.py); for a
-    network read from Keras code this is its translation into the paper notation.
+    ``parse_paper(format_paper(net))`` gives the same nodes (tests/test_properties.py); for a
+    network read from Keras code or a Keras model this is its translation into the paper notation.
+    Merges are written as indented blocks of branches (:func:`archcalc.graph.structure`).
+
+    Raises:
+        SpecError: the network's branches do not nest as `add`/`concat` blocks.
     """
+    from .graph import Merge, structure
+
     lines = [f"network {network.name}"] if header else []
-    for i, node in enumerate(network.nodes):
-        kind = K.KINDS[node.kind]
-        text = kind.text(node.args)
-        nxt = network.nodes[i + 1] if i + 1 < len(network.nodes) else None
-        if (kind.fused_activation and nxt is not None and nxt.kind in ("activation", "batchnorm")
-                and "activation=" not in text):
-            # The VGG rule would fold the next line in, or make this layer linear: say it outright.
-            text += f" activation={node.args['activation'] or 'none'}"
-        lines.append(text)
+    lines.append(K.KINDS["input"].text(network.nodes[0].args))
+
+    def write(seq: list[Any], indent: str) -> None:
+        for pos, item in enumerate(seq):
+            if isinstance(item, Merge):
+                node = network.nodes[item.index]
+                lines.append(indent + K.KINDS[node.kind].text(node.args))
+                for branch in item.branches:
+                    if branch is None:
+                        lines.append(indent + "  identity")
+                    else:
+                        lines.append(indent + "  branch")
+                        write(branch, indent + "    ")
+                continue
+            node = network.nodes[item]
+            kind = K.KINDS[node.kind]
+            text = kind.text(node.args)
+            nxt = seq[pos + 1] if pos + 1 < len(seq) else None
+            if (kind.fused_activation and isinstance(nxt, int)
+                    and network.nodes[nxt].kind in ("activation", "batchnorm") and "activation=" not in text):
+                # The VGG rule would fold the next line in, or make this layer linear: say it outright.
+                text += f" activation={node.args['activation'] or 'none'}"
+            lines.append(indent + text)
+
+    write(structure(network), "")
     return "\n".join(lines) + "\n"

@@ -184,6 +184,21 @@ def _prelu(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
     return [KerasLayer("PReLU", (), {"shared_axes": list(axes)} if axes else {})]
 
 
+@translates("add")
+def _add(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
+    return [KerasLayer("Add")]
+
+
+@translates("concat")
+def _concat(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
+    return [KerasLayer("Concatenate")]  # axis=-1: the channels, as archcalc's concat
+
+
+@translates("reshape")
+def _reshape(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
+    return [KerasLayer("Reshape", (tuple(args["shape"]),))]
+
+
 def translate(node: Node, shape: Shape) -> list[KerasLayer]:
     """The Keras layers of one node, given the shape that reaches it."""
     try:
@@ -225,9 +240,6 @@ def plan(network: Network, shapes: list[Shape]) -> Plan:
     """Translate every row. ``shapes[i]`` is the output shape of node ``i`` (from the analysis)."""
     rows = []
     for i, node in enumerate(network.layers, start=1):
-        if len(node.inputs) != 1:
-            raise KerasError(f"layer {i} ({node.source or node.kind}) has {len(node.inputs)} inputs; "
-                             "merges are not translated to Keras yet", location=node.location)
         name = layer_name(i, node)
         layers = translate(node, shapes[node.inputs[0]])
         rows.append([(f"{name}_{k.role}" if k.role else name, k) for k in layers])
@@ -254,21 +266,26 @@ def instantiate(layer: KerasLayer, name: str):
 def build_model(p: Plan):
     """The Keras model of a plan, built (weights allocated), as a functional model named after the network.
 
-    Only chains for now: each row takes the previous row's output.
+    Each row takes its parents' outputs (``Node.inputs``): one tensor for a layer, the list of the
+    branches' tensors for a merge (``Add()([a, b])``); the model's output is the last row's.
     """
     from .tf import keras
 
     k = keras()
     inputs = k.Input(shape=p.input_shape, name="input")
-    x = inputs
-    for row in p.rows:
+    outputs: list[Any] = [inputs]
+    for node, row in zip(p.network.layers, p.rows):
+        parents = [outputs[i] for i in node.inputs]
+        x = parents if len(parents) > 1 else parents[0]
         for name, layer in row:
             try:
                 x = instantiate(layer, name)(x)
             except KerasError:
                 raise
             except (ValueError, TypeError) as e:
-                raise KerasError(f"Keras cannot apply `{layer.cls}` ({name}) to shape {tuple(x.shape)[1:]}: {e}",
+                got = [tuple(t.shape)[1:] for t in x] if isinstance(x, list) else tuple(x.shape)[1:]
+                raise KerasError(f"Keras cannot apply `{layer.cls}` ({name}) to shape {got}: {e}",
                                  hint="check the layer's options against the shape that reaches it") from None
+        outputs.append(x)
     name = re.sub(r"[^0-9A-Za-z_.-]+", "_", p.network.name) or "model"
-    return k.Model(inputs, x, name=name)
+    return k.Model(inputs, outputs[-1], name=name)

@@ -40,8 +40,10 @@ def verify(
     from .verify import verify as run
 
     budget = _budget(max_memory)
-    refs = specs or [f.stem for f in bundled_files()]
-    networks = [(ref, n) for ref in refs for n in load(ref, net)]
+    # No SPEC: every network of every bundled file (a file's path gives all of its networks, where
+    # its bare name may pick one: `mobilenet` is MobileNet, not also MobileNetV2 beside it).
+    refs = [(ref, ref) for ref in specs] if specs else [(f.stem, str(f)) for f in bundled_files()]
+    networks = [(shown, n) for shown, ref in refs for n in load(ref, net)]
     reports = []
     console = make_console() if format is Format.table else None
     for ref, network in networks:

@@ -73,10 +73,16 @@ def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
     )
     """
     p = B.plan(network, [tuple(network.input_shape)] + [tuple(r.output_shape) for r in analysis.rows])
-    lines = [f"        keras.Input(shape={tuple(network.input_shape)!r}),"]
-    custom = False
     shapes = [tuple(network.input_shape)] + [tuple(r.output_shape) for r in analysis.rows]
+    chain = all(n.inputs == (i - 1,) for i, n in enumerate(network.nodes) if i)
+    lines = [f"        keras.Input(shape={tuple(network.input_shape)!r}),"] if chain else [
+        f"x0 = keras.Input(shape={tuple(network.input_shape)!r})"]
+    custom = False
     for row, keras_row in zip(analysis.rows, p.rows):
+        # A branching network is written in Keras' functional style, one variable per row:
+        # x17 = layers.Add()([x8, x16]).
+        parents = [f"x{i}" for i in row.inputs]
+        tensor = f"[{', '.join(parents)}]" if len(parents) > 1 else parents[0]
         for _name, layer in keras_row:
             custom |= layer.custom
             if layer.role == "flatten":
@@ -87,7 +93,11 @@ def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
                 note = f"{row.index} {short_name(row.name)}: {shape_text(tuple(row.output_shape))}"
                 if row.params:
                     note += f", {row.params:,} params"
-            lines.append(f"        {_call(layer)},  # {note}")
+            if chain:
+                lines.append(f"        {_call(layer)},  # {note}")
+            else:
+                lines.append(f"x{row.index} = {_call(layer)}({tensor})  # {note}")
+                tensor = f"x{row.index}"
     about = f" from `{spec}`" if spec else ""
     head = [
         f'"""{network.name}: Keras code written by archcalc {__version__}{about}.',
@@ -102,14 +112,17 @@ def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
     ]
     if custom:
         head.append(_LRN_SOURCE.rstrip("\n"))
-    body = [
-        "",
+    model = [
         "model = keras.Sequential(",
         "    [",
         *lines,
         "    ],",
         f"    name={network.name!r},",
         ")",
+    ] if chain else [*lines, f"model = keras.Model(x0, x{len(analysis.rows)}, name={network.name!r})"]
+    body = [
+        "",
+        *model,
         "",
         'if __name__ == "__main__":',
         "    model.summary()",

@@ -24,7 +24,8 @@ from typing import Any
 
 from .. import kinds as K
 from ..analysis import Analysis, analyze_network
-from ..errors import KerasError, SourceError
+from ..errors import KerasError, SourceError, SpecError
+from ..graph import canonical
 from ..network import Network, Node
 from ..values import BadValue
 from .tf import keras
@@ -183,16 +184,17 @@ def read_model(model: Any, source: str = "") -> Imported:
         cls = type(layer).__name__
         kind_name, preset = K.KERAS_NAMES.get(cls) or (None, None)
         if kind_name is None:
-            why = "merges branches; the notation has no merges yet" if cls in _MERGES else "no archcalc kind"
+            why = ("a merge archcalc does not have (it has add and concat)" if cls in _MERGES
+                   else "no archcalc kind")
             unsupported.append((cls, layer.name, why))
             continue
-        if len(parents) != 1:
-            unsupported.append((cls, layer.name, f"{len(parents)} inputs: merges are not in the notation yet"))
+        kind = K.KINDS[kind_name]
+        if (len(parents) != 1) != (kind.inputs != 1):
+            unsupported.append((cls, layer.name, f"{len(parents)} inputs"))
             continue
-        if parents[0] not in index:  # its parent could not be read, and is listed already
+        if any(p not in index for p in parents):  # a parent could not be read, and is listed already
             downstream += 1
             continue
-        kind = K.KINDS[kind_name]
         try:
             args = _args(kind, preset, layer.get_config())
         except BadValue as e:
@@ -202,7 +204,7 @@ def read_model(model: Any, source: str = "") -> Imported:
             notes.append(f"{layer.name} is frozen (trainable=False): archcalc counts its weights as trainable")
         if kind_name == "dense" and len(layer.input.shape) == 2:
             args["flatten"] = True  # a flat input: the paper's default, the same numbers, a shorter line
-        nodes.append(Node(kind_name, args, (index[parents[0]],), None, ""))
+        nodes.append(Node(kind_name, args, tuple(index[p] for p in parents), None, ""))
         names.append([layer.name])
         index[layer.name] = len(nodes) - 1
     if unsupported:
@@ -211,6 +213,12 @@ def read_model(model: Any, source: str = "") -> Imported:
                          hint="nothing was dropped: remove or replace these layers, or analyse the rest")
     nodes, names = _fold_helpers(nodes, names)
     network = Network(re.sub(r"[^0-9A-Za-z_.-]+", "_", model.name) or "model", nodes, None, "paper")
+    try:  # number the layers as the notation writes them: each branch in turn, then its merge
+        network, old = canonical(network)
+    except SpecError as e:
+        raise KerasError(f"{source or 'the model'} cannot be written in archcalc's notation: {e.message}",
+                         hint=e.hint) from None
+    names = [names[i] for i in old]
     imported = Imported(network, names[1:], source, notes, model)
     _check(imported)
     return imported

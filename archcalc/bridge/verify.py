@@ -191,15 +191,17 @@ def _free() -> None:
 
 def _verify_symbolic(network: Network, analysis: Analysis, p: B.Plan, max_memory: int) -> Report:
     layers, notes = [], []
-    shape: tuple[int | None, ...] = (None, *analysis.input_shape)
+    outputs: list[Any] = [(None, *analysis.input_shape)]  # Keras' shape of each node's output
     sums = [0, 0, 0]
     counted_all = True
     for row, keras_row in zip(analysis.rows, p.rows):
         ours = _ours(row)
         objs = [B.instantiate(layer, name) for name, layer in keras_row]
-        row_in = shape
+        parents = [outputs[i] for i in row.inputs]
+        row_in = shape = parents if len(parents) > 1 else parents[0]
         for obj in objs:
             shape = tuple(obj.compute_output_shape(shape))
+        outputs.append(shape)
         cells = [Cell("output_shape", ours["output_shape"], tuple(int(d) for d in shape[1:]))]
         if row.params * 4 <= max_memory:
             s = row_in
