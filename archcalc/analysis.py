@@ -233,6 +233,8 @@ def analyze_network(network: Network, *, batch: int = 1, dtype: str = "float32",
         try:
             effect = kind.infer(node.args, in_shapes)
         except ArchcalcError as e:
+            if len(node.inputs) > 1:  # a merge: say where each branch ends and what it gives
+                e.details = (*e.details, *(_branch_end(network, i, p, shapes[p]) for i, p in enumerate(node.inputs, 1)))
             raise e.with_location(node.location) from None
         if index == 0:
             shapes.append(effect.shape)
@@ -288,6 +290,17 @@ def analyze_network(network: Network, *, batch: int = 1, dtype: str = "float32",
                     (last[0].size, last[1].size),
                     {"batch": batch, "dtype": dtype, "count_bias": count_bias, "optimizer": optimizer},
                     network.notation)
+
+
+def _branch_end(network: Network, number: int, parent: int, shape: Shape) -> str:
+    """``branch 2 ends at layer 16 (batchnorm, line 12): 56x56x256``."""
+    node = network.nodes[parent]
+    if parent == 0:
+        what = "is the network's input"
+    else:
+        where = f", line {node.location.line}" if node.location is not None else ""
+        what = f"ends at layer {parent} ({node.source or node.kind}{where})"
+    return f"branch {number} {what}: {'x'.join(map(str, shape))}"
 
 
 def largest_batch(analysis: Analysis, budget: int) -> int:

@@ -135,10 +135,12 @@ def parameters(text: str | None) -> dict[str, Any]:
     for a in args:
         if not isinstance(a, str) or not re.fullmatch(r"[A-Za-z_]\w*", a):
             raise BadValue(f"a parameter must be a name, got `{a}`", "write e.g. `block bottleneck(filters, stride=1)`")
+        if a in params:
+            raise BadValue(f"the parameter `{a}` is named twice", "give each parameter its own name")
         params[a] = None
     for key, value in kwargs.items():
         if key in params:
-            raise BadValue(f"the parameter `{key}` is named twice")
+            raise BadValue(f"the parameter `{key}` is named twice", "give each parameter its own name")
         params[key] = value
     return params
 

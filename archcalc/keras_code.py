@@ -338,9 +338,11 @@ def _parse_keras(text: str, path: str) -> list[Network]:
             model["calls"].append(node.args[0])
 
     networks = [_network(reader, m, path) for m in models if m["calls"]]
+    networks += _functional(reader, tree, {n.name for n in networks})
     if not networks:
         raise SpecError(f"{path}: found no Keras layers",
-                        hint="paste the `Sequential([...])` list or the `model.add(...)` lines")
+                        hint="paste the `Sequential([...])` list, the `model.add(...)` lines, or the "
+                             "functional `x = layers.Conv2D(...)(x)` lines")
     return networks
 
 
@@ -364,3 +366,87 @@ def _network(reader: _Reader, model: dict[str, Any], path: str) -> Network:
         nodes.append(node)
     chained = [Node(n.kind, n.args, (i - 1,) if i else (), n.location, n.source) for i, n in enumerate(nodes)]
     return Network(model["name"], chained, reader.src.loc(model["where"]), "keras")
+
+
+# -- the functional API ---------------------------------------------------------------------------
+_MERGE_FUNCTIONS = {"add": "Add", "concatenate": "Concatenate"}  # keras.layers.add([a, b])
+
+
+def _functional(reader: _Reader, tree: ast.Module, taken: set[str]) -> list[Network]:
+    """The functional models of the code: ``x = keras.Input(...)``, ``y = layers.Conv2D(...)(x)``,
+    ``z = layers.Add()([x, y])``, ``model = keras.Model(x, z)``. Each ``Input`` starts a graph;
+    each ``Model(...)`` (or the end of the code) closes it, keeping the layers its output needs."""
+    src = reader.src
+    networks: list[Network] = []
+    nodes: list[Node] = []
+    tensors: dict[str, int] = {}
+
+    def parent(ref: ast.AST) -> int:
+        if isinstance(ref, ast.Name) and ref.id in tensors:
+            return tensors[ref.id]
+        what = ast.unparse(ref) if hasattr(ast, "unparse") else "this"
+        raise src.error(ref, f"`{what}` is not a tensor of this model",
+                        "pass the variable a previous layer call was assigned to, e.g. `(x)`")
+
+    def close(where: ast.AST, output: int, name: str | None) -> None:
+        keep, stack = set(), [output]
+        while stack:  # the layers the output depends on
+            i = stack.pop()
+            if i not in keep:
+                keep.add(i)
+                stack.extend(nodes[i].inputs)
+        order = sorted(keep)
+        new = {old: n for n, old in enumerate(order)}
+        kept = [Node(nodes[i].kind, nodes[i].args, tuple(new[p] for p in nodes[i].inputs), nodes[i].location,
+                     nodes[i].source) for i in order]
+        base = re.sub(r"[^\w.-]+", "_", name or "model") or "model"
+        unique, n = base, 2
+        while unique in taken:
+            unique, n = f"{base}_{n}", n + 1
+        taken.add(unique)
+        networks.append(Network(unique, kept, src.loc(where), "keras"))
+
+    statements = sorted((n for n in ast.walk(tree) if isinstance(n, ast.Assign)),
+                        key=lambda n: (n.lineno, n.col_offset))
+    for stmt in statements:
+        call = stmt.value
+        if not (isinstance(call, ast.Call) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+            continue
+        var = stmt.targets[0].id
+        name = _call_name(call) if not isinstance(call.func, ast.Call) else None
+        if name in ("Input", "InputLayer"):
+            node, _ = reader.layer(call)
+            nodes, tensors = [node], {var: 0}
+        elif not nodes:
+            continue
+        elif isinstance(call.func, ast.Call) and _call_name(call.func) not in (None, "Sequential"):
+            if len(call.args) != 1:
+                raise src.error(call, "a layer is called on one tensor, or on a list of them for a merge",
+                                "write e.g. `layers.Conv2D(32, 3)(x)` or `layers.Add()([x, y])`")
+            node, _ = reader.layer(call.func)
+            arg = call.args[0]
+            parents = [parent(a) for a in arg.elts] if isinstance(arg, (ast.List, ast.Tuple)) else [parent(arg)]
+            merge = K.KINDS[node.kind].inputs != 1
+            if merge != (len(parents) > 1) or (merge and not isinstance(arg, (ast.List, ast.Tuple))):
+                raise src.error(arg, f"`{_call_name(call.func)}` takes "
+                                + ("a list of tensors" if merge else "one tensor"),
+                                "a merge takes `([x, y])`, any other layer `(x)`")
+            nodes.append(Node(node.kind, node.args, tuple(parents), node.location, node.source))
+            tensors[var] = len(nodes) - 1
+        elif name in _MERGE_FUNCTIONS and call.args and isinstance(call.args[0], (ast.List, ast.Tuple)):
+            kind_name, preset = K.KERAS_NAMES[_MERGE_FUNCTIONS[name]]
+            nodes.append(Node(kind_name, dict(preset), tuple(parent(a) for a in call.args[0].elts),
+                              src.loc(call.func), src.lines[call.lineno - 1].strip()))
+            tensors[var] = len(nodes) - 1
+        elif name in ("Model", "Functional"):
+            given = dict(zip(("inputs", "outputs"), call.args))
+            given.update({kw.arg: kw.value for kw in call.keywords if kw.arg})
+            if "outputs" not in given:
+                raise src.error(call, f"`{name}` needs its outputs", f"write `{name}(inputs, outputs)`")
+            label = given.get("name")
+            close(call, parent(given["outputs"]),
+                  str(label.value) if isinstance(label, ast.Constant) else var)
+            nodes, tensors = [], {}
+    if len(nodes) > 1:  # layers after the last Model(...), or no Model(...) at all
+        close(statements[-1], len(nodes) - 1, None)
+    return networks

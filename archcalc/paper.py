@@ -469,21 +469,28 @@ def format_paper(network: Network, *, header: bool = True) -> str:
     Raises:
         SpecError: the network's branches do not nest as `add`/`concat` blocks.
     """
+    lines = [f"network {network.name}"] if header else []
+    lines += [text for text, _ in paper_lines(network)]
+    return "\n".join(lines) + "\n"
+
+
+def paper_lines(network: Network) -> list[tuple[str, int | None]]:
+    """The lines of :func:`format_paper` (without the ``network`` line), each with the node it writes:
+    0 for the input, ``None`` for a ``branch`` or ``identity`` line."""
     from .graph import Merge, structure
 
-    lines = [f"network {network.name}"] if header else []
-    lines.append(K.KINDS["input"].text(network.nodes[0].args))
+    lines: list[tuple[str, int | None]] = [(K.KINDS["input"].text(network.nodes[0].args), 0)]
 
     def write(seq: list[Any], indent: str) -> None:
         for pos, item in enumerate(seq):
             if isinstance(item, Merge):
                 node = network.nodes[item.index]
-                lines.append(indent + K.KINDS[node.kind].text(node.args))
+                lines.append((indent + K.KINDS[node.kind].text(node.args), item.index))
                 for branch in item.branches:
                     if branch is None:
-                        lines.append(indent + "  identity")
+                        lines.append((indent + "  identity", None))
                     else:
-                        lines.append(indent + "  branch")
+                        lines.append((indent + "  branch", None))
                         write(branch, indent + "    ")
                 continue
             node = network.nodes[item]
@@ -494,7 +501,7 @@ def format_paper(network: Network, *, header: bool = True) -> str:
                     and network.nodes[nxt].kind in ("activation", "batchnorm") and "activation=" not in text):
                 # The VGG rule would fold the next line in, or make this layer linear: say it outright.
                 text += f" activation={node.args['activation'] or 'none'}"
-            lines.append(indent + text)
+            lines.append((indent + text, item))
 
     write(structure(network), "")
-    return "\n".join(lines) + "\n"
+    return lines

@@ -77,6 +77,14 @@ global-avgpool keepdims=true
 flatten
 FC-32 activation=gelu bias=false
 prelu
+reshape 4x8
+concat
+  identity
+  branch
+    add
+      identity
+      branch
+        FC-8 activation=none flatten=false
 FC-10
 soft-max
 """
@@ -303,14 +311,16 @@ def test_import_lists_every_layer_it_cannot_express(tmp_path: Path, capsys) -> N
     inp = keras.Input((16, 16, 3))
     x = keras.layers.Conv2D(4, 3, padding="same")(inp)
     y = keras.layers.Conv2D(4, 1)(x)
-    z = keras.layers.Add()([x, y])
-    z = keras.layers.Reshape((16 * 16 * 4,))(z)
+    z = keras.layers.Multiply()([x, y])
+    z = keras.layers.UpSampling2D()(z)
+    z = keras.layers.Add()([z, z])
     model = keras.Model(inp, keras.layers.Dense(2)(z))
     target = tmp_path / "branchy.keras"
     model.save(target)
     code, _, err = run(["import", str(target)], capsys)
     assert code == 2
-    assert "layer(s) of" in err and "Add" in err and "Reshape" in err and "nothing was dropped" in err
+    assert "layer(s) of" in err and "Multiply (a merge archcalc does not have" in err and "UpSampling2D" in err
+    assert "and 2 layer(s) after them" in err and "nothing was dropped" in err
 
 
 @pytest.mark.parametrize(("ref", "words"), [

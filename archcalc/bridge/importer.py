@@ -307,17 +307,19 @@ def notation(imported: Imported) -> str:
     Parsing the text gives back the same network (tests/test_bridge.py).
     """
     from .. import __version__
-    from ..paper import format_paper
+    from ..paper import paper_lines
 
     k = keras()
     analysis = analyze_network(imported.network)
-    lines = format_paper(imported.network).splitlines()
-    width = max(len(ln) for ln in lines)
+    lines = paper_lines(imported.network)
+    width = max(len(text) for text, _ in lines)
     out = [f"# imported by archcalc {__version__} from {imported.source or 'a Keras model'} (Keras {k.__version__}):",
            f"# {analysis.totals.params:,} parameters, {analysis.totals.trainable_params:,} trainable",
-           *[f"# note: {n}" for n in imported.notes], lines[0], lines[1]]
-    for line, keras_names in zip(lines[2:], imported.keras_names):
-        out.append(f"{line.ljust(width)}  # {', '.join(keras_names)}")
+           *[f"# note: {n}" for n in imported.notes], f"network {imported.network.name}"]
+    for text, index in lines:
+        if index:  # a layer: the Keras layer(s) it stands for (the input and branch lines have none)
+            text = f"{text.ljust(width)}  # {', '.join(imported.keras_names[index - 1])}"
+        out.append(text)
     return "\n".join(out) + "\n"
 
 

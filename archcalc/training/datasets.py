@@ -102,8 +102,12 @@ def image_shape(stored: tuple[int, ...]) -> Shape:
 
 def keras_home() -> Path:
     """Keras' cache folder: ``$KERAS_HOME``, else ``~/.keras`` (Keras falls back to ``/tmp/.keras`` when
-    that is not writable)."""
-    base = Path(os.environ.get("KERAS_HOME") or os.path.expanduser("~/.keras"))
+    that is not writable). Once Keras is loaded, the folder it settled on (it reads the variable once)."""
+    import sys
+
+    config = sys.modules.get("keras.src.backend.config")
+    home = getattr(config, "keras_home", None)
+    base = Path(os.path.expanduser(home() if home else os.environ.get("KERAS_HOME") or "~/.keras"))
     if base.exists() and not os.access(base, os.W_OK):
         return Path("/tmp/.keras")
     return base

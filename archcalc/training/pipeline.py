@@ -61,9 +61,26 @@ def source(x: Any, y: Any) -> Any:
     return tensorflow().data.Dataset.from_tensor_slices((x, y)).cache()
 
 
+def eval_batch_size(count: int, batch_size: int, replicas: int) -> int:
+    """The batch size for evaluating ``count`` examples on ``replicas`` model copies.
+
+    MirroredStrategy splits each batch among the replicas, and Keras 3 fails on a first batch that does
+    not split evenly (later ones may): a set smaller than one batch is cut into an even first batch and a
+    remainder.
+
+    >>> eval_batch_size(25, 32, 1), eval_batch_size(25, 32, 2), eval_batch_size(100, 32, 2)
+    (32, 24, 32)
+    """
+    if replicas == 1 or count >= batch_size:
+        return batch_size
+    return max(replicas, count - count % replicas)
+
+
 def batches(examples: Any, count: int, *, batch_size: int, conversion: Conversion, scale: float,
-            shuffle_seed: int | None = None) -> Any:
-    """Converted batches of the ``count`` examples of :func:`source`, shuffled when ``shuffle_seed`` is given."""
+            shuffle_seed: int | None = None, drop_remainder: bool = False) -> Any:
+    """Converted batches of the ``count`` examples of :func:`source`, shuffled when ``shuffle_seed`` is
+    given; ``drop_remainder`` leaves out the last, partial batch (for MirroredStrategy's training, where
+    a replica could get no example)."""
     from ..bridge.tf import tensorflow
 
     tf = tensorflow()
@@ -71,7 +88,8 @@ def batches(examples: Any, count: int, *, batch_size: int, conversion: Conversio
     if shuffle_seed is not None:
         # A buffer as large as the set: a true shuffle of the whole set, as Keras' fit(shuffle=True) does.
         ds = ds.shuffle(count, seed=shuffle_seed, reshuffle_each_iteration=False)
-    ds = ds.batch(batch_size).map(converter(conversion, scale), num_parallel_calls=tf.data.AUTOTUNE)
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    ds = ds.map(converter(conversion, scale), num_parallel_calls=tf.data.AUTOTUNE)
     options = tf.data.Options()
     options.deterministic = True  # the default; said here because --seed relies on it
     return ds.with_options(options).prefetch(tf.data.AUTOTUNE)

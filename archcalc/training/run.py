@@ -226,13 +226,14 @@ def remove_checkpoint(folder: Path) -> None:
         folder.rmdir()
 
 
-def _seed_variables(model: Any) -> dict[str, Any]:
-    """The random-number states of the model's layers (Dropout's ``SeedGenerator``), by path.
+def _seed_variables(model: Any) -> list[Any]:
+    """The random-number states of the model's layers (Dropout's ``SeedGenerator``), in layer order.
 
     A saved model keeps its weights and its optimizer's state but not these; without them a resumed
-    run would drop other units than the uninterrupted one.
+    run would drop other units than the uninterrupted one. Matched by order, not by name: Keras
+    numbers the generators' names per process.
     """
-    return {v.path: v for v in model.variables if "seed_generator_state" in v.path}
+    return [v for v in model.variables if "seed_generator_state" in v.path]
 
 
 def steps_per_execution(steps: int) -> int:
@@ -341,8 +342,21 @@ def train(network: Network, analysis: Any, ds: Dataset, options: TrainOptions, *
         raise UsageError(f"--validation-split {options.validation_split} leaves no training example of {n}")
     x_tr, y_tr = ds.x_train[:split_at], ds.y_train[:split_at]
     x_val, y_val = ds.x_train[split_at:], ds.y_train[split_at:]
-    steps = math.ceil(split_at / options.batch_size)
-    spe = steps_per_execution(steps)
+    replicas = where.replicas
+    if replicas > 1:
+        # MirroredStrategy splits every batch among the replicas: each must get its share.
+        if options.batch_size % replicas:
+            raise UsageError(f"--batch-size {options.batch_size} does not split evenly over {replicas} replicas",
+                             hint=f"use a multiple of {replicas}, e.g. --batch-size "
+                                  f"{options.batch_size + replicas - options.batch_size % replicas}")
+        if split_at < options.batch_size:
+            raise UsageError(f"{split_at} training examples do not fill one batch of {options.batch_size} "
+                             f"for {replicas} replicas", hint="use a smaller --batch-size")
+    # With replicas the last partial batch of each epoch is left out (a replica could get nothing).
+    steps = split_at // options.batch_size if replicas > 1 else math.ceil(split_at / options.batch_size)
+    per_epoch = steps * options.batch_size if replicas > 1 else split_at
+    # Keras 3 fails to run several steps per call under MirroredStrategy: one step per call there.
+    spe = 1 if where.strategy is not None else steps_per_execution(steps)
 
     with where.scope(), precision(options.mixed_precision):
         model = B.build_model(B.plan(network, [tuple(network.input_shape)]
@@ -363,14 +377,20 @@ def train(network: Network, analysis: Any, ds: Dataset, options: TrainOptions, *
             except (ValueError, OSError) as e:
                 raise UsageError(f"the checkpoint in {folder} does not fit this model: {e}",
                                  hint=f"delete {folder} and train from the start") from None
-            for path, var in _seed_variables(model).items():
-                if path in state.get("seed_states", {}):
-                    var.assign(np.asarray(state["seed_states"][path], dtype=var.dtype))
+            saved, seeds = state.get("seed_states", []), _seed_variables(model)
+            if len(saved) == len(seeds):
+                for var, value in zip(seeds, saved):
+                    var.assign(np.asarray(value, dtype=var.dtype))
 
-    convert = dict(conversion=conversion, scale=ds.scale, batch_size=options.batch_size)
+    convert = dict(conversion=conversion, scale=ds.scale)
     examples = pipeline.source(x_tr, y_tr)
-    val = pipeline.batches(pipeline.source(x_val, y_val), len(x_val), **convert) if len(x_val) else None
-    test = pipeline.batches(pipeline.source(ds.x_test, ds.y_test), len(ds.x_test), **convert)
+
+    def evaluation(x: Any, y: Any) -> Any:
+        size = pipeline.eval_batch_size(len(x), options.batch_size, replicas)
+        return pipeline.batches(pipeline.source(x, y), len(x), batch_size=size, **convert)
+
+    val = evaluation(x_val, y_val) if len(x_val) else None
+    test = evaluation(ds.x_test, ds.y_test)
 
     history: dict[str, list[float]] = {k_: list(v) for k_, v in (state or {}).get("history", {}).items()}
     times: list[float] = list((state or {}).get("epoch_seconds", []))
@@ -379,7 +399,8 @@ def train(network: Network, analysis: Any, ds: Dataset, options: TrainOptions, *
     stop_after = int(os.environ.get(STOP_AFTER_ENV, "0") or 0)
     try:
         for epoch in range(start, options.epochs):
-            batches = pipeline.batches(examples, split_at, shuffle_seed=pipeline.epoch_seed(seed, epoch), **convert)
+            batches = pipeline.batches(examples, split_at, batch_size=options.batch_size, drop_remainder=replicas > 1,
+                                       shuffle_seed=pipeline.epoch_seed(seed, epoch), **convert)
             with where.scope():
                 h = model.fit(batches, validation_data=val, epochs=epoch + 1, initial_epoch=epoch, verbose=0,
                               shuffle=False, callbacks=[watch])
@@ -387,11 +408,11 @@ def train(network: Network, analysis: Any, ds: Dataset, options: TrainOptions, *
                 history.setdefault(key, []).extend(float(v) for v in values)
             if progress:
                 progress.epoch_end(epoch, options.epochs, times[-1], {k_: v[-1] for k_, v in history.items()},
-                                   split_at)
+                                   per_epoch)
             _write_checkpoint(folder, model, {"version": 1, "config": config, "epoch": epoch + 1, "seed": seed,
                                               "history": history, "epoch_seconds": times,
-                                              "seed_states": {p: np.asarray(v.numpy()).tolist()
-                                                              for p, v in _seed_variables(model).items()}})
+                                              "seed_states": [np.asarray(v.numpy()).tolist()
+                                                              for v in _seed_variables(model)]})
             if stop_after and epoch + 1 == stop_after and epoch + 1 < options.epochs:
                 raise KeyboardInterrupt
     except KeyboardInterrupt:
@@ -401,7 +422,7 @@ def train(network: Network, analysis: Any, ds: Dataset, options: TrainOptions, *
                           hint="run the same command with --resume to continue" if done else
                           "no epoch was completed: nothing was kept") from None
     except (tf.errors.ResourceExhaustedError, tf.errors.InvalidArgumentError) as e:
-        raise KerasError(f"TensorFlow stopped the training: {str(e).splitlines()[0]}",
+        raise KerasError(f"TensorFlow stopped the training: {_tf_message(e)}",
                          hint="a smaller --batch-size needs less memory" if isinstance(
                              e, tf.errors.ResourceExhaustedError) else None) from None
 
@@ -421,7 +442,7 @@ def train(network: Network, analysis: Any, ds: Dataset, options: TrainOptions, *
         history=history, epoch_seconds=[float(t) for t in times],
         test_loss=float(scores["loss"]), test_accuracy=float(scores["accuracy"]),
         train_seconds=train_seconds,
-        images_per_second=split_at * len(times) / train_seconds if train_seconds else 0.0,
+        images_per_second=per_epoch * len(times) / train_seconds if train_seconds else 0.0,
         resumed_from_epoch=start if state else None,
     )
     return Trained(result, model, folder)
@@ -434,3 +455,11 @@ def finish(folder: Path) -> None:
 
 
 __all__ = ["OPTIMIZERS", "Interrupted", "TrainOptions", "TrainResult", "Trained", "finish", "train"]
+
+
+def _tf_message(e: Exception) -> str:
+    """The line of a TensorFlow error that says what went wrong (its first is often "Graph execution error:")."""
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    useful = [ln for ln in lines if ln.startswith(("(0)", "INVALID_ARGUMENT", "RESOURCE_EXHAUSTED", "INTERNAL"))]
+    text = (useful or lines or [type(e).__name__])[0]
+    return text if len(text) < 300 else text[:297] + "..."
