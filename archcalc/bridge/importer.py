@@ -184,8 +184,7 @@ def read_model(model: Any, source: str = "") -> Imported:
         cls = type(layer).__name__
         kind_name, preset = K.KERAS_NAMES.get(cls) or (None, None)
         if kind_name is None:
-            why = ("a merge archcalc does not have (it has add and concat)" if cls in _MERGES
-                   else "no archcalc kind")
+            why = "a merge archcalc does not have; it has add and concat" if cls in _MERGES else "no archcalc kind"
             unsupported.append((cls, layer.name, why))
             continue
         kind = K.KINDS[kind_name]
