@@ -61,21 +61,6 @@ def source(x: Any, y: Any) -> Any:
     return tensorflow().data.Dataset.from_tensor_slices((x, y)).cache()
 
 
-def eval_batch_size(count: int, batch_size: int, replicas: int) -> int:
-    """The batch size for evaluating ``count`` examples on ``replicas`` model copies.
-
-    MirroredStrategy splits each batch among the replicas, and Keras 3 fails on a first batch that does
-    not split evenly (later ones may): a set smaller than one batch is cut into an even first batch and a
-    remainder.
-
-    >>> eval_batch_size(25, 32, 1), eval_batch_size(25, 32, 2), eval_batch_size(100, 32, 2)
-    (32, 24, 32)
-    """
-    if replicas == 1 or count >= batch_size:
-        return batch_size
-    return max(replicas, count - count % replicas)
-
-
 def batches(examples: Any, count: int, *, batch_size: int, conversion: Conversion, scale: float,
             shuffle_seed: int | None = None, drop_remainder: bool = False) -> Any:
     """Converted batches of the ``count`` examples of :func:`source`, shuffled when ``shuffle_seed`` is

@@ -21,6 +21,8 @@ import math
 import os
 import random
 import time
+import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -274,6 +276,35 @@ def _callback(progress: Progress | None, epochs: int, steps: int, times: list[fl
     return _Watch()
 
 
+def _evaluator(model: Any, probabilities: bool, where: Any) -> Callable[[Any], dict[str, float]]:
+    """A function that evaluates the model on a dataset: ``{"loss": ..., "accuracy": ...}``.
+
+    With replicas, on a copy of the model on one device, given the trained weights each time: Keras 3
+    under MirroredStrategy fails on a batch that leaves a replica without an example (the last batch
+    of a set of 25 on two replicas) and validation sets are seldom a multiple of the batch size.
+    """
+    from ..bridge.tf import keras, tensorflow
+
+    def direct(data: Any) -> dict[str, float]:
+        with where.scope():
+            return _floats(model.evaluate(data, verbose=0, return_dict=True))
+
+    if where.replicas == 1:
+        return direct
+    k = keras()
+    with tensorflow().device(where.device):
+        copy = k.models.clone_model(model)
+        copy.compile(loss=k.losses.SparseCategoricalCrossentropy(from_logits=not probabilities),
+                     metrics=[k.metrics.SparseCategoricalAccuracy(name="accuracy")])
+
+    def on_one_device(data: Any) -> dict[str, float]:
+        copy.set_weights(model.get_weights())
+        with tensorflow().device(where.device):
+            return _floats(copy.evaluate(data, verbose=0, return_dict=True))
+
+    return on_one_device
+
+
 def _floats(logs: Any) -> dict[str, float]:
     return {k: float(v) for k, v in (logs or {}).items()}
 
@@ -321,6 +352,44 @@ def train(network: Network, analysis: Any, ds: Dataset, options: TrainOptions, *
         remove_checkpoint(folder)
         state = None
 
+    from ..bridge.tf import keras
+
+    seed = options.seed if options.seed is not None else (state or {}).get("seed", random.randrange(2**31 - 1))
+    keras().utils.set_random_seed(seed)
+    with _deterministic(options.seed is not None):
+        return _train(network, analysis, ds, options, spec=spec, config=config, folder=folder, state=state,
+                      seed=seed, conversion=conversion, probabilities=probabilities, progress=progress)
+
+
+@contextlib.contextmanager
+def _deterministic(on: bool) -> Iterator[None]:
+    """TensorFlow's deterministic kernels for the block (``--seed``: same seed, same result).
+
+    TensorFlow otherwise picks the fastest kernels, some of which add in a different order from run to
+    run. The switch is process-wide: it is turned back off after the run, so that a later run in the
+    same process (a notebook, the tests) without ``--seed`` is not slowed down, and may use XLA, which
+    Keras turns off under determinism.
+    """
+    if not on:
+        yield
+        return
+    from tensorflow.python.framework import config as tf_config  # the switch back off is not public
+
+    from ..bridge.tf import tensorflow
+
+    before = tf_config.is_op_determinism_enabled()
+    tensorflow().config.experimental.enable_op_determinism()
+    try:
+        yield
+    finally:
+        if not before:
+            tf_config.disable_op_determinism()
+
+
+def _train(network: Network, analysis: Any, ds: Dataset, options: TrainOptions, *, spec: str,
+           config: dict[str, Any], folder: Path, state: dict[str, Any] | None, seed: int, conversion: Any,
+           probabilities: bool, progress: Progress | None) -> Trained:
+    """:func:`train` once the checks are done and the random seeds set."""
     import numpy as np
 
     from ..bridge import build as B
@@ -328,12 +397,6 @@ def train(network: Network, analysis: Any, ds: Dataset, options: TrainOptions, *
     from .devices import place, precision
 
     k, tf = keras(), tensorflow()
-    seed = options.seed if options.seed is not None else (state or {}).get("seed", random.randrange(2**31 - 1))
-    k.utils.set_random_seed(seed)
-    if options.seed is not None:
-        # Same seed, same result: TensorFlow otherwise picks the fastest kernels, some of which add
-        # in a different order from run to run.
-        tf.config.experimental.enable_op_determinism()
     where = place(options.device, strategy=options.strategy, mixed_precision=options.mixed_precision)
 
     n = len(ds.x_train)
@@ -366,10 +429,16 @@ def train(network: Network, analysis: Any, ds: Dataset, options: TrainOptions, *
             model = k.Model(model.inputs, k.layers.Activation("linear", dtype="float32", name="output_float32")(
                 model.outputs[0]), name=model.name)
         optimizer = make_optimizer(options.optimizer, options.lr)
-        model.compile(optimizer=optimizer,
-                      loss=k.losses.SparseCategoricalCrossentropy(from_logits=not probabilities),
-                      metrics=[k.metrics.SparseCategoricalAccuracy(name="accuracy")],
-                      jit_compile=options.jit, steps_per_execution=spe)
+        with warnings.catch_warnings():  # said below, in archcalc's words
+            warnings.filterwarnings("ignore", message="Model doesn't support `jit_compile")
+            model.compile(optimizer=optimizer,
+                          loss=k.losses.SparseCategoricalCrossentropy(from_logits=not probabilities),
+                          metrics=[k.metrics.SparseCategoricalAccuracy(name="accuracy")],
+                          jit_compile=options.jit, steps_per_execution=spe)
+        if options.jit and not model.jit_compile and progress:
+            progress.note("Keras turned XLA off for this model" + (" (not with --seed: TensorFlow's deterministic"
+                                                                   " kernels are not all available in XLA)"
+                                                                   if options.seed is not None else ""))
         if state is not None:
             optimizer.build(model.trainable_variables)
             try:
@@ -385,12 +454,11 @@ def train(network: Network, analysis: Any, ds: Dataset, options: TrainOptions, *
     convert = dict(conversion=conversion, scale=ds.scale)
     examples = pipeline.source(x_tr, y_tr)
 
-    def evaluation(x: Any, y: Any) -> Any:
-        size = pipeline.eval_batch_size(len(x), options.batch_size, replicas)
-        return pipeline.batches(pipeline.source(x, y), len(x), batch_size=size, **convert)
-
-    val = evaluation(x_val, y_val) if len(x_val) else None
-    test = evaluation(ds.x_test, ds.y_test)
+    val, test = (pipeline.batches(pipeline.source(x, y), len(x), batch_size=options.batch_size, **convert)
+                 for x, y in ((x_val, y_val), (ds.x_test, ds.y_test)))
+    if not len(x_val):
+        val = None
+    evaluate = _evaluator(model, probabilities, where)
 
     history: dict[str, list[float]] = {k_: list(v) for k_, v in (state or {}).get("history", {}).items()}
     times: list[float] = list((state or {}).get("epoch_seconds", []))
@@ -402,10 +470,13 @@ def train(network: Network, analysis: Any, ds: Dataset, options: TrainOptions, *
             batches = pipeline.batches(examples, split_at, batch_size=options.batch_size, drop_remainder=replicas > 1,
                                        shuffle_seed=pipeline.epoch_seed(seed, epoch), **convert)
             with where.scope():
-                h = model.fit(batches, validation_data=val, epochs=epoch + 1, initial_epoch=epoch, verbose=0,
-                              shuffle=False, callbacks=[watch])
+                h = model.fit(batches, validation_data=val if replicas == 1 else None, epochs=epoch + 1,
+                              initial_epoch=epoch, verbose=0, shuffle=False, callbacks=[watch])
             for key, values in h.history.items():
                 history.setdefault(key, []).extend(float(v) for v in values)
+            if replicas > 1 and val is not None:
+                for key, value in evaluate(val).items():
+                    history.setdefault(f"val_{key}", []).append(value)
             if progress:
                 progress.epoch_end(epoch, options.epochs, times[-1], {k_: v[-1] for k_, v in history.items()},
                                    per_epoch)
@@ -426,8 +497,7 @@ def train(network: Network, analysis: Any, ds: Dataset, options: TrainOptions, *
                          hint="a smaller --batch-size needs less memory" if isinstance(
                              e, tf.errors.ResourceExhaustedError) else None) from None
 
-    with where.scope():
-        scores = model.evaluate(test, verbose=0, return_dict=True)
+    scores = evaluate(test)
     train_seconds = float(sum(times))
     result = TrainResult(
         network=network.name, spec=spec, dataset=ds.name, dataset_source=ds.source, classes=ds.classes,
@@ -437,7 +507,7 @@ def train(network: Network, analysis: Any, ds: Dataset, options: TrainOptions, *
         learning_rate=float(np.asarray(k.ops.convert_to_numpy(optimizer.learning_rate))),
         seed=seed, deterministic=options.seed is not None,
         device=where.description, device_kind=where.kind, replicas=where.replicas, strategy=options.strategy,
-        mixed_precision=options.mixed_precision, jit=options.jit, steps_per_execution=spe,
+        mixed_precision=options.mixed_precision, jit=bool(model.jit_compile), steps_per_execution=spe,
         params=analysis.totals.params, keras_params=int(model.count_params()),
         history=history, epoch_seconds=[float(t) for t in times],
         test_loss=float(scores["loss"]), test_accuracy=float(scores["accuracy"]),
