@@ -120,12 +120,34 @@ def order(seq: Sequence) -> list[int]:
     return out
 
 
+def branch_scopes(seq: Sequence, scope: tuple[str, ...] = ()) -> dict[int, tuple[str, ...]]:
+    """``branch 1``, ``branch 2``... for the layers of each branch, nested as the merges are: the
+    table's headings for a network that came without any (read from Keras).
+
+    >>> branch_scopes([1, Merge(4, [None, [2, Merge(3, [None, [5]])]])])
+    {1: (), 2: ('branch 2',), 5: ('branch 2', 'branch 2'), 3: ('branch 2',), 4: ()}
+    """
+    out: dict[int, tuple[str, ...]] = {}
+    for item in seq:
+        if isinstance(item, Merge):
+            for k, branch in enumerate(item.branches, 1):
+                out.update(branch_scopes(branch or [], (*scope, f"branch {k}")))
+            out[item.index] = scope
+        else:
+            out[item] = scope
+    return out
+
+
 def canonical(network: Network) -> tuple[Network, list[int]]:
     """The network renumbered in the order its spec text would give, and the old index of each
-    new node (0 first). A chain, or a network parsed from a spec, comes back unchanged."""
+    new node (0 first). A chain, or a network parsed from a spec, comes back unchanged; a network
+    without scopes (read from Keras) gets ``branch N`` scopes for its branches."""
     from dataclasses import replace
 
-    old = [0, *order(structure(network))]
+    seq = structure(network)
+    old = [0, *order(seq)]
     new_of = {o: n for n, o in enumerate(old)}
-    nodes = [replace(network.nodes[o], inputs=tuple(new_of[p] for p in network.nodes[o].inputs)) for o in old]
+    labels = branch_scopes(seq) if not any(n.scope for n in network.nodes) else {}
+    nodes = [replace(network.nodes[o], inputs=tuple(new_of[p] for p in network.nodes[o].inputs),
+                     scope=labels.get(o, network.nodes[o].scope)) for o in old]
     return replace(network, nodes=nodes), old

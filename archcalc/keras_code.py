@@ -19,6 +19,7 @@ from typing import Any
 
 from . import kinds as K
 from .errors import Location, SpecError
+from .graph import canonical
 from .network import Network, Node
 from .values import BadValue, integer_list
 
@@ -404,15 +405,25 @@ def _functional(reader: _Reader, tree: ast.Module, taken: set[str]) -> list[Netw
         while unique in taken:
             unique, n = f"{base}_{n}", n + 1
         taken.add(unique)
-        networks.append(Network(unique, kept, src.loc(where), "keras"))
+        network = Network(unique, kept, src.loc(where), "keras")
+        try:  # number the layers as the paper notation would, each branch with its heading
+            network = canonical(network)[0]
+        except SpecError:
+            pass  # branches that do not nest: analysed as written, without headings
+        networks.append(network)
 
     statements = sorted((n for n in ast.walk(tree) if isinstance(n, ast.Assign)),
                         key=lambda n: (n.lineno, n.col_offset))
     for stmt in statements:
         call = stmt.value
-        if not (isinstance(call, ast.Call) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+        if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
             continue
         var = stmt.targets[0].id
+        if isinstance(call, ast.Name) and call.id in tensors:  # `shortcut = x`: another name for a tensor
+            tensors[var] = tensors[call.id]
+            continue
+        if not isinstance(call, ast.Call):
+            continue
         name = _call_name(call) if not isinstance(call.func, ast.Call) else None
         if name in ("Input", "InputLayer"):
             node, _ = reader.layer(call)

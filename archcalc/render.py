@@ -270,11 +270,11 @@ def plain_table(title: str, headers: tuple[str, ...], rows: list[list[str]], foo
     ...     print(repr(line))
     't              '
     '               '
-    '   #   Name    '
+    '  #   Name     '
     ' ───────────── '
-    '   1   conv3-8 '
+    '  1   conv3-8  '
     '               '
-    '       Total   '
+    '      Total    '
     '               '
     """
     widths = [max(len(c) for c in col) for col in zip(headers, footer, *rows)]

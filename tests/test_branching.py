@@ -378,3 +378,27 @@ def test_keras_application_reads_back_as_the_bundled_spec(app: str, spec: str) -
         return [(r.kind, r.output_shape, r.params, r.trainable, r.inputs) for r in a.rows]
 
     assert rows(imported) == rows(ours)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fuzzing the new syntax: whatever the text, only archcalc's own errors come out.
+
+_PIECES = ["add", "concat", "branch", "branch left", "identity", "block b(f, s=1)", "block c", "b(8)",
+           "b(8, s=2) x2", "b()", "b(f)", "c", "c x3", "conv3-{f}", "conv1-{4*f} stride={s}", "conv3-8",
+           "maxpool", "bn", "relu", "FC-10", "{f", "b(8", "block", "block b(", "b(s=1, 8)", "concat x2",
+           "conv3-{f//0}", "conv3-{f/3}", "reshape 2x2x2", "global-avgpool"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(st.tuples(st.integers(0, 3), st.sampled_from(_PIECES)), max_size=14))
+def test_random_text_with_blocks_and_merges_raises_only_archcalc_errors(lines) -> None:
+    from archcalc.errors import ArchcalcError
+
+    text = "input 8x8x8\n" + "\n".join("  " * depth + piece for depth, piece in lines)
+    try:
+        nets = parse_paper(text)
+        for net in nets:
+            analyze_network(net)
+            parse_paper(format_paper(net))
+    except ArchcalcError as e:
+        assert e.message and e.location is not None, e.render()
