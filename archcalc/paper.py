@@ -391,12 +391,15 @@ def _link(items: list[_Item], start: int, nodes: list[Node]) -> int:
     return current
 
 
-def parse_paper(text: str, path: str = "<text>") -> list[Network]:
+def parse_paper(text: str, path: str = "<text>", *, only: str | None = None) -> list[Network]:
     """Read every network of a paper-notation text.
 
     Args:
         text: the spec.
         path: the file name to show in errors.
+        only: a network's name (any case): when the text holds it, only that network's layers are
+            expanded and it alone is returned (``summary resnet152`` need not build ResNet-50 and
+            -101 beside it). Otherwise every network is read.
 
     Returns:
         The networks in the order written; a file without ``network`` lines holds one, named
@@ -406,13 +409,13 @@ def parse_paper(text: str, path: str = "<text>") -> list[Network]:
         SpecError: with the file, line and column of the first problem.
     """
     default_name = re.sub(r"\.[A-Za-z0-9]+$", "", path.replace("\\", "/").rsplit("/", 1)[-1])
-    networks: list[Network] = []
     reader = _Reader(path)
     lines = [line for number, raw in enumerate(text.splitlines(), start=1)
              if (line := _Line(path, number, raw)).tokens]
     name, header = default_name, None
     input_node: Node | None = None
     body: list[_Stmt] = []  # the statements of the network being read, after its input
+    read: list[tuple[str, Location | None, Node, list[_Stmt]]] = []  # networks, not yet expanded
 
     def close() -> None:
         if input_node is None:
@@ -420,10 +423,7 @@ def parse_paper(text: str, path: str = "<text>") -> list[Network]:
                 raise SpecError(f"network `{name}` has no layers", location=header,
                                 hint=f"add `input ...` and its layers after `network {name}`")
             return
-        items = _apply_activation_rule(reader.sequence(body, {}, ()))
-        nodes = [input_node]
-        _link(items, 0, nodes)
-        networks.append(Network(name, nodes, header or input_node.location, "paper"))
+        read.append((name, header, input_node, body))
 
     for st in _tree(lines):
         for sub in ([st] if _takes_body(st) else _flat([st])):
@@ -436,7 +436,7 @@ def parse_paper(text: str, path: str = "<text>") -> list[Network]:
                     raise line.error("`network` needs a name", col, len(first), "write e.g. `network vgg16`")
                 name, header, input_node, body = line.tokens[1][0], line.loc(col), None, []
                 # `--net` picks a network case-insensitively, so `a` and `A` could not both be reached.
-                if any(n.name.lower() == name.lower() for n in networks):
+                if any(n.lower() == name.lower() for n, *_ in read):
                     raise line.error(f"a second network named `{name}`", line.tokens[1][1], len(name),
                                      "give each network of a file its own name (names are compared ignoring case)")
                 continue
@@ -453,9 +453,16 @@ def parse_paper(text: str, path: str = "<text>") -> list[Network]:
                 continue
             body.append(sub)
     close()
-    if not networks:
+    if not read:
         raise SpecError(f"{path} holds no layers (only blank lines and comments)",
                         hint="a spec starts with `input 224x224x3` followed by one layer a line")
+    wanted = [r for r in read if only is not None and r[0].lower() == only.lower()] or read
+    networks = []
+    for net_name, net_header, first_node, statements in wanted:
+        items = _apply_activation_rule(reader.sequence(statements, {}, ()))
+        nodes = [first_node]
+        _link(items, 0, nodes)
+        networks.append(Network(net_name, nodes, net_header or first_node.location, "paper"))
     return networks
 
 

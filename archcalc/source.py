@@ -121,11 +121,14 @@ def bundled_names() -> list[str]:
     return names
 
 
-def parse_text(text: str, path: str = "<text>") -> list[Network]:
-    """Parse a spec in whichever notation it is written (Keras code or the paper's)."""
+def parse_text(text: str, path: str = "<text>", *, only: str | None = None) -> list[Network]:
+    """Parse a spec in whichever notation it is written (Keras code or the paper's).
+
+    ``only`` names the network wanted, when one is: a paper-notation file then expands only that one.
+    """
     if looks_like_keras(text):
         return parse_keras(text, path)
-    return parse_paper(text, path)
+    return parse_paper(text, path, only=only)
 
 
 def load(ref: str, net: str | None = None) -> list[Network]:
@@ -136,8 +139,8 @@ def load(ref: str, net: str | None = None) -> list[Network]:
         SpecError: the text is wrong; or ``net`` names no network of the file.
     """
     spec, named = resolve(ref)
-    networks = parse_text(spec.text, spec.path)
     wanted = net or named
+    networks = parse_text(spec.text, spec.path, only=wanted)
     if wanted is None:
         return networks
     for n in networks:
