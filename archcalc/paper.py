@@ -226,7 +226,7 @@ class _Reader:
                              "write its layers on the following lines, indented")
         self.blocks[name] = B.Block(name, params, st.body, line.loc(col))
 
-    def call(self, st: _Stmt, line: _Line, env: dict[str, Any], scope: tuple[str, ...]) -> list[_Item] | None:
+    def call(self, line: _Line, env: dict[str, Any], scope: tuple[str, ...]) -> list[_Item] | None:
         """The items of a block call, or ``None`` when the line is not one."""
         code = line.text.split("#", 1)[0].strip()
         m = B.CALL.fullmatch(code)
@@ -263,6 +263,17 @@ class _Reader:
             self.depth -= 1
         return items
 
+    def with_block_hint(self, error: SpecError, word: str) -> SpecError:
+        """An unknown word that is close to a block's name (`Bottleneck(64)`): suggest the block."""
+        import difflib
+
+        name = re.split(r"[\s(]", word, maxsplit=1)[0]
+        close = difflib.get_close_matches(name, list(self.blocks), n=1, cutoff=0.6) or [
+            b for b in self.blocks if b.lower() == name.lower()]
+        if close and error.message.startswith("unknown layer kind"):
+            error.hint = f"did you mean the block `{close[0]}`? (block names are case-sensitive)"
+        return error
+
     # -- statements -------------------------------------------------------------------------
     def substituted(self, st: _Stmt, env: dict[str, Any]) -> _Line:
         line = st.line
@@ -292,11 +303,14 @@ class _Reader:
             if word in ("branch", "identity"):
                 raise line.error(f"`{word}` outside `add` or `concat`", col, len(first),
                                  "branches are written indented under a merge: `add`, then `branch` lines")
-            called = self.call(st, line, env, scope)
+            called = self.call(line, env, scope)
             if called is not None:
                 items.extend(called)
                 continue
-            node, repeat, explicit = _parse_layer(line)
+            try:
+                node, repeat, explicit = _parse_layer(line)
+            except SpecError as e:
+                raise self.with_block_hint(e, first) from None
             node = replace(node, scope=scope)
             if node.kind == "input":
                 if not scope:

@@ -150,6 +150,13 @@ def test_an_error_inside_a_block_says_which_call() -> None:
     assert "did you mean `f`" in (e.value.hint or "") or "parameters are: f" in (e.value.hint or "")
 
 
+def test_a_misspelt_block_name_suggests_the_block() -> None:
+    with pytest.raises(SpecError) as e:
+        one("input 8x8x4\nblock bottleneck(f)\n  conv3-{f}\nBottleneck(8)")
+    assert e.value.location.line == 4
+    assert e.value.hint == "did you mean the block `bottleneck`? (block names are case-sensitive)"
+
+
 def test_shapes_that_cannot_merge_name_both_branches_and_their_shapes() -> None:
     text = "input 16x16x8\nconv3-8\nadd\n  identity\n  branch\n    conv3-16 stride=2\n    bn\nrelu"
     with pytest.raises(ShapeError) as e:
@@ -360,7 +367,8 @@ def test_summary_of_resnet152_lists_every_layer(capsys) -> None:
 
 # -- live Keras ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("app", "spec"), [("ResNet50", "resnet50"), ("MobileNet", "mobilenet"),
+@pytest.mark.parametrize(("app", "spec"), [("ResNet50", "resnet50"), ("ResNet101", "resnet101"),
+                                           ("ResNet152", "resnet152"), ("MobileNet", "mobilenet"),
                                            ("MobileNetV2", "mobilenetv2"), ("DenseNet121", "densenet121")])
 def test_keras_application_reads_back_as_the_bundled_spec(app: str, spec: str) -> None:
     """`import keras.applications.X` gives the spec's rows exactly: kind, shape, params and parents."""
