@@ -197,9 +197,11 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: runs the app and turns errors into messages and exit codes."""
+    if not (sys.argv[1:] if argv is None else argv):
+        argv = ["--help"]  # bare `archcalc` asked for nothing wrong: the help, with exit code 0
     try:
         # Outside standalone mode click returns the code of a `typer.Exit` instead of raising it.
-        code = app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False, prog_name="archcalc")
         if isinstance(code, int) and code:
             raise SystemExit(code)
     except ArchcalcError as e:

@@ -170,3 +170,10 @@ def test_network_names_differing_only_in_case_are_refused(tmp_path: Path, capsys
     code, _, err = run(["summary", write(tmp_path, "network a\ninput 8x8\nconv3-4\nnetwork A\ninput 8x8\nconv3-4\n")],
                        capsys)
     assert code == 2 and "a second network named `A`" in err and ":4:9" in err
+
+
+def test_bare_archcalc_prints_the_help_with_exit_0(capsys) -> None:
+    with pytest.raises(SystemExit) as e:
+        main([])
+    assert e.value.code == 0
+    assert "Usage: archcalc [OPTIONS] COMMAND" in capsys.readouterr().out
