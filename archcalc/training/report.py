@@ -109,6 +109,7 @@ def write_history_plot(result: TrainResult, path: Path) -> None:
 
         matplotlib.use("Agg")  # files only: no window, no display needed
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
     except ImportError:
         raise DependencyError("history.png needs matplotlib, which is not installed (the other files are written)",
                               hint="install it with `pip install 'archcalc[plot]'`") from None
@@ -123,8 +124,7 @@ def write_history_plot(result: TrainResult, path: Path) -> None:
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
         ax.legend()
-        if len(epochs) < 12:
-            ax.set_xticks(epochs)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     fig.suptitle(f"{result.network} on {result.dataset}")
     try:
         with files.replacing(path, overwrite=True) as tmp:
