@@ -396,3 +396,15 @@ def test_random_chains_agree_with_keras(spec: str) -> None:
     r = verify(network, a)
     assert r.ok, (spec, [(x.name, [c for c in x.cells if not c.ok]) for x in r.mismatches])
     assert math.prod(a.rows[-1].output_shape) >= 1
+
+
+def test_a_network_keras_refuses_fails_and_the_others_are_still_verified(tmp_path: Path, capsys) -> None:
+    spec = tmp_path / "refused.txt"
+    spec.write_text("network refused\ninput 32x32x3\nconv3-8 stride=2 dilation=2\n")
+    code, out, _ = run(["verify", str(spec), "lenet5", "--format", "json"], capsys)
+    reports = json.loads(out)
+    assert code == 1
+    assert [(r["network"], r["ok"]) for r in reports] == [("refused", False), ("lenet5", True)]
+    assert "`strides > 1` not supported" in reports[0]["refused"] and reports[0]["mode"] == "refused"
+    code, out, _ = run(["verify", str(spec)], capsys)
+    assert code == 1 and "refused: Keras refused to build it" in out

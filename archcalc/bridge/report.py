@@ -49,6 +49,7 @@ def report_dict(r: Report, spec: str = "") -> dict[str, Any]:
                     "cause": x.cause, "checks": cells(x.cells)} for x in r.layers],
         "totals": cells(r.totals),
         "notes": r.notes,
+        "refused": r.refused,
     }
 
 
@@ -62,6 +63,8 @@ def csv_text(reports: list[tuple[str, Report]]) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["spec", "network", "index", "layer", "keras_layers", "field", "archcalc", "keras", "ok", "note"])
     for spec, r in reports:
+        if r.refused:
+            w.writerow([spec, r.network, "", "", "", "build", "", "", "false", f"Keras refused: {r.refused}"])
         for x in r.layers:
             for c in x.cells:
                 w.writerow([spec, r.network, x.index, x.name, " ".join(x.keras_layers), c.field,
@@ -79,6 +82,8 @@ def _mark(ok: bool, skipped: bool) -> str:
 
 
 def headline(r: Report) -> str:
+    if r.refused:
+        return f"{r.network}: Keras refused to build it — {r.refused} (Keras {r.keras_version})"
     how = "a Keras model built" if r.mode == "model" else "Keras shape inference, layer by layer"
     verdict = "all agree" if r.ok else f"{len(r.mismatches)} layer(s) differ"
     return (f"{r.network}: {verdict} — {r.checked} checks against {how} (Keras {r.keras_version}, "
@@ -89,6 +94,9 @@ def markdown(reports: list[tuple[str, Report]]) -> str:
     out = []
     for _spec, r in reports:
         out.append(f"### {r.network}\n\n{headline(r)}\n")
+        if r.refused:
+            out.extend([f"- note: {n}" for n in r.notes] + [""])
+            continue
         out.append("| # | layer | Keras layers | output | params | trainable | non-trainable | ok |")
         out.append("|---:|---|---|---|---:|---:|---:|:---:|")
         for x in r.layers:
@@ -112,6 +120,9 @@ def rich_parts(r: Report) -> list[Any]:
     from rich.table import Table
     from rich.text import Text
 
+    if r.refused:
+        return [Text(headline(r), style="bold red"), *(Text(f"  note: {n}", style="yellow") for n in r.notes),
+                Text("")]
     table = Table(header_style="bold", pad_edge=False, box=None)
     for name, justify in (("#", "right"), ("Layer", "left"), ("Keras layers", "left"), ("Output", "left"),
                           ("Params", "right"), ("Trainable", "right"), ("Non-train.", "right"), ("", "center")):

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..analysis import Analysis, Row
-from ..errors import ArchcalcError
+from ..errors import ArchcalcError, KerasError
 from ..kinds import KINDS
 from ..network import Network, Shape
 from . import build as B
@@ -75,6 +75,7 @@ class Report:
         notes: what was skipped and why, and anything else the user should know.
         seconds: wall time of building and comparing.
         keras_version: the Keras that answered.
+        refused: why Keras would not build the network at all (then nothing was compared), else None.
     """
 
     network: str
@@ -84,10 +85,11 @@ class Report:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     keras_version: str = ""
+    refused: str | None = None
 
     @property
     def ok(self) -> bool:
-        return all(x.ok for x in self.layers) and all(c.ok for c in self.totals)
+        return self.refused is None and all(x.ok for x in self.layers) and all(c.ok for c in self.totals)
 
     @property
     def mismatches(self) -> list[LayerCheck]:
@@ -129,10 +131,18 @@ def verify(network: Network, analysis: Analysis, *, max_memory: int = DEFAULT_MA
     start = time.perf_counter()
     p = B.plan(network, _shapes(analysis))
     weight_bytes = analysis.totals.params * 4
-    if weight_bytes <= max_memory:
-        report = _verify_model(network, analysis, p)
-    else:
-        report = _verify_symbolic(network, analysis, p, max_memory)
+    try:
+        if weight_bytes <= max_memory:
+            report = _verify_model(network, analysis, p)
+        else:
+            report = _verify_symbolic(network, analysis, p, max_memory)
+    except KerasError as e:
+        # Keras will not build what the spec says (dilation with a stride, say): this network
+        # fails verification, and the others of the run are still verified.
+        _free()
+        return Report(network.name, "refused", [], [], [e.hint] if e.hint else [],
+                      time.perf_counter() - start, k.__version__, refused=e.message)
+    if weight_bytes > max_memory:
         report.notes.insert(0, f"the weights would take {_gib(weight_bytes)} (float32), above the "
                                f"{_gib(max_memory)} budget (--max-memory): no model was allocated; shapes "
                                "come from Keras' shape inference and each layer was counted alone")
