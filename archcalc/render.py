@@ -260,7 +260,8 @@ _JUSTIFY = ("right", "left", "left", "right", "right", "right", "right", "right"
 
 
 def plain_table(title: str, headers: tuple[str, ...], rows: list[list[str]], footer: list[str],
-                justify: tuple[str, ...] = _JUSTIFY) -> list[tuple[str, str]]:
+                justify: tuple[str, ...] = _JUSTIFY,
+                notes: list[tuple[str, ...]] | None = None) -> list[tuple[str, str]]:
     """A table laid out as rich's ``box.SIMPLE_HEAD`` does, as (line, style) pairs.
 
     Drawn by hand because rich's :class:`~rich.table.Table` measures every cell as a renderable:
@@ -287,7 +288,10 @@ def plain_table(title: str, headers: tuple[str, ...], rows: list[list[str]], foo
     blank = " " * total
     out = [(title.ljust(total), "bold"), (blank, ""), (line(headers), "bold"),
            (" " + "─" * (total - 2) + " ", "")]
-    out += [(line(r), "") for r in rows]
+    for i, r in enumerate(rows):
+        out.append((line(r), ""))
+        # `--explain`: the working under its row, indented to the Layer column, as long as it needs.
+        out += [((" " * (widths[0] + 5) + note) if note else "", "dim") for note in (notes[i] if notes else ())]
     out += [(blank, ""), (line(footer), "bold"), (blank, "")]
     return out
 
@@ -301,34 +305,15 @@ def rich_table(a: Analysis, *, explain: bool = False, fit_memory: int | None = N
                human_count(t.macs), ""]
     title = f"{a.network}  ·  input {shape_text(a.input_shape)}"
     cells = _cells(a)
-    if explain:
-        table = _explained_table(a, title, cells, footers)
-    else:
-        table = Text(no_wrap=True, overflow="ignore", end="")
-        for i, (text, style) in enumerate(plain_table(title, HEADERS, [c for c, _ in cells], footers)):
-            table.append(("\n" if i else "") + text, style=style or None)
+    notes = [(*r.explain, "") if r is not None and explain else () for _, r in cells]
+    table = Text(no_wrap=True, overflow="ignore", end="")
+    for i, (text, style) in enumerate(plain_table(title, HEADERS, [c for c, _ in cells], footers, notes=notes)):
+        table.append(("\n" if i else "") + text, style=style or None)
     lines = Text()
     for k, v in summary_lines(a, fit_memory):
         lines.append(f"{k:>18}: " if k else " " * 20, style="bold")
         lines.append(v + "\n")
     return [table, lines]
-
-
-def _explained_table(a: Analysis, title: str, cells: list[tuple[list[str], Any]],
-                     footers: list[str]) -> RenderableType:
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(title=title, title_justify="left", show_footer=True, header_style="bold",
-                  footer_style="bold", box=box.SIMPLE_HEAD)
-    for h, j, f in zip(HEADERS, _JUSTIFY, footers):
-        table.add_column(h, justify=j, footer=f, no_wrap=True)  # type: ignore[arg-type]
-    for row, r in cells:
-        table.add_row(*row)
-        if r is not None:
-            table.add_row("", Text("\n".join(r.explain), style="dim"), end_section=True)
-    return table
 
 
 def explain_text(a: Analysis) -> str:
