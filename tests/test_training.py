@@ -474,3 +474,18 @@ def test_jit_compiles_with_xla(capsys: pytest.CaptureFixture[str]) -> None:
     r = train_json(["digits_cnn", "--dataset", "digits", "--limit", "128", "--epochs", "1", "--jit",
                     "--optimizer", "sgd", "--lr", "0.05"], capsys)
     assert r["jit"] and r["optimizer"] == "sgd" and r["learning_rate"] == pytest.approx(0.05)
+
+
+def test_missing_tensorflow_gives_the_install_hint(monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from archcalc.bridge import tf as bridge_tf
+
+    bridge_tf.keras.cache_clear()  # keras() caches the module: forget it, so the import is tried again
+    monkeypatch.setitem(sys.modules, "keras", None)  # `import keras` fails as if not installed
+    try:
+        code, out, err = run(["train", "digits_cnn", "--dataset", "digits", "--epochs", "1", "--quiet"], capsys)
+    finally:
+        monkeypatch.undo()
+        bridge_tf.keras.cache_clear()
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert "needs TensorFlow and Keras 3, which are not installed" in err and "pip install 'archcalc[keras]'" in err
