@@ -353,7 +353,7 @@ def conform(ds: Dataset, network: Network, *, resize: bool) -> Conversion:
 
     >>> from archcalc.source import parse_text
     >>> import numpy as np
-    >>> net = parse_text("input 32x32x3\\nFC-10\\nsoft-max")[0]
+    >>> net = parse_text("network tiny\\ninput 32x32x3\\nFC-10\\nsoft-max")[0]
     >>> ds = Dataset("grey", "test", np.zeros((2, 28, 28), np.uint8), np.zeros(2), np.zeros((1, 28, 28)),
     ...              np.zeros(1), 1 / 255, 10)
     >>> conform(ds, net, resize=True).describe()
@@ -361,7 +361,7 @@ def conform(ds: Dataset, network: Network, *, resize: bool) -> Conversion:
     >>> conform(ds, net, resize=False)
     Traceback (most recent call last):
     ...
-    archcalc.errors.UsageError: `grey` has 28x28x1 images but `tiny`... takes 32x32x3
+    archcalc.errors.UsageError: `grey` has 28x28x1 images but `tiny` takes 32x32x3
     """
     stored, target = ds.image_shape, tuple(network.input_shape)
     if len(target) != 3:
