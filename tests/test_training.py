@@ -182,6 +182,20 @@ def test_table_output_names_accuracy_time_images_per_second_and_device(capsys: p
     assert "loss:" in err and "images/s" in err
 
 
+def test_csv_and_markdown_give_the_epochs_and_the_test_result(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["train", "digits_cnn", "--dataset", "digits", "--limit", "120", "--epochs", "2", "--seed", "2", "--quiet"]
+    code, out, err = run([*args, "--format", "csv"], capsys)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "epoch,seconds,loss,accuracy,val_loss,val_accuracy"
+    assert [ln.split(",")[0] for ln in lines[1:]] == ["1", "2", "test"]
+    r = train_json(args[1:-1], capsys)  # same seed: the same numbers
+    assert float(lines[3].split(",")[3]) == r["test_accuracy"]
+    assert float(lines[2].split(",")[2]) == r["history"]["loss"][1]
+    code, out, err = run([*args, "--format", "markdown"], capsys)
+    assert code == 0 and "| test accuracy |" in out and "| epoch | seconds | loss | accuracy | val_loss |" in out
+
+
 # ---------------------------------------------------------------------------------------------
 # --limit, --resize, scaling
 
@@ -283,7 +297,6 @@ def test_resize_refuses_channels_it_cannot_convert(tmp_path: Path, capsys: pytes
     (["--dataset", "digits", "--validation-split", "1.5"], ["--validation-split must be in [0, 1)"]),
     (["--dataset", "digits", "--device", "gpu"], ["--device gpu: TensorFlow sees no GPU", "archcalc[gpu]"]),
     (["--dataset", "digits", "--mixed-precision"], ["--mixed-precision needs a GPU"]),
-    (["--dataset", "digits", "--format", "csv"], ["train prints its results as table or json"]),
     (["--dataset", "digits", "--resume"], ["nothing to resume: no checkpoint in"]),
     (["--dataset", "nothing.npz"], ["no such file: `nothing.npz`"]),
 ])

@@ -54,7 +54,8 @@ def train(
         "--strategy", metavar="mirrored",
         help="mirrored: tf.distribute.MirroredStrategy over every GPU (the batch is split among them).")] = None,
     format: Annotated[Format, typer.Option(
-        "--format", "-f", help="table, or json (the results; progress goes to stderr).")] = Format.table,
+        "--format", "-f", help="The results (progress goes to stderr); csv: one row per epoch, then the test "
+                               "set's.")] = Format.table,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, only the results.")] = False,
     net: NetOpt = None,
 ) -> None:
@@ -70,9 +71,6 @@ def train(
     from .run import TrainOptions, finish
     from .run import train as run
 
-    if format not in (Format.table, Format.json):
-        raise UsageError(f"train prints its results as table or json, not {format.value}",
-                         hint="use --format json for a machine-readable result")
     options = TrainOptions(epochs=epochs, batch_size=batch_size, optimizer=optimizer.lower(), lr=lr,
                            validation_split=validation_split, seed=seed, limit=limit, device=device.lower(),
                            mixed_precision=mixed_precision, jit=jit,
@@ -103,6 +101,10 @@ def train(
     finish(trained.checkpoint)
     if format is Format.json:
         out(report.json_text(result))
+    elif format is Format.csv:
+        out(report.csv_text(result))
+    elif format is Format.markdown:
+        out(report.markdown_text(result))
     else:
         console = make_console()
         for part in report.rich_parts(result):

@@ -73,6 +73,42 @@ def json_text(result: TrainResult) -> str:
     return json.dumps(result.to_dict(), indent=2) + "\n"
 
 
+def csv_text(result: TrainResult) -> str:
+    """One row per epoch (``epoch, seconds, loss, accuracy, val_loss, val_accuracy``), then a row
+    ``test`` with the test set's loss and accuracy.
+
+    >>> print(csv_text(_example()), end="")
+    epoch,seconds,loss,accuracy,val_loss,val_accuracy
+    1,1.5,0.9,0.7,,
+    2,0.5,0.3,0.9,,
+    test,,0.31,0.91,,
+    """
+    import csv
+    import io
+
+    cols = ["loss", "accuracy", "val_loss", "val_accuracy"]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["epoch", "seconds", *cols])
+    for row in history_rows(result):
+        w.writerow([row["epoch"], f"{row['seconds']:.6g}", *(row.get(c, "") for c in cols)])
+    w.writerow(["test", "", result.test_loss, result.test_accuracy, "", ""])
+    return buf.getvalue()
+
+
+def markdown_text(result: TrainResult) -> str:
+    """The results table, then the epochs, as Markdown tables."""
+    lines = [f"**{result.network} on {result.dataset}**: {result.train_examples:,} training, "
+             f"{result.validation_examples:,} validation, {result.test_examples:,} test images", "",
+             "| | |", "|---|---|"]
+    lines += [f"| {label} | {value} |" for label, value in result_rows(result)]
+    cols = [c for c in ("loss", "accuracy", "val_loss", "val_accuracy") if c in result.history]
+    lines += ["", "| epoch | seconds | " + " | ".join(cols) + " |", "|" + "---:|" * (2 + len(cols))]
+    lines += [f"| {r['epoch']} | {r['seconds']:.2f} | " + " | ".join(f"{r[c]:.4f}" for c in cols) + " |"
+              for r in history_rows(result)]
+    return "\n".join(lines) + "\n"
+
+
 def write_outputs(result: TrainResult, model: Any, folder: Path, *, plot: bool = True) -> list[str]:
     """Write the four files of ``--output`` (each atomically); return their names.
 
