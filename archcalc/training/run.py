@@ -20,6 +20,8 @@ import json
 import math
 import os
 import random
+import signal
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -255,8 +257,38 @@ def make_optimizer(name: str, lr: float | None) -> Any:
     return cls() if lr is None else cls(learning_rate=lr)
 
 
-def _callback(progress: Progress | None, epochs: int, steps: int, times: list[float]) -> Any:
-    """A Keras callback that times the training part of each epoch and reports progress."""
+class _CtrlC:
+    """Ctrl-C during ``fit``, turned into a request to stop after the current batch.
+
+    A ``KeyboardInterrupt`` raised at a random point inside Keras and TensorFlow leaves their
+    threads mid-work; in about one test run in seven the process then died in the C library
+    ("free(): invalid next size") before saying anything. So the first Ctrl-C only sets a flag, which
+    the callback turns into ``model.stop_training``; Keras ends the epoch cleanly, and :func:`train`
+    reports the interruption. A second Ctrl-C interrupts at once, as usual.
+    """
+
+    def __init__(self) -> None:
+        self.pressed = False
+        self._previous: Any = None
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        self.pressed = True
+        signal.signal(signal.SIGINT, self._previous)  # a second Ctrl-C: KeyboardInterrupt at once
+
+    def __enter__(self) -> _CtrlC:
+        if threading.current_thread() is threading.main_thread():  # signals are for the main thread only
+            self._previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+
+
+def _callback(progress: Progress | None, epochs: int, steps: int, times: list[float], ctrl_c: _CtrlC) -> Any:
+    """A Keras callback that times the training part of each epoch, reports progress, and stops the
+    training after the batch during which Ctrl-C was pressed."""
     from ..bridge.tf import keras
 
     class _Watch(keras().callbacks.Callback):
@@ -267,11 +299,14 @@ def _callback(progress: Progress | None, epochs: int, steps: int, times: list[fl
 
         def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
             self.last = time.perf_counter()
+            if ctrl_c.pressed:
+                self.model.stop_training = True
             if progress:
                 progress.batch_end(batch + 1, _floats(logs))
 
         def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
-            times.append(self.last - self.start)
+            if not ctrl_c.pressed:  # a stopped epoch is not a completed one
+                times.append(self.last - self.start)
 
     return _Watch()
 
@@ -463,15 +498,18 @@ def _train(network: Network, analysis: Any, ds: Dataset, options: TrainOptions, 
     history: dict[str, list[float]] = {k_: list(v) for k_, v in (state or {}).get("history", {}).items()}
     times: list[float] = list((state or {}).get("epoch_seconds", []))
     start = state["epoch"] if state else 0
-    watch = _callback(progress, options.epochs, steps, times)
+    ctrl_c = _CtrlC()
+    watch = _callback(progress, options.epochs, steps, times, ctrl_c)
     stop_after = int(os.environ.get(STOP_AFTER_ENV, "0") or 0)
     try:
         for epoch in range(start, options.epochs):
             batches = pipeline.batches(examples, split_at, batch_size=options.batch_size, drop_remainder=replicas > 1,
                                        shuffle_seed=pipeline.epoch_seed(seed, epoch), **convert)
-            with where.scope():
+            with where.scope(), ctrl_c:
                 h = model.fit(batches, validation_data=val if replicas == 1 else None, epochs=epoch + 1,
                               initial_epoch=epoch, verbose=0, shuffle=False, callbacks=[watch])
+            if ctrl_c.pressed:  # the epoch stopped part-way: keep the checkpoint of the one before
+                raise KeyboardInterrupt
             for key, values in h.history.items():
                 history.setdefault(key, []).extend(float(v) for v in values)
             if replicas > 1 and val is not None:
