@@ -459,6 +459,29 @@ def test_a_killed_process_resumes_to_the_same_result(tmp_path: Path, capsys: pyt
     assert (resumed["test_loss"], resumed["test_accuracy"]) == (whole["test_loss"], whole["test_accuracy"])
 
 
+def test_ctrl_c_keeps_the_last_completed_epoch(tmp_path: Path) -> None:
+    """A real SIGINT (what Ctrl-C sends) during training: exit 130, no traceback, the message names
+    the epochs kept, and their checkpoint is there to resume."""
+    out_dir = tmp_path / "ctrl-c"
+    proc = subprocess.Popen([sys.executable, "-c", "from archcalc.cli import main; main()", "train", "digits_cnn",
+                             "--dataset", "digits", "--limit", "600", "--seed", "4", "--epochs", "40",
+                             "--output", str(out_dir), "--quiet"],
+                            env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    state = out_dir / ".checkpoint" / "state.json"
+    deadline = time.monotonic() + 120
+    while not state.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, (out[-1000:], err[-2000:])
+    assert "Traceback" not in err and out == ""
+    kept = json.loads(state.read_text())["epoch"]
+    assert 1 <= kept < 40
+    assert f"training interrupted; {kept} of 40 epochs completed and kept in {out_dir / '.checkpoint'}" in err
+    assert "--resume" in err
+
+
 # ---------------------------------------------------------------------------------------------
 # devices
 

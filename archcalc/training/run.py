@@ -258,13 +258,14 @@ def make_optimizer(name: str, lr: float | None) -> Any:
 
 
 class _CtrlC:
-    """Ctrl-C during ``fit``, turned into a request to stop after the current batch.
+    """Ctrl-C during training, turned into a request to stop at the next safe point.
 
     A ``KeyboardInterrupt`` raised at a random point inside Keras and TensorFlow leaves their
-    threads mid-work; in about one test run in seven the process then died in the C library
-    ("free(): invalid next size") before saying anything. So the first Ctrl-C only sets a flag, which
-    the callback turns into ``model.stop_training``; Keras ends the epoch cleanly, and :func:`train`
-    reports the interruption. A second Ctrl-C interrupts at once, as usual.
+    threads mid-work: in a test, one process then died in the C library ("free(): invalid next
+    size") before saying anything, and one trained on to the end as if Ctrl-C had never been pressed.
+    So the first Ctrl-C only sets a flag: the callback turns it into ``model.stop_training`` (Keras
+    ends the epoch after the current batch; that partial epoch is dropped), and the loop stops after
+    writing a checkpoint. A second Ctrl-C interrupts at once, as usual.
     """
 
     def __init__(self) -> None:
@@ -502,28 +503,30 @@ def _train(network: Network, analysis: Any, ds: Dataset, options: TrainOptions, 
     watch = _callback(progress, options.epochs, steps, times, ctrl_c)
     stop_after = int(os.environ.get(STOP_AFTER_ENV, "0") or 0)
     try:
-        for epoch in range(start, options.epochs):
-            batches = pipeline.batches(examples, split_at, batch_size=options.batch_size, drop_remainder=replicas > 1,
-                                       shuffle_seed=pipeline.epoch_seed(seed, epoch), **convert)
-            with where.scope(), ctrl_c:
-                h = model.fit(batches, validation_data=val if replicas == 1 else None, epochs=epoch + 1,
-                              initial_epoch=epoch, verbose=0, shuffle=False, callbacks=[watch])
-            if ctrl_c.pressed:  # the epoch stopped part-way: keep the checkpoint of the one before
-                raise KeyboardInterrupt
-            for key, values in h.history.items():
-                history.setdefault(key, []).extend(float(v) for v in values)
-            if replicas > 1 and val is not None:
-                for key, value in evaluate(val).items():
-                    history.setdefault(f"val_{key}", []).append(value)
-            if progress:
-                progress.epoch_end(epoch, options.epochs, times[-1], {k_: v[-1] for k_, v in history.items()},
-                                   per_epoch)
-            _write_checkpoint(folder, model, {"version": 1, "config": config, "epoch": epoch + 1, "seed": seed,
-                                              "history": history, "epoch_seconds": times,
-                                              "seed_states": [np.asarray(v.numpy()).tolist()
-                                                              for v in _seed_variables(model)]})
-            if stop_after and epoch + 1 == stop_after and epoch + 1 < options.epochs:
-                raise KeyboardInterrupt
+        with ctrl_c:  # Ctrl-C sets a flag, acted on at the safe points below
+            for epoch in range(start, options.epochs):
+                batches = pipeline.batches(examples, split_at, batch_size=options.batch_size,
+                                           drop_remainder=replicas > 1,
+                                           shuffle_seed=pipeline.epoch_seed(seed, epoch), **convert)
+                with where.scope():
+                    h = model.fit(batches, validation_data=val if replicas == 1 else None, epochs=epoch + 1,
+                                  initial_epoch=epoch, verbose=0, shuffle=False, callbacks=[watch])
+                if ctrl_c.pressed:  # the epoch stopped part-way: keep the checkpoint of the one before
+                    raise KeyboardInterrupt
+                for key, values in h.history.items():
+                    history.setdefault(key, []).extend(float(v) for v in values)
+                if replicas > 1 and val is not None:
+                    for key, value in evaluate(val).items():
+                        history.setdefault(f"val_{key}", []).append(value)
+                if progress:
+                    progress.epoch_end(epoch, options.epochs, times[-1], {k_: v[-1] for k_, v in history.items()},
+                                       per_epoch)
+                _write_checkpoint(folder, model, {"version": 1, "config": config, "epoch": epoch + 1, "seed": seed,
+                                                  "history": history, "epoch_seconds": times,
+                                                  "seed_states": [np.asarray(v.numpy()).tolist()
+                                                                  for v in _seed_variables(model)]})
+                if (ctrl_c.pressed or epoch + 1 == stop_after) and epoch + 1 < options.epochs:
+                    raise KeyboardInterrupt  # after the checkpoint: this epoch is kept
     except KeyboardInterrupt:
         done = (read_checkpoint(folder) or {}).get("epoch", 0) if folder.is_dir() else 0
         raise Interrupted(f"training interrupted; {done} of {options.epochs} epochs completed"
