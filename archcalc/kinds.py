@@ -717,7 +717,7 @@ def _relu_max(value: Any) -> str:
     """Keras' ``ReLU(max_value=6.0)`` is ReLU6 (MobileNet's); without a maximum it is ReLU."""
     if value is None:
         return "relu"
-    if float(value) == 6.0:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 6:
         return "relu6"
     raise V.BadValue(f"ReLU(max_value={value}) has no name in archcalc", "archcalc knows ReLU and ReLU6")
 

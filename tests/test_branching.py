@@ -410,3 +410,15 @@ def test_random_text_with_blocks_and_merges_raises_only_archcalc_errors(lines) -
             parse_paper(format_paper(net))
     except ArchcalcError as e:
         assert e.message and e.location is not None, e.render()
+
+
+@pytest.mark.parametrize(("name", "published"), [
+    ("resnet50", 3.8e9), ("resnet101", 7.6e9), ("resnet152", 11.3e9),  # He et al. 2016, Table 1 ("FLOPs")
+    ("mobilenet", 569e6),     # Howard et al. 2017, Table 8: 1.0 MobileNet-224, 569 million mult-adds
+    ("mobilenetv2", 300e6),   # Sandler et al. 2018, Table 4: 300M multiply-adds
+])
+def test_macs_match_the_papers_multiply_adds(name: str, published: float) -> None:
+    """The papers' "FLOPs" and "mult-adds" are multiply-accumulates, printed with two or three
+    significant digits (ResNet-50's 3.86 G appears as 3.8, ResNet-101's 7.57 G as 7.6): within 2%."""
+    macs = analyze_network(load(name)[0]).totals.macs
+    assert abs(macs / published - 1) < 0.02, (macs, published)
