@@ -6,6 +6,9 @@ Grammar (docs/spec-language.md has every kind with an example)::
     line     := [statement] ['#' comment]
     statement:= 'network' NAME
               | WORD[SIZES] [ARG...] [KEY=VALUE...] [xN]
+              | ('add' | 'concat')                 branches indented below: 'branch' [LABEL] + body, or 'identity'
+              | 'block' NAME ['(' PARAMS ')']     body indented below; '{expr}' fields in it
+              | NAME ['(' ARGS ')'] [xN]          a block's use
 
 ``WORD`` is a kind's word (``conv``, ``FC``, ``maxpool``, ``soft-max``; case-insensitive),
 ``SIZES`` what follows it in the same token (``3-64`` in ``conv3-64``), ``ARG`` further plain
