@@ -26,6 +26,7 @@ from .cli_common import (
     NetOpt,
     NoBiasOpt,
     Optimizer,
+    emit,
     make_console,
     out,
 )
@@ -118,13 +119,9 @@ def compare(
     from . import render
 
     analyses = _analyses(specs, None, batch=batch, dtype=dtype.value, count_bias=not no_bias)
-    if format is Format.json:
-        out(render.json_text(analyses) if len(analyses) > 1 else "[" + render.json_text(analyses) + "]\n")
-    elif format is Format.csv:
-        out(render.compare_csv(analyses))
-    elif format is Format.markdown:
-        out(render.compare_markdown(analyses))
-    else:
+    if not emit(format, json=lambda: render.json_text(analyses) if len(analyses) > 1
+                else "[" + render.json_text(analyses) + "]\n",
+                csv=lambda: render.compare_csv(analyses), markdown=lambda: render.compare_markdown(analyses)):
         make_console().print(render.compare_table(analyses))
 
 

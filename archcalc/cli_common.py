@@ -9,6 +9,7 @@ Nothing here may import a heavy module: every ``archcalc`` invocation imports th
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from enum import Enum
 from typing import Annotated
 
@@ -47,6 +48,21 @@ def out(text: str) -> None:
     sys.stdout.write(text)
 
 
+def emit(format: Format, **renderers: Callable[[], str]) -> bool:
+    """Print the text of a data format (``json=``, ``csv=``, ``markdown=``: functions that render it)
+    and return True; return False for ``table``, which each command draws on its console itself.
+
+    >>> emit(Format.csv, json=lambda: "{}", csv=lambda: "a,b\\n")
+    a,b
+    True
+    """
+    render = renderers.get(format.value)
+    if format is Format.table or render is None:
+        return False
+    out(render())
+    return True
+
+
 def make_console():
     import shutil
 
@@ -59,5 +75,5 @@ def make_console():
 
 __all__ = [
     "BatchOpt", "DType", "DTypeOpt", "Format", "FormatOpt", "NetOpt", "NoBiasOpt", "Optimizer",
-    "make_console", "out",
+    "emit", "make_console", "out",
 ]

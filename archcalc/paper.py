@@ -203,6 +203,7 @@ class _Reader:
         self.path = path
         self.blocks: dict[str, B.Block] = {}
         self.depth = 0  # block calls in progress, against runaway recursion
+        self.made = 0  # layers expanded so far: repeats of repeats multiply
 
     # -- blocks ---------------------------------------------------------------------------
     def define(self, st: _Stmt) -> None:
@@ -314,6 +315,10 @@ class _Reader:
                 node, repeat, explicit = _parse_layer(line)
             except SpecError as e:
                 raise self.with_block_hint(e, first) from None
+            self.made += repeat
+            if self.made > MAX_LAYERS:
+                raise line.error(f"the network grows past {MAX_LAYERS:,} layers here (blocks repeated inside "
+                                 "repeated blocks multiply)", col, len(first), "check the repeat counts")
             node = replace(node, scope=scope)
             if node.kind == "input":
                 if not scope:
@@ -408,6 +413,9 @@ def _link(items: list[_Item], start: int, nodes: list[Node]) -> int:
     return current
 
 
+MAX_LAYERS = 1_000_000  # what archcalc reads in one file; 100x ResNet-152's blocks
+
+
 def parse_paper(text: str, path: str = "<text>", *, only: str | None = None) -> list[Network]:
     """Read every network of a paper-notation text.
 
@@ -425,6 +433,14 @@ def parse_paper(text: str, path: str = "<text>", *, only: str | None = None) -> 
     Raises:
         SpecError: with the file, line and column of the first problem.
     """
+    try:
+        return _parse_paper(text, path, only)
+    except RecursionError:  # merges nested hundreds deep
+        raise SpecError(f"{path}: branches are nested too deeply to read",
+                        hint="nest `add`/`concat` blocks less deeply, or define a block and repeat it") from None
+
+
+def _parse_paper(text: str, path: str, only: str | None) -> list[Network]:
     default_name = re.sub(r"\.[A-Za-z0-9]+$", "", path.replace("\\", "/").rsplit("/", 1)[-1])
     reader = _Reader(path)
     lines = [line for number, raw in enumerate(text.splitlines(), start=1)

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from ..cli_common import Format, FormatOpt, NetOpt, make_console, out
+from ..cli_common import Format, FormatOpt, NetOpt, emit, make_console, out
 
 MaxMemoryOpt = Annotated[str, typer.Option(
     "--max-memory", metavar="SIZE",
@@ -52,12 +52,8 @@ def verify(
         if console is not None:
             for part in R.rich_parts(r):
                 console.print(part)
-    if format is Format.json:
-        out(R.json_text(reports))
-    elif format is Format.csv:
-        out(R.csv_text(reports))
-    elif format is Format.markdown:
-        out(R.markdown(reports))
+    emit(format, json=lambda: R.json_text(reports), csv=lambda: R.csv_text(reports),
+         markdown=lambda: R.markdown(reports))  # the table was printed network by network above
     failed = [r for _, r in reports if not r.ok]
     if console is not None and len(reports) > 1:
         seconds = sum(r.seconds for _, r in reports)

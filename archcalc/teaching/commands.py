@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from ..cli_common import DType, DTypeOpt, Format, FormatOpt, NetOpt, NoBiasOpt, make_console, out
+from ..cli_common import DType, DTypeOpt, Format, FormatOpt, NetOpt, NoBiasOpt, emit, make_console, out
 
 
 def _exit(code: int) -> None:
@@ -212,14 +212,9 @@ def exercise_solve(
             format is not Format.json:
         raise UsageError(f"`{spec}` holds {len(networks)} networks", hint="pick one with --net NAME")
     analyses = [key_analysis(n, not no_bias) for n in networks]
-    if format is Format.json:
-        objs = [solve_dict(a) for a in analyses]
-        out(json.dumps(objs[0] if len(objs) == 1 else objs, indent=2) + "\n")
-    elif format is Format.csv:
-        out(key_csv(analyses[0]))
-    elif format is Format.markdown:
-        out("\n".join(key_markdown(a) for a in analyses))
-    else:
+    objs = [solve_dict(a) for a in analyses] if format is Format.json else []
+    if not emit(format, json=lambda: json.dumps(objs[0] if len(objs) == 1 else objs, indent=2) + "\n",
+                csv=lambda: key_csv(analyses[0]), markdown=lambda: "\n".join(key_markdown(a) for a in analyses)):
         console = make_console()
         for a in analyses:
             for part in solve_rich(a):

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from ..cli_common import Format, NetOpt, make_console, out
+from ..cli_common import Format, NetOpt, emit, make_console
 
 
 def train(
@@ -99,13 +99,8 @@ def train(
         except DependencyError as e:  # history.png only: the rest is written; say so after the results
             error = e
     finish(trained.checkpoint)
-    if format is Format.json:
-        out(report.json_text(result))
-    elif format is Format.csv:
-        out(report.csv_text(result))
-    elif format is Format.markdown:
-        out(report.markdown_text(result))
-    else:
+    if not emit(format, json=lambda: report.json_text(result), csv=lambda: report.csv_text(result),
+                markdown=lambda: report.markdown_text(result)):
         console = make_console()
         for part in report.rich_parts(result):
             console.print(part)
