@@ -50,6 +50,18 @@ def shape_text(shape: tuple[int, ...]) -> str:
     return "x".join(map(str, shape))
 
 
+def one_line(text: str) -> str:
+    r"""``text`` with every character that could end a line or is not printable written as an escape.
+
+    For the user's text (names, paths) put in a ``#`` comment of a file archcalc writes: a Keras layer
+    named ``"a\nFC-99999"`` must not add a layer to an imported spec, nor a line of code to an export.
+
+    >>> print(one_line("a\nFC-99999"))
+    a\nFC-99999
+    """
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
 def parse_bytes(text: str) -> int:
     """``16GiB``, ``16 GB``, ``512MiB``, ``1.5G`` (binary when ambiguous), or plain bytes.
 

@@ -18,7 +18,7 @@ from .. import __version__, files
 from ..analysis import Analysis
 from ..errors import UsageError
 from ..network import Network
-from ..render import shape_text, short_name
+from ..render import one_line, shape_text, short_name
 from . import build as B
 
 SUFFIXES = (".keras", ".h5", ".py")
@@ -46,6 +46,30 @@ class LocalResponseNormalization(layers.Layer):
         return {**super().get_config(), "size": self.size, "bias": self.bias, "alpha": self.alpha,
                 "beta": self.beta}
 '''
+
+
+def _docstring_text(text: str) -> str:
+    r'''``text`` as it may stand inside the ``"""`` docstring of generated code, whatever it holds.
+
+    Names and paths come from the user's spec: a network named ``x""";import os;"""`` must not end the
+    docstring and run code when the exported file is run. Backslashes and quotes are escaped, and so is
+    every character that is not printable (a newline, a lone surrogate), so the text stays on its line,
+    is valid UTF-8 and reads back as itself.
+
+    >>> print(_docstring_text('x""";__import__("os")'))
+    x\"\"\";__import__(\"os\")
+    >>> print(_docstring_text("réseau\n\\"))
+    réseau\n\\
+    '''
+    out = []
+    for ch in text:
+        if ch in '\\"':
+            out.append("\\" + ch)
+        elif ch.isprintable():
+            out.append(ch)
+        else:
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+    return "".join(out)
 
 
 def _call(layer: B.KerasLayer) -> str:
@@ -93,14 +117,15 @@ def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
                 note = f"{row.index} {short_name(row.name)}: {shape_text(tuple(row.output_shape))}"
                 if row.params:
                     note += f", {row.params:,} params"
+            note = one_line(note)
             if chain:
                 lines.append(f"        {_call(layer)},  # {note}")
             else:
                 lines.append(f"x{row.index} = {_call(layer)}({tensor})  # {note}")
                 tensor = f"x{row.index}"
-    about = f" from `{spec}`" if spec else ""
+    about = f" from `{_docstring_text(spec)}`" if spec else ""
     head = [
-        f'"""{network.name}: Keras code written by archcalc {__version__}{about}.',
+        f'"""{_docstring_text(network.name)}: Keras code written by archcalc {__version__}{about}.',
         "",
         f"archcalc's numbers: {analysis.totals.params:,} parameters "
         f"({analysis.totals.trainable_params:,} trainable), {analysis.totals.macs:,} MACs per example.",

@@ -307,17 +307,21 @@ def notation(imported: Imported) -> str:
     """
     from .. import __version__
     from ..paper import paper_lines
+    from ..render import one_line
 
     k = keras()
     analysis = analyze_network(imported.network)
     lines = paper_lines(imported.network)
     width = max(len(text) for text, _ in lines)
-    out = [f"# imported by archcalc {__version__} from {imported.source or 'a Keras model'} (Keras {k.__version__}):",
+    # Names and paths are the model's text: one_line keeps a name holding a newline from adding a line
+    # (a layer) to the spec.
+    source = one_line(imported.source or "a Keras model")
+    out = [f"# imported by archcalc {__version__} from {source} (Keras {k.__version__}):",
            f"# {analysis.totals.params:,} parameters, {analysis.totals.trainable_params:,} trainable",
-           *[f"# note: {n}" for n in imported.notes], f"network {imported.network.name}"]
+           *[f"# note: {one_line(n)}" for n in imported.notes], f"network {imported.network.name}"]
     for text, index in lines:
         if index:  # a layer: the Keras layer(s) it stands for (the input and branch lines have none)
-            text = f"{text.ljust(width)}  # {', '.join(imported.keras_names[index - 1])}"
+            text = f"{text.ljust(width)}  # {one_line(', '.join(imported.keras_names[index - 1]))}"
         out.append(text)
     return "\n".join(out) + "\n"
 
