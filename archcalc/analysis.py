@@ -176,6 +176,20 @@ class Analysis:
 
         return markdown_table(self)
 
+    def to_text(self, *, width: int | None = None, explain: bool = False) -> str:
+        """The table ``archcalc summary`` prints; ``width`` fits it to so many columns.
+
+        >>> from archcalc import analyze
+        >>> print(analyze("input 28x28\\nconv3-8").to_text().splitlines()[4])
+          1   conv3-8   28x28x8       80         6,272   24.50 KiB   56.45 K         3 /1
+        """
+        from .render import text_table
+
+        return text_table(self, width=width, explain=explain)
+
+    def __str__(self) -> str:  # print(analysis) shows the table, as Keras' model.summary() does
+        return self.to_text()
+
     def _repr_html_(self) -> str:  # Jupyter
         from .render import html_table
 

@@ -26,9 +26,11 @@ from .cli_common import (
     NetOpt,
     NoBiasOpt,
     Optimizer,
+    WideOpt,
     emit,
     make_console,
     out,
+    table_width,
 )
 from .errors import EXIT_INTERNAL, ArchcalcError, UsageError
 from .network import Network
@@ -75,8 +77,13 @@ def summary(
         help="Also write bar charts of parameters and activation memory per layer (.png, .svg, .pdf; "
              "needs matplotlib: pip install 'archcalc[plot]').")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the --plot file if it exists.")] = False,
+    wide: WideOpt = False,
 ) -> None:
-    """Per-layer table: output shape, parameters, activations, memory, MACs, receptive field."""
+    """Per-layer table: output shape, parameters, activations, memory, MACs, receptive field.
+
+    In a terminal the table fits its width: numbers are shortened, then the Activations, RF, Memory
+    and MACs columns are left out in that order (a last line says which); `--wide` shows them all.
+    """
     from . import render
     from .analysis import largest_batch
 
@@ -88,9 +95,9 @@ def summary(
 
         write_charts(analyses, plot, overwrite=force)
     if format is Format.json:
-        out(render.json_text(analyses, fit_memory=budget))
+        out(render.json_text(analyses, fit_memory=budget, explain=explain))
     elif format is Format.csv:
-        out(render.csv_text(analyses))
+        out(render.csv_text(analyses, explain=explain))
     elif format is Format.markdown:
         out("\n".join(render.markdown_table(a) for a in analyses))
         if explain:
@@ -99,10 +106,11 @@ def summary(
             out("".join(f"\nLargest training batch of {a.network} in {render.human_bytes(budget)}: "
                          f"{largest_batch(a, budget):,}\n" for a in analyses))
     else:
-        console = make_console()
+        console, width = make_console(), table_width(wide)
         for a in analyses:
-            for part in render.rich_table(a, explain=explain, fit_memory=budget):
+            for part in render.rich_table(a, explain=explain, fit_memory=budget, width=width):
                 console.print(part, soft_wrap=True)  # long rows run on rather than fold mid-cell
+            console.print()
 
 
 @app.command()
@@ -131,12 +139,12 @@ def list_specs(format: FormatOpt = Format.table) -> None:
     import json
 
     from . import render
-    from .source import bundled_files, parse_text, read_file
+    from .source import bundled_files, description, parse_text, read_file
 
     items = []
     for f in bundled_files():
         text = read_file(f).text
-        about = next((ln.lstrip("# ").strip() for ln in text.splitlines() if ln.startswith("#")), "")
+        about = description(text)
         for n in parse_text(text, f.name):
             a = analyze_network(n)
             items.append({"spec": f.stem, "network": n.name, "description": about,
@@ -166,11 +174,17 @@ def list_specs(format: FormatOpt = Format.table) -> None:
         table = Table(header_style="bold", pad_edge=False)
         for c, j in (("spec", "left"), ("network", "left"), ("input", "left"), ("layers", "right"),
                      ("params", "right"), ("MACs", "right"), ("source", "left")):
-            table.add_column(c, justify=j)  # type: ignore[arg-type]
-        for i in items:
-            table.add_row(i["spec"], i["network"], render.shape_text(tuple(i["input_shape"])), str(i["layers"]),
-                          f"{i['params']:,}", render.human_count(i["macs"]), i["description"])
-        make_console().print(table)
+            table.add_column(c, justify=j, no_wrap=True)  # type: ignore[arg-type]
+        rows = [[i["spec"], i["network"], render.shape_text(tuple(i["input_shape"])), str(i["layers"]),
+                 f"{i['params']:,}", render.human_count(i["macs"]), i["description"]] for i in items]
+        console, width = make_console(), table_width()
+        if width is not None:  # one line a network: what does not fit the terminal ends in "…"
+            room = width - sum(max(len(r[k]) for r in rows) + 3 for k in range(6)) - 4
+            for r in rows:
+                r[6] = r[6] if len(r[6]) <= room else r[6][:max(room - 1, 0)].rstrip() + "…"
+        for r in rows:
+            table.add_row(*r)
+        console.print(table)
 
 
 # The commands of the subpackages (verify/export/import, check/exercise, draw) live beside their code.

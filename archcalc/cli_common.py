@@ -63,6 +63,19 @@ def emit(format: Format, **renderers: Callable[[], str]) -> bool:
     return True
 
 
+WideOpt = Annotated[bool, typer.Option("--wide", help="Every column at full width, however wide the terminal.")]
+
+
+def table_width(wide: bool = False) -> int | None:
+    """The width a table must fit: the terminal's (``COLUMNS`` or its size) when the output is one,
+    else ``None`` — piped output and ``--wide`` get every column, complete."""
+    import shutil
+
+    if wide or not sys.stdout.isatty():
+        return None
+    return max(shutil.get_terminal_size((80, 24)).columns, 40)
+
+
 def make_console():
     import shutil
 
@@ -75,5 +88,5 @@ def make_console():
 
 __all__ = [
     "BatchOpt", "DType", "DTypeOpt", "Format", "FormatOpt", "NetOpt", "NoBiasOpt", "Optimizer",
-    "emit", "make_console", "out",
+    "WideOpt", "emit", "make_console", "out", "table_width",
 ]

@@ -123,8 +123,13 @@ def analysis_dict(a: Analysis) -> dict[str, Any]:
     }
 
 
-def json_text(analyses: list[Analysis], *, fit_memory: int | None = None) -> str:
+def json_text(analyses: list[Analysis], *, fit_memory: int | None = None, explain: bool = False) -> str:
+    """DESIGN §4's JSON; ``explain`` adds each layer's working as ``"explain"``, a list of lines."""
     objs = [analysis_dict(a) for a in analyses]
+    if explain:
+        for obj, a in zip(objs, analyses):
+            for layer, r in zip(obj["layers"], a.rows):
+                layer["explain"] = list(r.explain)
     if fit_memory is not None:
         for obj, a in zip(objs, analyses):
             obj["memory"]["fit_memory"] = {"budget": fit_memory, "largest_batch": largest_batch(a, fit_memory)}
@@ -136,18 +141,19 @@ CSV_COLUMNS = ("network", "index", "name", "kind", "output_shape", "params", "we
                "macs", "flops", "rf_size", "rf_stride", "inputs", "scope")
 
 
-def csv_text(analyses: list[Analysis]) -> str:
-    """One row per layer (all networks in one table, the ``network`` column tells them apart)."""
+def csv_text(analyses: list[Analysis], *, explain: bool = False) -> str:
+    """One row per layer (all networks in one table, the ``network`` column tells them apart);
+    ``explain`` adds a last column with the layer's working, its lines joined by ``; ``."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(CSV_COLUMNS)
+    w.writerow(CSV_COLUMNS + ("explain",) * explain)
     for a in analyses:
         scale = a.memory.dtype_bytes * a.memory.batch
         for r in a.rows:
             w.writerow([a.network, r.index, r.name, r.kind, shape_text(r.output_shape), r.params, r.weights,
                         r.biases, r.trainable, r.non_trainable, r.activations, r.activations * scale,
                         r.macs, 2 * r.macs, shape_text(r.rf_size), shape_text(r.rf_stride),
-                        " ".join(map(str, r.inputs)), " / ".join(r.scope)])
+                        " ".join(map(str, r.inputs)), " / ".join(r.scope), *(["; ".join(r.explain)] * explain)])
     return out.getvalue()
 
 
@@ -175,9 +181,11 @@ def merge_name(name: str, inputs: tuple[int, ...]) -> str:
     return f"{name} ← {', '.join(map(str, inputs))}"
 
 
-def _cells(a: Analysis, indent: str = "  ") -> list[tuple[list[str], Any]]:
+def _cells(a: Analysis, indent: str = "  ", *, compact: bool = False) -> list[tuple[list[str], Any]]:
     """The table's rows as text cells, each with its :class:`Row`; a row of ``None`` is a heading
-    that opens a block or a branch (the structure of a branching network, indented as in the spec)."""
+    that opens a block or a branch (the structure of a branching network, indented as in the spec).
+    ``compact`` writes parameters and activations with SI prefixes (``138.36 M``), for narrow terminals."""
+    count = human_count if compact else "{:,}".format
     scale = a.memory.dtype_bytes * a.memory.batch
     out: list[tuple[list[str], Any]] = []
     previous: tuple[str, ...] = ()
@@ -192,8 +200,8 @@ def _cells(a: Analysis, indent: str = "  ") -> list[tuple[list[str], Any]]:
         name = short_name(r.name)
         if len(r.inputs) > 1:
             name = merge_name(name, r.inputs)
-        out.append(([str(r.index), indent * len(scope) + name, shape_text(r.output_shape), f"{r.params:,}",
-                     f"{r.activations:,}", human_bytes(r.activations * scale), human_count(r.macs),
+        out.append(([str(r.index), indent * len(scope) + name, shape_text(r.output_shape), count(r.params),
+                     count(r.activations), human_bytes(r.activations * scale), human_count(r.macs),
                      _rf(r.rf_size, r.rf_stride)], r))
     return out
 
@@ -308,24 +316,84 @@ def plain_table(title: str, headers: tuple[str, ...], rows: list[list[str]], foo
     return out
 
 
-def rich_table(a: Analysis, *, explain: bool = False, fit_memory: int | None = None) -> list[RenderableType]:
-    """The summary table and its footer as rich renderables."""
+# The columns a narrow terminal gives up, first to last: Activations repeat the Memory column in
+# other units, and the receptive field matters to fewer readers than the cost of each layer.
+DROP_ORDER = ("Activations", "RF /stride", "Memory", "MACs")
+
+
+def text_lines(a: Analysis, *, explain: bool = False, fit_memory: int | None = None,
+               width: int | None = None) -> list[tuple[str, str]]:
+    """The summary table and its footer as (line, style) pairs, fitted to ``width`` columns.
+
+    With ``width=None`` every column is shown as it is (piped output, ``--wide``). Otherwise the
+    table first writes parameters and activations with SI prefixes, then leaves out columns in the
+    order of :data:`DROP_ORDER` until it fits, and says so in a last line; the footer's values
+    wrap under their label. ``#``, Layer, Output and Params are always shown.
+
+    >>> from archcalc import analyze
+    >>> lines = [line for line, _ in text_lines(analyze("vgg16"), width=80)]
+    >>> max(map(len, lines)) <= 80, lines[2].split()
+    (True, ['#', 'Layer', 'Output', 'Params', 'Memory', 'MACs'])
+    >>> lines[-1]
+    'narrowed to 80 columns, Activations and RF /stride left out: --wide shows all'
+    """
+    t = a.totals
+    title = f"{a.network}  ·  input {shape_text(a.input_shape)}"
+    for compact, dropped in [(False, ()), *((True, DROP_ORDER[:n]) for n in range(len(DROP_ORDER) + 1))]:
+        keep = [i for i, h in enumerate(HEADERS) if h not in dropped]
+        cells = _cells(a, compact=compact)
+        count = human_count if compact else "{:,}".format
+        footers = ["", "Total", "", count(t.params), count(t.activations), human_bytes(t.activation_bytes),
+                   human_count(t.macs), ""]
+        notes = [(*r.explain, "") if r is not None and explain else () for _, r in cells]
+        lines = plain_table(title, tuple(HEADERS[i] for i in keep), [[c[i] for i in keep] for c, _ in cells],
+                            [footers[i] for i in keep], tuple(_JUSTIFY[i] for i in keep), notes=notes)
+        if width is None or len(lines[2][0].rstrip()) <= width:
+            break
+    out: list[tuple[str, str]] = []
+    for line, style in lines:  # the working wraps under its own indent
+        out += [(part, style) for part in _wrap(line, width, len(line) - len(line.lstrip(" ")))] \
+            if style == "dim" else [(line, style)]
+    for k, v in summary_lines(a, fit_memory):
+        out += [(part, "") for part in _wrap((f"{k:>18}: " if k else " " * 20) + v, width, 20)]
+    if width is not None and (compact or dropped):
+        names = ", ".join(dropped[:-1]) + " and " * (len(dropped) > 1) + dropped[-1] if dropped else ""
+        left = f", {names} left out" if dropped else ", numbers shortened"
+        out += [(part, "dim") for part in _wrap(f"narrowed to {width} columns{left}: --wide shows all", width, 2)]
+    return out
+
+
+def _wrap(line: str, width: int | None, indent: int) -> list[str]:
+    """``line`` folded at spaces to ``width`` columns, its continuation lines indented by ``indent``.
+
+    >>> _wrap("   a bb ccc", 10, 5)
+    ['   a bb', '     ccc']
+    """
+    import textwrap
+
+    if width is None or len(line) <= width:
+        return [line]
+    start = len(line) - len(line.lstrip(" "))
+    return textwrap.wrap(line.lstrip(" "), width, initial_indent=" " * start,
+                         subsequent_indent=" " * min(indent, width // 2), break_on_hyphens=False) or [line]
+
+
+def text_table(a: Analysis, *, explain: bool = False, fit_memory: int | None = None,
+               width: int | None = None) -> str:
+    """The summary table as plain text: what ``archcalc summary`` prints, and ``print(analysis)``."""
+    return "\n".join(line.rstrip() for line, _ in text_lines(a, explain=explain, fit_memory=fit_memory,
+                                                               width=width)) + "\n"
+
+
+def rich_table(a: Analysis, *, explain: bool = False, fit_memory: int | None = None,
+               width: int | None = None) -> list[RenderableType]:
+    """The summary table and its footer as rich renderables (styles for a terminal)."""
     from rich.text import Text
 
-    t = a.totals
-    footers = ["", "Total", "", f"{t.params:,}", f"{t.activations:,}", human_bytes(t.activation_bytes),
-               human_count(t.macs), ""]
-    title = f"{a.network}  ·  input {shape_text(a.input_shape)}"
-    cells = _cells(a)
-    notes = [(*r.explain, "") if r is not None and explain else () for _, r in cells]
     table = Text(no_wrap=True, overflow="ignore", end="")
-    for i, (text, style) in enumerate(plain_table(title, HEADERS, [c for c, _ in cells], footers, notes=notes)):
+    for i, (text, style) in enumerate(text_lines(a, explain=explain, fit_memory=fit_memory, width=width)):
         table.append(("\n" if i else "") + text, style=style or None)
-    lines = Text()
-    for k, v in summary_lines(a, fit_memory):
-        lines.append(f"{k:>18}: " if k else " " * 20, style="bold")
-        lines.append(v + "\n")
-    return [table, lines]
+    return [table]
 
 
 def explain_text(a: Analysis) -> str:
@@ -338,29 +406,41 @@ def explain_text(a: Analysis) -> str:
     return "\n".join(out) + "\n"
 
 
-def compare_rows(analyses: list[Analysis]) -> tuple[list[str], list[list[str]]]:
-    """Networks side by side: one column per network, one row per quantity."""
-    header = ["", *(a.network for a in analyses)]
+def millions(n: int) -> str:
+    """A count in millions to three significant digits, whole millions from 100 up (the VGG paper's
+    Table 2 writes 133 and 138): never a misleading 0 for a small network.
 
-    def row(label: str, fn: Any) -> list[str]:
-        return [label, *(fn(a) for a in analyses)]
+    >>> millions(138_357_544), millions(23_851_784), millions(4_253_864), millions(61_706), millions(0)
+    ('138', '23.9', '4.25', '0.0617', '0')
+    """
+    m = n / 1e6
+    return f"{m:,.0f}" if m >= 100 else f"{m:.3g}"
 
-    rows = [
-        row("input", lambda a: shape_text(a.input_shape)),
-        row("layers", lambda a: str(len(a.rows))),
-        row("weight layers", lambda a: str(sum(1 for r in a.rows if r.weights))),
-        row("parameters", lambda a: f"{a.totals.params:,}"),
-        row("parameters (millions)", lambda a: f"{round(a.totals.params / 1e6):,}"),
-        row("trainable", lambda a: f"{a.totals.trainable_params:,}"),
-        row("activations / example", lambda a: f"{a.totals.activations:,}"),
-        row("activation memory", lambda a: human_bytes(a.totals.activation_bytes)),
-        row("MACs / example", lambda a: human_count(a.totals.macs)),
-        row("FLOPs / example", lambda a: human_count(a.totals.flops)),
-        row("training memory", lambda a: human_bytes(a.memory.training)),
-        row("receptive field", lambda a: str(max(a.receptive_field))),
-        row("output", lambda a: shape_text(a.rows[-1].output_shape) if a.rows else ""),
+
+def _compare_quantities() -> list[tuple[str, str, Any, Any]]:
+    """What ``compare`` shows: (label in tables, label in CSV with its unit, value as data, value as text)."""
+    count = "{:,}".format
+    return [
+        ("input", "input", lambda a: shape_text(a.input_shape), str),
+        ("layers", "layers", lambda a: len(a.rows), str),
+        ("weight layers", "weight layers", lambda a: sum(1 for r in a.rows if r.weights), str),
+        ("parameters", "parameters", lambda a: a.totals.params, count),
+        ("parameters (millions)", "parameters (millions)", lambda a: millions(a.totals.params), str),
+        ("trainable", "trainable parameters", lambda a: a.totals.trainable_params, count),
+        ("activations / example", "activations per example", lambda a: a.totals.activations, count),
+        ("activation memory", "activation memory (bytes)", lambda a: a.totals.activation_bytes, human_bytes),
+        ("MACs / example", "MACs per example", lambda a: a.totals.macs, human_count),
+        ("FLOPs / example", "FLOPs per example", lambda a: a.totals.flops, human_count),
+        ("training memory", "training memory (bytes)", lambda a: a.memory.training, human_bytes),
+        ("receptive field", "receptive field (pixels)", lambda a: max(a.receptive_field), str),
+        ("output", "output", lambda a: shape_text(a.rows[-1].output_shape) if a.rows else "", str),
     ]
-    return header, rows
+
+
+def compare_rows(analyses: list[Analysis]) -> tuple[list[str], list[list[str]]]:
+    """Networks side by side, for people: one column per network, one row per quantity."""
+    header = ["", *(a.network for a in analyses)]
+    return header, [[label, *(text(value(a)) for a in analyses)] for label, _, value, text in _compare_quantities()]
 
 
 def compare_markdown(analyses: list[Analysis]) -> str:
@@ -371,11 +451,11 @@ def compare_markdown(analyses: list[Analysis]) -> str:
 
 
 def compare_csv(analyses: list[Analysis]) -> str:
+    """Networks side by side, for programs: plain numbers, each quantity's unit in its name."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    header, rows = compare_rows(analyses)
-    w.writerow(["quantity", *header[1:]])
-    w.writerows(rows)
+    w.writerow(["quantity", *(a.network for a in analyses)])
+    w.writerows([label, *(value(a) for a in analyses)] for _, label, value, _ in _compare_quantities())
     return out.getvalue()
 
 

@@ -152,3 +152,37 @@ def load(ref: str, net: str | None = None) -> list[Network]:
     close = difflib.get_close_matches(wanted, names, n=1)
     raise SourceError(f"{spec.path} has no network `{wanted}`",
                       hint=(f"did you mean `{close[0]}`? " if close else "") + "it holds: " + ", ".join(names))
+
+
+_ABBREVIATIONS = ("Prof.", "Proc.", "al.", "Dr.", "e.g.", "i.e.", "etc.", "vs.", "Fig.", "No.")
+
+
+def description(text: str) -> str:
+    """The first sentence of a spec's opening comment, its parenthesised references left out: what
+    ``archcalc list`` says about a bundled spec.
+
+    >>> description('# LeNet-5 as rebuilt today (LeCun et al., Proc.\\n# IEEE 1998). More.\\ninput 32x32')
+    'LeNet-5 as rebuilt today.'
+    >>> description("input 8x8")
+    ''
+    """
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            if lines:
+                break
+            continue
+        lines.append(line.lstrip("#").strip())
+    text, out, depth = " ".join(lines), [], 0
+    for i, ch in enumerate(text):
+        if ch == "(" and (depth or i == 0 or text[i - 1] == " "):  # a reference, not a call like f(x)
+            depth += 1
+            if depth == 1 and out and out[-1] == " ":
+                out.pop()
+        elif depth:
+            depth -= ch == ")"
+        else:
+            out.append(ch)
+            if ch in ".!?" and text[i + 1:i + 2] in ("", " ") and not "".join(out).endswith(_ABBREVIATIONS):
+                break
+    return "".join(out).strip()

@@ -63,9 +63,9 @@ def test_head_and_grep_are_shown_as_the_shell_command(hook: ModuleType) -> None:
     command, output = block(hook, "compare cifar_vgg.txt tiny.txt --format csv | head 2")
     assert command == "$ archcalc compare cifar_vgg.txt tiny.txt --format csv | head -n 2"
     assert output == "quantity,cifar-vgg,tiny\ninput,32x32x3,28x28x1"
-    command, output = block(hook, "compare cifar_vgg.txt tiny.txt --format csv | grep '^(MACs /|layers,)'")
-    assert command == "$ archcalc compare cifar_vgg.txt tiny.txt --format csv | grep -E '^(MACs /|layers,)'"
-    assert [line.split(",")[0] for line in output.splitlines()] == ["layers", "MACs / example"]
+    command, output = block(hook, "compare cifar_vgg.txt tiny.txt --format csv | grep '^(MACs per|layers,)'")
+    assert command == "$ archcalc compare cifar_vgg.txt tiny.txt --format csv | grep -E '^(MACs per|layers,)'"
+    assert [line.split(",")[0] for line in output.splitlines()] == ["layers", "MACs per example"]
 
 
 @pytest.mark.skipif(not shutil.which("grep"), reason="no grep")
