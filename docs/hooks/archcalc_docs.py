@@ -77,7 +77,13 @@ CHARTS: dict[str, str] = {"images/vgg16-charts.png": "vgg16"}
 RUN = re.compile(r"<!-- archcalc-run(?:\[(\d+)\])?: (.+?) -->")
 MD = re.compile(r"<!-- archcalc-md: (.+?) -->")
 FILE = re.compile(r"<!-- archcalc-file\[(\w+)\]: (.+?) -o (\S+) -->")
+INCLUDE = re.compile(r"<!-- archcalc-include\[(\w+)\]: (\S+) -->")
 CLI = "<!-- archcalc-cli -->"
+END = "<!-- /archcalc -->"
+#: A marker alone on its line, with the region an earlier run wrote under it (if any): blank lines,
+#: then anything up to END that is not another marker.
+REGION = re.compile(r"^(<!-- archcalc-(?:run(?:\[\d+\])?: .+?|md: .+?|file\[\w+\]: .+?|include\[\w+\]: \S+|cli) -->)"
+                    r"\n(?:\n*(?:(?!<!-- archcalc-)[\s\S])*?<!-- /archcalc -->\n)?", re.M)
 COLUMNS = "100"  # help and tables are laid out for this terminal width, the same on every machine
 
 
@@ -93,19 +99,31 @@ def _analyses(ref: str, net: str | None = None) -> list[Any]:
     return [analyze_network(n) for n in load(_spec(ref), net)]
 
 
-def on_files(files: Files, config: Any) -> Files:
-    """Add the diagrams and charts to the site."""
-    from archcalc.pictures.charts import _figure, _save
+def _diagrams() -> dict[str, bytes]:
     from archcalc.pictures.draw import diagram_svg
 
+    out = {}
     for uri, (ref, options) in DIAGRAMS.items():
         options = dict(options)
-        svg = diagram_svg(_analyses(ref, options.pop("net", None)), **options)
-        _add(files, config, uri, svg.encode("utf-8"))
+        out[uri] = diagram_svg(_analyses(ref, options.pop("net", None)), **options).encode("utf-8")
+    return out
+
+
+def _charts() -> dict[str, bytes]:
+    from archcalc.pictures.charts import _figure, _save
+
+    out = {}
     for uri, ref in CHARTS.items():
         buf = io.BytesIO()
         _save(_figure(_analyses(ref)), buf, Path(uri).suffix.lstrip("."))
-        _add(files, config, uri, buf.getvalue())
+        out[uri] = buf.getvalue()
+    return out
+
+
+def on_files(files: Files, config: Any) -> Files:
+    """Add the diagrams and charts to the site, drawn anew (``docs/images/`` holds the same for GitHub)."""
+    for uri, content in {**_diagrams(), **_charts()}.items():
+        _add(files, config, uri, content)
     return files
 
 
@@ -166,26 +184,115 @@ def cli_reference() -> str:
     return "\n".join(parts)
 
 
+def _file_block(lang: str, args: str, name: str) -> str:
+    """An ``archcalc-file`` marker's Markdown: the command, what it printed, then the file it wrote."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        target = str(Path(tmp) / name)
+        printed = run([*args.split(), "-o", target]).replace(target, name).rstrip()
+        content = Path(target).read_text(encoding="utf-8").rstrip()
+    return (f"```text\n$ archcalc {args} -o {name}\n{printed}\n```\n\n"
+            f'```{lang} title="{name}"\n{content}\n```')
+
+
+def _include_block(lang: str, path: str) -> str:
+    """An ``archcalc-include`` marker's Markdown: the file (a path from the repository's root) in a block."""
+    source = ROOT / path
+    if not source.is_file():
+        raise PluginError(f"`archcalc-include`: no file `{path}`")
+    return f"```{lang}\n{source.read_text(encoding='utf-8').rstrip()}\n```"
+
+
+def generate(marker: str) -> str:
+    """The Markdown that one marker stands for (the marker's full text, ``<!-- ... -->``)."""
+    if marker == CLI:
+        return cli_reference().rstrip()
+    if m := FILE.fullmatch(marker):
+        return _file_block(m.group(1), m.group(2), m.group(3))
+    if m := MD.fullmatch(marker):
+        return run(m.group(1).split()).rstrip()
+    if m := INCLUDE.fullmatch(marker):
+        return _include_block(m.group(1), m.group(2))
+    if m := RUN.fullmatch(marker):
+        return run_block(m.group(2), int(m.group(1) or 0))
+    raise PluginError(f"unknown marker `{marker}`")
+
+
+def expand(markdown: str) -> str:
+    """Put each marker's generated Markdown under it, between the marker and :data:`END`, replacing
+    what an earlier run put there. The result is what the page file should hold: GitHub shows it as
+    it is, and the site shows the same (the build expands again, so it is never stale there).
+
+    >>> expand("a\\n<!-- archcalc-include[text]: docs/examples/tiny.txt -->\\nb\\n").splitlines()[:4]
+    ['a', '<!-- archcalc-include[text]: docs/examples/tiny.txt -->', '', '```text']
+    >>> expand(expand("<!-- archcalc-run: --version -->\\n")) == expand("<!-- archcalc-run: --version -->\\n")
+    True
+    """
+    return REGION.sub(lambda m: f"{m.group(1)}\n\n{generate(m.group(1))}\n\n{END}\n", markdown)
+
+
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:
-    """Replace the markers with generated text."""
-    if CLI in markdown:
-        markdown = markdown.replace(CLI, cli_reference())
+    """Replace each marker's region with freshly generated text (the page file holds the same, see
+    :func:`expand`; ``tests/test_docs_fresh.py`` fails when it does not)."""
+    return expand(markdown)
 
 
-    def file(m: re.Match[str]) -> str:
-        import tempfile
+def pages() -> list[Path]:
+    """The Markdown pages that may hold markers."""
+    return sorted((ROOT / "docs").rglob("*.md"))
 
-        lang, args, name = m.group(1), m.group(2), m.group(3)
-        with tempfile.TemporaryDirectory() as tmp:
-            target = str(Path(tmp) / name)
-            printed = run([*args.split(), "-o", target]).replace(target, name).rstrip()
-            content = Path(target).read_text(encoding="utf-8").rstrip()
-        return (f"```text\n$ archcalc {args} -o {name}\n{printed}\n```\n\n"
-                f'```{lang} title="{name}"\n{content}\n```')
 
-    markdown = FILE.sub(file, markdown)
-    markdown = MD.sub(lambda m: run(m.group(1).split()).rstrip(), markdown)
-    return RUN.sub(lambda m: run_block(m.group(2), int(m.group(1) or 0)), markdown)
+def write_pictures(check: bool = False) -> list[str]:
+    """Write the diagrams (SVG) into ``docs/`` where pages link them, so GitHub shows them too; with
+    ``check``, write nothing and return the ones that differ. The charts (PNG) are written if missing
+    (their bytes depend on matplotlib's version, so they are not compared)."""
+    stale = []
+    for uri, content in _diagrams().items():
+        path = ROOT / "docs" / uri
+        if not path.exists() or path.read_bytes() != content:
+            stale.append(uri)
+            if not check:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(content)
+    for uri, content in _charts().items():
+        path = ROOT / "docs" / uri
+        if not path.exists():
+            stale.append(uri)
+            if not check:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(content)
+    return stale
+
+
+#: What differs from run to run in an output (verify's timings): not a reason to call a page stale.
+TIMING = re.compile(r"\b\d+\.\d+ s\b|\"seconds\": \d+(?:\.\d+)?")
+
+
+def same(generated: str, page: str) -> bool:
+    """Whether a page holds what :func:`expand` generated, timings apart.
+
+    >>> same("built (0.90 s)", "built (1.01 s)"), same("81 checks", "80 checks")
+    (True, False)
+    """
+    return TIMING.sub("", generated) == TIMING.sub("", page)
+
+
+def main(argv: list[str]) -> int:
+    """``python docs/hooks/archcalc_docs.py [--check]``: regenerate every page's generated regions and
+    the diagrams in place (``--check``: change nothing, list what is stale, exit 1 if anything is)."""
+    check = "--check" in argv
+    stale = write_pictures(check)
+    for page in pages():
+        old = page.read_text(encoding="utf-8")
+        new = expand(old)
+        if not same(new, old):
+            stale.append(str(page.relative_to(ROOT)))
+            if not check:
+                page.write_text(new, encoding="utf-8")
+    for name in stale:
+        print(("stale: " if check else "wrote ") + name)
+    return 1 if check and stale else 0
 
 
 # --- Filters of ``archcalc-run`` markers -------------------------------------------------------------
@@ -519,3 +626,7 @@ def jq(expr: str, data: Any) -> list[Any]:
     program = pipe()
     take("end")
     return list(program(data))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
