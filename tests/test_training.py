@@ -524,4 +524,5 @@ def test_missing_tensorflow_gives_the_install_hint(monkeypatch: pytest.MonkeyPat
         monkeypatch.undo()
         bridge_tf.keras.cache_clear()
     assert code == 2 and out == "" and "Traceback" not in err
-    assert "needs TensorFlow and Keras 3, which are not installed" in err and "pip install 'archcalc[keras]'" in err
+    assert "needs TensorFlow and Keras 3, which are not installed" in err and "pip install 'archcalc[train]'" in err
+    assert "TensorFlow and scikit-learn" in err  # one install for all that training needs

@@ -83,6 +83,7 @@ def train(
                          hint="pick one with --net NAME")
     network = networks[0]
     analysis = analyze_network(network)
+    _require_tensorflow()
     ds = load_dataset(dataset, str(data) if data is not None else None, limit=limit)
     progress = None if quiet else report.ProgressPrinter()
     if output is not None:
@@ -111,3 +112,15 @@ def train(
 def register(app: typer.Typer) -> None:
     """Add ``train`` to ``app``."""
     app.command()(train)
+
+
+def _require_tensorflow() -> None:
+    """TensorFlow, or the error with the hint of the `train` extra (TensorFlow and scikit-learn in one)."""
+    from ..bridge.tf import keras
+    from ..errors import DependencyError
+    from .datasets import TRAIN_HINT
+
+    try:
+        keras()
+    except DependencyError as e:
+        raise DependencyError(e.message, hint=TRAIN_HINT) from None

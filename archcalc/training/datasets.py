@@ -19,7 +19,8 @@ from typing import Any
 from ..errors import DependencyError, SourceError, UsageError
 from ..network import Network, Shape
 
-TRAIN_HINT = ("install it with `pip install 'archcalc[train]'` "
+# The `train` extra holds TensorFlow and scikit-learn both: one install gives all that training needs.
+TRAIN_HINT = ("install TensorFlow and scikit-learn with `pip install 'archcalc[train]'` "
               "(in a checkout of archcalc: `pip install -e '.[train]'`)")
 
 
