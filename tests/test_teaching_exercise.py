@@ -209,3 +209,18 @@ def test_check_against_a_folder_of_exercises(tmp_path: Path, capsys: pytest.Capt
     (tmp_path / "c" / "copy.txt").write_text((tmp_path / "c" / "exercise-20" / "spec.txt").read_text())
     code, _, err = run(["check", str(subs / "ann.csv"), "--spec", str(tmp_path / "c")], capsys)
     assert code == 2 and "define `exercise-medium-20`" in err
+
+
+def test_without_a_seed_each_exercise_is_fresh_and_says_its_seed(capsys) -> None:
+    """A teacher who forgot --seed gets a new exercise each time, and the seed to make it again."""
+    import re
+
+    specs = []
+    for _ in range(3):
+        code, out, err = run(["exercise", "new", "--format", "json"], capsys)
+        seed = int(re.search(r"seed (\d+): `archcalc exercise new --seed \1 --difficulty easy`", err).group(1))
+        assert code == 0 and json.loads(out)["seed"] == seed
+        code, again, _ = run(["exercise", "new", "--format", "json", "--seed", str(seed)], capsys)
+        assert json.loads(again)["spec"] == json.loads(out)["spec"]
+        specs.append(json.loads(out)["spec"])
+    assert len(set(specs)) > 1  # three draws from 999,999 seeds: equal only by a (1e-12) accident

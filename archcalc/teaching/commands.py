@@ -6,6 +6,7 @@ this module too and must stay fast. Everything else is imported inside the comma
 
 from __future__ import annotations
 
+import sys
 from enum import Enum
 from typing import Annotated
 
@@ -144,7 +145,9 @@ exercise_app = typer.Typer(help="Make random exercises (spec, blank table, answe
 
 @exercise_app.command("new")
 def exercise_new(
-    seed: Annotated[int, typer.Option("--seed", help="The same seed gives the same exercise everywhere.")] = 1,
+    seed: Annotated[int | None, typer.Option(
+        "--seed", min=0, help="The same seed gives the same exercise everywhere; without it a fresh seed is "
+                              "picked and printed, to make the same exercise again.")] = None,
     difficulty: Annotated[Difficulty, typer.Option("--difficulty", "-d", help="easy, medium or hard.")]
     = Difficulty.easy,
     out_dir: Annotated[str | None, typer.Option(
@@ -166,6 +169,13 @@ def exercise_new(
     from ..errors import UsageError
     from .exercise import blank_csv, blank_markdown, generate, key_analysis, key_rows, write_exercises
 
+    if seed is None:  # a fresh exercise each time, its seed said so that it can be made again
+        import secrets
+
+        seed = 1 + secrets.randbelow(999_999)
+        again = f"--seed {seed}" + (f" --count {count}" if count > 1 else "")
+        sys.stderr.write(f"seed {seed}: `archcalc exercise new {again} --difficulty {difficulty.value}` "
+                         "makes the same exercise again\n")
     seeds = list(range(seed, seed + count))
     if out_dir is None:
         if count > 1:
