@@ -83,7 +83,7 @@ END = "<!-- /archcalc -->"
 #: A marker alone on its line, with the region an earlier run wrote under it (if any): blank lines,
 #: then anything up to END that is not another marker.
 REGION = re.compile(r"^(<!-- archcalc-(?:run(?:\[\d+\])?: .+?|md: .+?|file\[\w+\]: .+?|include\[\w+\]: \S+|cli) -->)"
-                    r"\n(?:\n*(?:(?!<!-- archcalc-)[\s\S])*?<!-- /archcalc -->\n)?", re.M)
+                    r"(?:\n|\Z)(?:\n*(?:(?!<!-- archcalc-)[\s\S])*?<!-- /archcalc -->(?:\n|\Z))?", re.M)
 COLUMNS = "100"  # help and tables are laid out for this terminal width, the same on every machine
 
 
