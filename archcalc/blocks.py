@@ -22,10 +22,66 @@ from typing import Any
 
 from .values import BadValue
 
-#: ``bottleneck(64, stride=2) x3`` (the arguments may be absent: ``stem``).
-CALL = re.compile(r"([A-Za-z_][\w-]*)\s*(?:\((.*)\))?\s*(?:[x×*]\s*(\d+))?\s*", re.S)
-#: ``block bottleneck(filters, stride=1):``
-DEFINITION = re.compile(r"block\s+([A-Za-z_][\w-]*)\s*(?:\((.*)\))?\s*:?\s*", re.S | re.I)
+_NAME = re.compile(r"[A-Za-z_][\w-]*")
+
+
+def split_call(code: str) -> tuple[str, str | None, str | None] | None:
+    """A block's use, ``bottleneck(64, stride=2) x3``, as (name, arguments, repeat count), the
+    arguments and count ``None`` when absent; ``None`` when the text is not shaped like a use.
+
+    Read by hand rather than by a regular expression: the pattern with optional spaces around
+    optional parts backtracked cubically (`conv3-4`, 2,000 spaces and `x` took 9 s); this is linear.
+
+    >>> split_call("bottleneck(64, stride=2) x3"), split_call("stem"), split_call("b x 2")
+    (('bottleneck', '64, stride=2', '3'), ('stem', None, None), ('b', None, '2'))
+    >>> split_call("conv3-4" + " " * 2000 + "x") is None
+    True
+    """
+    code = code.strip()
+    m = _NAME.match(code)
+    if m is None:
+        return None
+    rest = code[m.end():].lstrip()
+    args = None
+    if rest.startswith("("):
+        close = rest.rfind(")")  # the last one: arguments may hold parentheses
+        if close < 0:
+            return None
+        args, rest = rest[1:close], rest[close + 1:].lstrip()
+    if not rest:
+        return m.group(), args, None
+    count = rest[1:].strip()
+    if rest[0] in "x×*" and count.isascii() and count.isdigit():
+        return m.group(), args, count
+    return None
+
+
+def split_definition(code: str) -> tuple[str, str | None] | None:
+    """``block bottleneck(filters, stride=1):`` as (name, parameters or ``None``); ``None`` when
+    the text is not shaped like a definition. Linear, as :func:`split_call` is.
+
+    >>> split_definition("block bottleneck(filters, stride=1):"), split_definition("BLOCK stem")
+    (('bottleneck', 'filters, stride=1'), ('stem', None))
+    >>> split_definition("block b x3") is None
+    True
+    """
+    code = code.strip()
+    if code[:5].lower() != "block" or not code[5:6].isspace():
+        return None
+    rest = code[5:].strip()
+    if rest.endswith(":"):
+        rest = rest[:-1].rstrip()
+    m = _NAME.match(rest)
+    if m is None:
+        return None
+    tail = rest[m.end():].lstrip()
+    if not tail:
+        return m.group(), None
+    if tail.startswith("(") and tail.endswith(")"):
+        return m.group(), tail[1:-1]
+    return None
+
+
 _FIELD = re.compile(r"\{([^{}]*)\}")
 
 _OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,

@@ -33,12 +33,14 @@ from typing import Any
 from . import blocks as B
 from . import kinds as K
 from .errors import Location, SpecError
+from .limits import MAX_LAYERS, MAX_LINE_LENGTH, MAX_NESTING, MAX_NUMBER_DIGITS, MAX_REPEAT
 from .network import Network, Node
 from .values import BadValue
 
 _WORD = re.compile(r"([a-z][a-z_]*(?:-[a-z][a-z_]*)*)(.*)", re.S)
 _REPEAT = re.compile(r"[x×*](\d+)")
 _OPTION = re.compile(r"([A-Za-z_][A-Za-z_0-9]*)\s*=\s*(.*)")
+_LONG_NUMBER = re.compile(rf"\d{{{MAX_NUMBER_DIGITS + 1},}}")
 
 
 def _did_you_mean(word: str, rest: str) -> str:
@@ -59,6 +61,18 @@ class _Line:
         code = text.split("#", 1)[0]
         # `stride = 2` is one option token, as `stride=2` is.
         self.tokens = [(m.group(), m.start() + 1) for m in re.finditer(r"[A-Za-z_]\w*\s*=\s*\S+|\S+", code)]
+
+    def check_limits(self) -> None:
+        """Refuse a line too long to be a layer, or a number too long to be a size, before reading it
+        (Python will not even convert more than 4,300 digits to an integer)."""
+        if len(self.text) > MAX_LINE_LENGTH:
+            raise self.error(f"a line of {len(self.text):,} characters is longer than archcalc reads "
+                             f"({MAX_LINE_LENGTH:,}, MAX_LINE_LENGTH)", 1, 1,
+                             "one layer a line: split it, or remove what is not a layer")
+        if m := _LONG_NUMBER.search(self.text.split("#", 1)[0]):
+            raise self.error(f"a number of {len(m.group()):,} digits is larger than any size archcalc reads "
+                             f"(at most {MAX_NUMBER_DIGITS} digits, MAX_NUMBER_DIGITS)", m.start() + 1,
+                             min(len(m.group()), 40), "check the number: sizes and counts are far smaller")
 
     def loc(self, column: int = 1, length: int | None = None) -> Location:
         if length is None:
@@ -92,8 +106,9 @@ def _parse_layer(line: _Line) -> tuple[Node, int, bool]:
     for token, tcol in line.tokens[1:]:
         if kind_name != "input" and (r := _REPEAT.fullmatch(token.lower())):
             repeat = int(r.group(1))
-            if repeat > 100_000:
-                raise line.error(f"a layer repeated {repeat:,} times is more than archcalc reads (100,000)",
+            if repeat > MAX_REPEAT:
+                raise line.error(f"a layer repeated {repeat:,} times is more than archcalc reads "
+                                 f"({MAX_REPEAT:,}, MAX_REPEAT)",
                                  tcol, len(token), "check the repeat count")
             if repeat < 1:
                 raise line.error(f"a layer repeated {repeat} times makes no layer", tcol, len(token),
@@ -168,6 +183,10 @@ def _tree(lines: list[_Line]) -> list[_Stmt]:
         indent = len(line.text.expandtabs(4)) - len(line.text.expandtabs(4).lstrip())
         while stack and stack[-1].indent >= indent:
             stack.pop()
+        if len(stack) >= MAX_NESTING:  # the readers below recurse once a level
+            raise line.error(f"this line is nested {len(stack) + 1} levels deep; blocks and branches are nested too "
+                             f"deeply to read (at most {MAX_NESTING}, MAX_NESTING)", indent + 1, None,
+                             "nest `add`/`concat` less deeply, or define a block and repeat it")
         stmt = _Stmt(line, indent)
         (stack[-1].body if stack else roots).append(stmt)
         stack.append(stmt)
@@ -202,19 +221,19 @@ class _Reader:
     def __init__(self, path: str) -> None:
         self.path = path
         self.blocks: dict[str, B.Block] = {}
-        self.depth = 0  # block calls in progress, against runaway recursion
         self.made = 0  # layers expanded so far: repeats of repeats multiply
+        self.sizes: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}  # a block's layers, by its arguments
 
     # -- blocks ---------------------------------------------------------------------------
     def define(self, st: _Stmt) -> None:
         line = st.line
         code = line.text.split("#", 1)[0].strip()
-        m = B.DEFINITION.fullmatch(code)
+        m = B.split_definition(code)
         col = line.tokens[0][1]
         if not m:
             raise line.error("cannot read this block definition", col, None,
                              "write `block NAME(param, param=default)` and the body indented below it")
-        name = m.group(1)
+        name = m[0]
         if name.lower() in K.WORDS or name.lower() in ("network", "block", "branch", "identity"):
             raise line.error(f"a block cannot be named `{name}`: that is a layer word", col, None,
                              f"choose another name, e.g. `{name}_block`")
@@ -222,7 +241,7 @@ class _Reader:
             raise line.error(f"a second block named `{name}`", col, None,
                              f"the first is at {self.blocks[name].location}; give this one another name")
         try:
-            params = B.parameters(m.group(2))
+            params = B.parameters(m[1])
         except BadValue as e:
             raise line.error(e.message, col, None, e.hint) from None
         if not st.body:
@@ -233,39 +252,107 @@ class _Reader:
     def call(self, line: _Line, env: dict[str, Any], scope: tuple[str, ...]) -> list[_Item] | None:
         """The items of a block call, or ``None`` when the line is not one."""
         code = line.text.split("#", 1)[0].strip()
-        m = B.CALL.fullmatch(code)
-        if not m or m.group(1) not in self.blocks:
+        bound = self.bind(line, env)
+        if bound is None:
             return None
-        block = self.blocks[m.group(1)]
+        block, values, repeat, args, kwargs, col = bound
+        # The label shows the values the call resolved to: `residual(64, 2)`, not `residual(filters, stride)`.
+        shown = [str(B.resolve(a, env)) for a in args] + [f"{k}={B.resolve(v, env)}" for k, v in kwargs.items()]
+        label = f"{block.name}({', '.join(shown)})" if B.split_call(code)[1] is not None else block.name
+        items: list[_Item] = []
+        for i in range(repeat):
+            tag = f"{label} [{i + 1}/{repeat}]" if repeat > 1 else label
+            try:
+                items.extend(self.sequence(block.body, values, (*scope, tag)))
+            except SpecError as e:
+                e.details = (*e.details, f"in `{tag}`, called at {line.loc(col)}")
+                raise
+        return items
+
+    def bind(self, line: _Line, env: dict[str, Any]) -> tuple[B.Block, dict[str, Any], int, list[Any],
+                                                             dict[str, Any], int] | None:
+        """A block call's block, parameter values, repeat count, arguments as written and column;
+        ``None`` when the line is not a call."""
+        code = line.text.split("#", 1)[0].strip()
+        m = B.split_call(code)
+        if not m or m[0] not in self.blocks:
+            return None
+        block = self.blocks[m[0]]
         col = line.tokens[0][1]
         try:
-            args, kwargs = B.split_arguments(m.group(2))
+            args, kwargs = B.split_arguments(m[1])
             values = block.bind([B.resolve(a, env) for a in args],
                                 {k: B.resolve(v, env) for k, v in kwargs.items()})
         except BadValue as e:
             raise line.error(e.message, col, None, e.hint) from None
-        repeat = int(m.group(3) or 1)
-        if not 1 <= repeat <= 100_000:
-            raise line.error(f"a block repeated {repeat:,} times", col, None, "write `x1` to `x100000`")
-        if self.depth > 50:
-            raise line.error(f"block `{block.name}` calls itself (more than 50 calls deep)", col, None,
-                             "a block cannot use itself")
-        # The label shows the values the call resolved to: `residual(64, 2)`, not `residual(filters, stride)`.
-        shown = [str(B.resolve(a, env)) for a in args] + [f"{k}={B.resolve(v, env)}" for k, v in kwargs.items()]
-        label = f"{block.name}({', '.join(shown)})" if m.group(2) is not None else block.name
-        items: list[_Item] = []
-        self.depth += 1
-        try:
-            for i in range(repeat):
-                tag = f"{label} [{i + 1}/{repeat}]" if repeat > 1 else label
-                try:
-                    items.extend(self.sequence(block.body, values, (*scope, tag)))
-                except SpecError as e:
-                    e.details = (*e.details, f"in `{tag}`, called at {line.loc(col)}")
-                    raise
-        finally:
-            self.depth -= 1
-        return items
+        repeat = int(m[2] or 1)
+        if not 1 <= repeat <= MAX_REPEAT:
+            raise line.error(f"a block repeated {repeat:,} times", col, None, f"write `x1` to `x{MAX_REPEAT}`")
+        return block, values, repeat, args, kwargs, col
+
+    def size(self, stmts: list[_Stmt], env: dict[str, Any], calls: tuple[tuple[str, Location], ...] = (),
+             depth: int = 0) -> int:
+        """How many layers :meth:`sequence` would make of ``stmts``, counted without making them.
+
+        Blocks are counted once per set of argument values (a block repeated inside repeated blocks is
+        a multiplication, not a walk), so the count of a file that would expand to 10^30 layers takes
+        milliseconds, and the expansion is refused before it starts. A statement that cannot be read is
+        counted as one layer: :meth:`sequence` reports it with its own message.
+
+        Raises:
+            SpecError: a block that uses itself, nesting deeper than MAX_NESTING, or a statement
+                that alone would make more than MAX_LAYERS layers.
+        """
+        total = 0
+        for st in _flat(stmts):
+            try:
+                line = self.substituted(st, env)
+            except SpecError:
+                total += 1
+                continue
+            col = line.tokens[0][1]
+            bound = self.bind(line, env)
+            if bound is not None:
+                block, values, repeat, *_ = bound
+                chain = " → ".join(n for n, _ in calls)
+                if any(n == block.name for n, _ in calls):
+                    raise line.error(f"block `{block.name}` calls itself ({chain} → {block.name})", col, None,
+                                     "a block cannot use itself, directly or through another block")
+                if depth >= MAX_NESTING:
+                    raise line.error(f"blocks and branches are nested too deeply to read: {depth + 1} levels here "
+                                     f"(at most {MAX_NESTING}, MAX_NESTING)", col, None,
+                                     "call blocks one after the other rather than inside each other")
+                key = (block.name, tuple(sorted((k, repr(v)) for k, v in values.items())))
+                if key not in self.sizes:
+                    self.sizes[key] = self.size(block.body, values, (*calls, (block.name, line.loc(col))), depth + 1)
+                count = repeat * self.sizes[key]
+            else:
+                count = self.layer_size(st, line, env, calls, depth)
+            if count > MAX_LAYERS:
+                raise line.error(f"`{line.text.split('#', 1)[0].strip()}` expands to {count:,} layers; the network "
+                                 f"grows past {MAX_LAYERS:,} layers, the most archcalc reads (MAX_LAYERS)",
+                                 col, None, "check the repeat counts: blocks repeated inside repeated blocks "
+                                            "multiply")
+            total += count
+        return total
+
+    def layer_size(self, st: _Stmt, line: _Line, env: dict[str, Any], calls: tuple[tuple[str, Location], ...],
+                   depth: int) -> int:
+        """The layers one layer line makes: its repeat count, times its branches' layers for a merge."""
+        first = line.tokens[0][0]
+        repeat = 1
+        for token, _ in line.tokens[1:]:
+            if r := _REPEAT.fullmatch(token.lower()):
+                repeat = int(r.group(1))
+        kind = K.WORDS.get(first.lower().rstrip(":"))
+        if kind is None or K.KINDS[kind[0]].inputs == 1 or kind[0] == "input":
+            return repeat
+        if depth >= MAX_NESTING:
+            raise line.error(f"blocks and branches are nested too deeply to read: {depth + 1} levels here "
+                             f"(at most {MAX_NESTING}, MAX_NESTING)", line.tokens[0][1], len(first),
+                             "nest `add`/`concat` less deeply, or define a block and repeat it")
+        inner = sum(self.size(sub.body, env, calls, depth + 1) for sub in st.body if sub.word == "branch")
+        return repeat * (1 + inner)
 
     def with_block_hint(self, error: SpecError, word: str) -> SpecError:
         """An unknown word that is close to a block's name (`Bottleneck(64)`): suggest the block."""
@@ -291,6 +378,10 @@ class _Reader:
             except BadValue as e:
                 hint = e.hint if env else "`{...}` takes a block's parameters: use it inside `block NAME(...)`"
                 raise line.error(e.message, start + 1, end - start, hint) from None
+            if isinstance(value, int) and abs(value) >= 10**MAX_NUMBER_DIGITS:  # before str(): 4,300 digits raise
+                raise line.error(f"`{{{expression}}}` is a number of more than {MAX_NUMBER_DIGITS} digits, larger "
+                                 "than any size archcalc reads (MAX_NUMBER_DIGITS)", start + 1, end - start,
+                                 "check the arithmetic")
             text = text[:start] + str(value) + text[end:]
         return _Line(line.path, line.number, text)
 
@@ -413,9 +504,6 @@ def _link(items: list[_Item], start: int, nodes: list[Node]) -> int:
     return current
 
 
-MAX_LAYERS = 1_000_000  # what archcalc reads in one file; 100x ResNet-152's blocks
-
-
 def parse_paper(text: str, path: str = "<text>", *, only: str | None = None) -> list[Network]:
     """Read every network of a paper-notation text.
 
@@ -445,6 +533,8 @@ def _parse_paper(text: str, path: str, only: str | None) -> list[Network]:
     reader = _Reader(path)
     lines = [line for number, raw in enumerate(text.splitlines(), start=1)
              if (line := _Line(path, number, raw)).tokens]
+    for line in lines:
+        line.check_limits()
     name, header = default_name, None
     input_node: Node | None = None
     body: list[_Stmt] = []  # the statements of the network being read, after its input
@@ -492,6 +582,12 @@ def _parse_paper(text: str, path: str, only: str | None) -> list[Network]:
     wanted = [r for r in read if only is not None and r[0].lower() == only.lower()] or read
     networks = []
     for net_name, net_header, first_node, statements in wanted:
+        count = 1 + reader.size(statements, {})
+        if count > MAX_LAYERS:
+            raise SpecError(f"network `{net_name}` would have {count:,} layers once its blocks and repeats are "
+                            f"expanded; archcalc reads at most {MAX_LAYERS:,} (MAX_LAYERS)",
+                            location=net_header or first_node.location,
+                            hint="check the repeat counts: blocks repeated inside repeated blocks multiply")
         items = _apply_activation_rule(reader.sequence(statements, {}, ()))
         nodes = [first_node]
         _link(items, 0, nodes)

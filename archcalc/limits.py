@@ -1,0 +1,47 @@
+"""The limits of what archcalc reads, each a named constant with its own message.
+
+archcalc reads whatever a classroom hands it, so every kind of work that grows with the input is
+bounded, and each bound is checked *before* the work it guards: a file's size before it is read, a
+line's length before it is split, a number's digits before it is converted, a network's expanded
+size before it is expanded. A limit that is hit is an :class:`~archcalc.errors.ArchcalcError`
+(exit 2) that names the limit, the value that broke it and where; docs/limits.md lists them all.
+
+Every limit is far above what a real network or answer sheet needs (ResNet-152 is 566 layers, a
+CS231n table 30 rows): meeting one means a typo or a hostile input, not a big model.
+
+>>> MAX_LAYERS, MAX_REPEAT, MAX_NESTING
+(1000000, 100000, 100)
+"""
+
+from __future__ import annotations
+
+#: Bytes of a spec or answer file. The biggest bundled spec is 10 KB; 1,000,000 one-word layer
+#: lines are 5 MB.
+MAX_FILE_BYTES = 16 * 2**20
+#: Characters of one line of a spec (paper notation) or of an answer sheet.
+MAX_LINE_LENGTH = 10_000
+#: Digits of one number in a spec: 18 digits is 10^18, beyond any size, count or shape
+#: (and far below Python's 4,300-digit limit on converting text to integers).
+MAX_NUMBER_DIGITS = 18
+#: Layers of one network once blocks, repeats and merges are expanded (100x ResNet-152's blocks).
+MAX_LAYERS = 1_000_000
+#: The repeat count of one line (`conv3-64 x3`, `bottleneck(64) x3`).
+MAX_REPEAT = 100_000
+#: Levels of blocks calling blocks and of merges inside merges (Python's own stack would overflow
+#: a few hundred levels deep; real networks nest three or four).
+MAX_NESTING = 100
+#: Rows of an answer sheet (a student's table of a network's layers).
+MAX_SHEET_ROWS = 20_000
+#: Levels of lists and mappings nested in a YAML or JSON answer sheet (a sheet needs three).
+MAX_SHEET_DEPTH = 20
+#: YAML nodes of an answer sheet, counted through aliases (a "billion laughs" sheet of 500 bytes
+#: holds billions).
+MAX_SHEET_NODES = 200_000
+#: Layers `verify` builds as a Keras model in a chain: Keras' graph building recurses once per
+#: layer, and Python's stack ends near 1,000 frames.
+MAX_VERIFY_DEPTH = 900
+
+__all__ = [
+    "MAX_FILE_BYTES", "MAX_LAYERS", "MAX_LINE_LENGTH", "MAX_NESTING", "MAX_NUMBER_DIGITS", "MAX_REPEAT",
+    "MAX_SHEET_DEPTH", "MAX_SHEET_NODES", "MAX_SHEET_ROWS", "MAX_VERIFY_DEPTH",
+]
