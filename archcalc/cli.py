@@ -215,6 +215,16 @@ def main(argv: list[str] | None = None) -> None:
         code = app(args=argv, standalone_mode=False, prog_name="archcalc")
         if isinstance(code, int) and code:
             raise SystemExit(code)
+    except SystemExit as e:
+        # click ends a command whose output pipe closed (`archcalc summary resnet152 | head -1`) with exit 1,
+        # which here means "a check failed"; the reader stopping early is not a failure: end quietly.
+        if e.code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            raise SystemExit(0) from None
+        raise
+    except BrokenPipeError:
+        # What is left in the buffer goes nowhere, so that the interpreter's last flush fails no more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(0) from None
     except ArchcalcError as e:
         sys.stderr.write(e.render() + "\n")
         raise SystemExit(e.exit_code) from None

@@ -83,7 +83,13 @@ def make_console():
 
     # Piped output (files, CI logs, `| less`) gets a table as wide as it needs, not rich's 80 columns.
     width = None if sys.stdout.isatty() else max(shutil.get_terminal_size((120, 24)).columns, 120)
-    return Console(highlight=False, width=width)
+    console = Console(highlight=False, width=width)
+    console.on_broken_pipe = _pipe_closed  # type: ignore[method-assign]  # rich would exit 1: cli.main ends with 0
+    return console
+
+
+def _pipe_closed() -> None:
+    raise BrokenPipeError
 
 
 __all__ = [

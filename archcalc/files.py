@@ -29,6 +29,9 @@ def check_target(path: str | Path, *, overwrite: bool = False) -> Path:
     dest = Path(path)
     if dest.is_dir():
         raise OutputError(f"cannot write `{path}`: it is a folder", hint=f"give a file name, e.g. `{dest / 'out'}`")
+    if not overwrite and dest.is_symlink() and not dest.exists():
+        raise OutputError(f"`{path}` already exists (a symbolic link to a missing file); archcalc does not "
+                          "overwrite it", hint="add --force to replace the link, or choose another file name")
     if not overwrite and dest.exists():
         raise OutputError(f"`{path}` already exists; archcalc does not overwrite it",
                           hint="add --force to replace it, or choose another file name")

@@ -8,10 +8,12 @@ top-level ``specs/`` folder, installed as the package ``archcalc.specs``.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import SourceError, SpecError
+from .limits import MAX_FILE_BYTES
 from .keras_code import looks_like_keras, parse_keras
 from .network import Network
 from .paper import parse_paper
@@ -39,18 +41,55 @@ class Spec:
     bundled: bool = False
 
 
-def read_file(path: Path, shown: str | None = None) -> Spec:
-    """Read a spec file; every way it can fail is a SourceError that says what to do."""
-    shown = shown or str(path)
-    if path.is_dir():
-        raise SourceError(f"`{shown}` is a folder, not a spec file", hint="name a file inside it")
+_NOT_REGULAR = {stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFCHR: "a character device",
+                stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket"}
+
+
+def _stat(path: Path, shown: str) -> os.stat_result | None:
+    """The file's status; ``None`` when it does not exist; a SourceError when it cannot be looked at
+    (a folder on its path that the user may not enter)."""
     try:
-        data = path.read_bytes()
+        return path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except PermissionError:
+        raise SourceError(f"cannot read `{shown}`: permission denied (on the file or a folder of its path)",
+                          hint="check the permissions of the file and of the folders above it") from None
+    except OSError as e:
+        raise SourceError(f"cannot read `{shown}`: {e.strerror or e}") from None
+
+
+def read_file(path: Path, shown: str | None = None) -> Spec:
+    """Read a spec (or answer) file; every way it can fail is a SourceError that says what to do.
+
+    Only a regular file is read, and at most :data:`~archcalc.limits.MAX_FILE_BYTES` of it: a pipe
+    that nobody writes to would block forever, and ``/dev/zero`` never ends.
+    """
+    shown = shown or str(path)
+    info = _stat(path, shown)
+    if info is None:
+        raise SourceError(f"no such file: `{shown}`", hint="check the path")
+    if stat.S_ISDIR(info.st_mode):
+        raise SourceError(f"`{shown}` is a folder, not a spec file", hint="name a file inside it")
+    if not stat.S_ISREG(info.st_mode):
+        what = _NOT_REGULAR.get(stat.S_IFMT(info.st_mode), "not a regular file")
+        raise SourceError(f"`{shown}` is {what}, not a file archcalc reads",
+                          hint="save the text to a file first and give that file")
+    if info.st_size > MAX_FILE_BYTES:
+        raise SourceError(f"`{shown}` is {info.st_size:,} bytes, more than archcalc reads "
+                          f"({MAX_FILE_BYTES:,} bytes, MAX_FILE_BYTES)",
+                          hint="a spec or an answer sheet is a few kilobytes: is this the right file?")
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)  # the file may grow while it is read
     except PermissionError:
         raise SourceError(f"cannot read `{shown}`: permission denied",
                           hint="check the file's permissions (chmod +r)") from None
     except OSError as e:
         raise SourceError(f"cannot read `{shown}`: {e.strerror or e}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise SourceError(f"`{shown}` is more than {MAX_FILE_BYTES:,} bytes, more than archcalc reads "
+                          "(MAX_FILE_BYTES)", hint="a spec or an answer sheet is a few kilobytes: is this the right file?")
     if b"\0" in data[:8192]:
         raise SourceError(f"`{shown}` is a binary file, not a spec",
                           hint="a spec is plain text: `input 224x224x3` and one layer a line "
@@ -87,7 +126,7 @@ def resolve(ref: str) -> tuple[Spec, str | None]:
     that name too: ``mobilenet`` is the network MobileNet, not also MobileNetV2 beside it.
     """
     path = Path(ref)
-    if path.exists():
+    if _stat(path, ref) is not None:
         return read_file(path, ref), None
     for f in bundled_files():
         if f.stem.lower() == ref.lower() or f.name.lower() == ref.lower():
