@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import SourceError, SpecError
-from .limits import MAX_FILE_BYTES
 from .keras_code import looks_like_keras, parse_keras
+from .limits import MAX_FILE_BYTES
 from .network import Network
 from .paper import parse_paper
 
@@ -89,7 +89,8 @@ def read_file(path: Path, shown: str | None = None) -> Spec:
         raise SourceError(f"cannot read `{shown}`: {e.strerror or e}") from None
     if len(data) > MAX_FILE_BYTES:
         raise SourceError(f"`{shown}` is more than {MAX_FILE_BYTES:,} bytes, more than archcalc reads "
-                          "(MAX_FILE_BYTES)", hint="a spec or an answer sheet is a few kilobytes: is this the right file?")
+                          "(MAX_FILE_BYTES)",
+                          hint="a spec or an answer sheet is a few kilobytes: is this the right file?")
     if b"\0" in data[:8192]:
         raise SourceError(f"`{shown}` is a binary file, not a spec",
                           hint="a spec is plain text: `input 224x224x3` and one layer a line "
