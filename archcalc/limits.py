@@ -31,12 +31,12 @@ MAX_REPEAT = 100_000
 #: a few hundred levels deep; real networks nest three or four).
 MAX_NESTING = 100
 #: Rows of an answer sheet (a student's table of a network's layers).
-MAX_SHEET_ROWS = 20_000
+MAX_SHEET_ROWS = 10_000
 #: Levels of lists and mappings nested in a YAML or JSON answer sheet (a sheet needs three).
 MAX_SHEET_DEPTH = 20
 #: YAML nodes of an answer sheet, counted through aliases (a "billion laughs" sheet of 500 bytes
 #: holds billions).
-MAX_SHEET_NODES = 200_000
+MAX_SHEET_NODES = 100_000
 #: Layers `verify` builds as a Keras model in a chain: Keras' graph building recurses once per
 #: layer, and Python's stack ends near 1,000 frames.
 MAX_VERIFY_DEPTH = 900

@@ -17,8 +17,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import Location, SourceError
+from ..limits import MAX_LINE_LENGTH, MAX_SHEET_DEPTH, MAX_SHEET_NODES, MAX_SHEET_ROWS
 
 #: The graded columns, and the header words that name each (matched loosely: case, spaces, punctuation).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -99,13 +101,77 @@ def _loc(path: str, number: int, line: str, start: int, length: int) -> Location
 # ---------------------------------------------------------------------------------------------
 # The CS231n line format.
 
-_ROW = re.compile(
-    r"^(?P<lead>\s*(?:[-*+]\s+|\d+[.)]\s+)?)(?P<name>[^:\[\]]+?)\s*:\s*"
-    r"(?P<shape>\[[^\]]*\]|\([^)]*\))?\s*"
-    r"(?:(?P<mkey>memory|mem|activations|acts)\s*:\s*(?P<memory>.*?))?\s*"
-    r"(?:(?P<pkey>weights|params|parameters)\s*:\s*(?P<params>.*?))?\s*$", re.I)
-_TOTAL = re.compile(r"^\s*(?:[-*+]\s+)?\**\s*total\s+(?P<what>memory|params|parameters|weights|activations)"
-                    r"\s*\**\s*:\s*\**\s*(?P<value>.*?)\s*$", re.I)
+_LEAD = re.compile(r"\s*(?:[-*+]\s+|\d+[.)]\s+)?")
+_MEMORY_KEY = re.compile(r"(memory|mem|activations|acts)\s*:\s*", re.I)
+_PARAMS_KEY = re.compile(r"(weights|params|parameters)\s*:\s*", re.I)
+# On a line without trailing spaces (`_total_cells` strips them): no two `\s*` meet, so it is linear.
+_TOTAL = re.compile(r"^\s*(?:[-*+]\s+)?[\s*]*total\s+(?P<what>memory|params|parameters|weights|activations)"
+                    r"[\s*]*:[\s*]*(?P<value>.*)$", re.I)
+
+
+class _Row:
+    """The parts of a CS231n row, ``CONV3-64: [224x224x64]  memory: ...  weights: ...``, with their
+    offsets (``group`` and ``start`` as a regular expression's match has them).
+
+    Read by hand: the regular expression it replaces, with optional spaces around optional parts,
+    backtracked cubically on long runs of spaces (2,000 spaces and an `x` took 10 s).
+    """
+
+    def __init__(self, parts: dict[str, tuple[str, int]]) -> None:
+        self.parts = parts
+
+    def group(self, name: str) -> str | None:
+        return self.parts[name][0] if name in self.parts else None
+
+    def start(self, name: str) -> int:
+        return self.parts[name][1]
+
+    @staticmethod
+    def match(line: str) -> _Row | None:
+        """The row's parts, or ``None`` when the line is not shaped like a row.
+
+        >>> r = _Row.match("CONV3-64: [224x224x64]  memory:  224*224*64=3.2M   weights: (3*3*3)*64")
+        >>> r.group("name"), r.group("shape"), r.group("memory"), r.group("params"), r.start("params")
+        ('CONV3-64', '[224x224x64]', '224*224*64=3.2M', '(3*3*3)*64', 60)
+        >>> _Row.match("CONV3-64: [224x224x64]" + " " * 2000 + "x") is None
+        True
+        """
+        end = len(line.rstrip())
+        lead = _LEAD.match(line).end()  # type: ignore[union-attr]
+        colon = line.find(":", lead)
+        if colon < 0:
+            return None
+        if not line[lead:colon].strip():  # `- : ...`: the dash is the name, not a bullet
+            lead = len(line) - len(line.lstrip())
+        name = line[lead:colon].rstrip()
+        if not name.strip() or "[" in name or "]" in name:
+            return None
+        parts = {"name": (name, lead)}
+        at = _skip_spaces(line, colon + 1)
+        if at < end and line[at] in "[(":
+            close = line.find("]" if line[at] == "[" else ")", at)
+            if close < 0:
+                return None
+            parts["shape"] = (line[at:close + 1], at)
+            at = _skip_spaces(line, close + 1)
+        if (m := _MEMORY_KEY.match(line, at)) and at < end:
+            parts["mkey"] = (m.group(1), at)
+            value_at = m.end()
+            p = _PARAMS_KEY.search(line, value_at)
+            stop = p.start() if p else end
+            parts["memory"] = (line[value_at:stop].rstrip(), value_at)
+            at = stop
+        if at < end and (m := _PARAMS_KEY.match(line, at)):
+            parts["pkey"] = (m.group(1), at)
+            parts["params"] = (line[m.end():end], m.end())
+            at = end
+        return _Row(parts) if at >= end else None
+
+
+def _skip_spaces(line: str, at: int) -> int:
+    while at < len(line) and line[at].isspace():
+        at += 1
+    return at
 _BYTES_OF = re.compile(r"^(?P<values>.*?)\*\s*(?P<size>\d+)\s*bytes?\s*(?:~=|≈|=|~)\s*(?P<bytes>.+)$", re.I)
 
 
@@ -120,7 +186,7 @@ def _total_cells(line: str, raw: str, number: int, path: str) -> dict[str, Cell]
 
     ``line`` is ``raw`` without its trailing remark (same positions), ``number`` its line number.
     """
-    t = _TOTAL.match(line)
+    t = _TOTAL.match(line.rstrip())
     if not t:
         return None
     what = t.group("what").lower()
@@ -149,7 +215,7 @@ def read_cs231n(text: str, path: str, student: str) -> Sheet:
         if found is not None:
             totals.update(found)
             continue
-        m = _ROW.match(line)
+        m = _Row.match(line)
         if not m or not (m.group("shape") or m.group("memory") is not None or m.group("params") is not None):
             raise SourceError(
                 f"cannot read this line of `{path}` as a layer row",
@@ -239,9 +305,8 @@ def _table(records: list[tuple[int, str, list[tuple[str, int]]]], path: str, stu
 
 def read_csv(text: str, path: str, student: str) -> Sheet:
     import csv
-    import io
 
-    lines = text.splitlines()
+    lines = text.split("\n")
     if not lines:
         raise SourceError(f"`{path}` is empty", hint="the first line names the columns: layer, output shape, "
                                                     "memory, params")
@@ -251,11 +316,18 @@ def read_csv(text: str, path: str, student: str) -> Sheet:
     except csv.Error:
         dialect = csv.excel  # type: ignore[assignment]
     records = []
-    reader = csv.reader(io.StringIO(text), dialect)
-    for number, cells in enumerate(reader, start=1):
-        line = lines[number - 1] if number - 1 < len(lines) else ""
+    csv.field_size_limit(MAX_LINE_LENGTH + 1)  # lines are checked before: this never fires first
+    # One record a line (`read_text` made the line ends `\n`): a quoted cell running over a line end is an
+    # error at that line, not a record whose line numbers drift from the text's.
+    for number, line in enumerate(lines, start=1):
         if line.lstrip().startswith("#"):
             continue
+        try:
+            cells = next(csv.reader([line], dialect), [])
+        except csv.Error as e:
+            raise SourceError(f"cannot read line {number} of `{path}` as CSV: {e}",
+                              location=_loc(path, number, line, 0, len(line)),
+                              hint="quote a cell that holds a comma or a quote: \"a, b\"") from None
         # Columns of each cell in the line, for carets: search left to right.
         placed, at = [], 0
         for c in cells:
@@ -317,8 +389,18 @@ def read_structured(text: str, path: str, student: str, fmt: str) -> Sheet:
     """YAML or JSON (read as YAML, of which JSON is a subset, to keep line numbers)."""
     import yaml
 
+    _check_brackets(text, path)
+    separators = sum(text.count(c) for c in ",:-\n[{")  # every value but the first follows one of them
+    if separators > 2 * MAX_SHEET_NODES:
+        raise SourceError(f"`{path}` is too big to be a sheet: {separators:,} separators (`,` `:` `-` `[` `{{` and "
+                          f"line ends) where a sheet holds at most {MAX_SHEET_NODES:,} values (MAX_SHEET_NODES)",
+                          hint=f"a sheet has one entry a layer of the network (at most {MAX_SHEET_ROWS:,})")
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        # libyaml's reader when it is there: the same nodes and marks, five times faster.
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except RecursionError:  # block-style nesting (`- - - - x`) the bracket count does not see
+        raise SourceError(f"`{path}` is nested too deeply to read (at most {MAX_SHEET_DEPTH} levels, MAX_SHEET_DEPTH)",
+                          hint="a sheet is `layers:`, a list of `{name: ..., params: ...}` and `totals:`") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         lines = text.splitlines()
@@ -353,6 +435,7 @@ def read_structured(text: str, path: str, student: str, fmt: str) -> Sheet:
 
     if root is None:
         raise SourceError(f"`{path}` is empty", hint="write `layers:` and one entry a layer")
+    _check_nodes(root, path, loc)
     layers_node: yaml.Node
     totals_node: yaml.Node | None = None
     spec_name: str | None = None
@@ -399,6 +482,64 @@ def read_structured(text: str, path: str, student: str, fmt: str) -> Sheet:
         raise SourceError(f"`{path}` lists no layers", hint="add one entry a layer under `layers:`")
     graded = tuple(c for c in ("shape", "memory", "params") if c in seen)
     return Sheet(path, student, rows, totals, graded or ("shape", "memory", "params"), fmt, spec_name)
+
+
+def _check_brackets(text: str, path: str) -> None:
+    """Refuse JSON/YAML brackets nested deeper than MAX_SHEET_DEPTH before the YAML reader, which
+    recurses once a level, sees them. Quoted text is skipped."""
+    depth, quote, escaped = 0, "", False
+    number, column = 1, 0
+    for ch in text:
+        column += 1
+        if ch == "\n":
+            number, column = number + 1, 0
+        if quote:
+            if escaped:
+                escaped = False
+            elif ch == "\\" and quote == '"':
+                escaped = True
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_SHEET_DEPTH:
+                line = text.split("\n")[number - 1]
+                raise SourceError(f"`{path}` nests brackets {depth} deep, more than archcalc reads "
+                                  f"({MAX_SHEET_DEPTH}, MAX_SHEET_DEPTH)",
+                                  location=_loc(path, number, line[:200], min(column - 1, 199), 1),
+                                  hint="a sheet is `layers:`, a list of `{name: ..., params: ...}` and `totals:`")
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+
+
+def _check_nodes(root: Any, path: str, loc: Any) -> None:
+    """Count the sheet's values the way they would be read, through YAML's aliases (``*a``), and refuse
+    a sheet of more than MAX_SHEET_NODES (the "billion laughs": 500 bytes of aliases of aliases) or
+    deeper than MAX_SHEET_DEPTH (an alias of itself is infinitely deep); and a lone surrogate (``"\\ud800"``
+    in JSON), which is not a character."""
+    import yaml
+
+    count = 0
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > MAX_SHEET_NODES or depth > MAX_SHEET_DEPTH:
+            what = (f"more than {MAX_SHEET_NODES:,} values (MAX_SHEET_NODES)" if count > MAX_SHEET_NODES
+                    else f"values nested more than {MAX_SHEET_DEPTH} deep (MAX_SHEET_DEPTH)")
+            raise SourceError(f"`{path}` holds {what} once its aliases (`*name`) are expanded",
+                              location=loc(node), hint="write each layer's values out; a sheet needs no aliases")
+        if isinstance(node, yaml.ScalarNode):
+            if _SURROGATE.search(node.value):
+                raise SourceError("a lone surrogate (half a UTF-16 pair), which is not a character",
+                                  location=loc(node), hint="remove the `\\ud800`-style escape")
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((n, depth + 1) for n in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                stack.extend(((k, depth + 1), (v, depth + 1)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -489,10 +630,43 @@ def read_text(text: str, fmt: str = "cs231n", path: str = "<text>", student: str
     readers = {"csv": read_csv, "markdown": read_markdown, "cs231n": read_cs231n}
     if not text.strip():
         raise SourceError(f"`{path}` is empty", hint="write one row a layer")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # one kind of line end for every reader
     structured = fmt in ("yaml", "json")
+    _check_text(text, path, lines=not structured)
     sheet = read_structured(text, path, student, fmt) if structured else readers[fmt](text, path, student)
+    if len(sheet.rows) > MAX_SHEET_ROWS:
+        raise SourceError(f"`{path}` has {len(sheet.rows):,} rows, more than archcalc grades "
+                          f"({MAX_SHEET_ROWS:,}, MAX_SHEET_ROWS)", location=sheet.rows[MAX_SHEET_ROWS].location,
+                          hint="a sheet has one row a layer of the network")
     sheet.spec_name = sheet.spec_name or find_spec_name(text)
     return sheet
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_text(text: str, path: str, *, lines: bool) -> None:
+    """Refuse what no reader should meet: a lone surrogate (half a UTF-16 pair, which no file can hold
+    and no terminal can print), more lines than a sheet has rows, or (``lines``: the line formats) a line
+    longer than MAX_LINE_LENGTH."""
+    if m := _SURROGATE.search(text):
+        number = text.count("\n", 0, m.start()) + 1
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        line = text[line_start:].split("\n", 1)[0].encode("utf-8", "replace").decode()  # printable
+        raise SourceError(f"`{path}` holds a lone surrogate U+{ord(m.group()):04X}, which is not a character",
+                          location=_loc(path, number, line, m.start() - line_start, 1),
+                          hint="save the file as UTF-8 text")
+    if lines and text.count("\n") > 2 * MAX_SHEET_ROWS:
+        raise SourceError(f"`{path}` has {text.count(chr(10)) + 1:,} lines, more than archcalc reads in a sheet "
+                          f"({2 * MAX_SHEET_ROWS:,}: MAX_SHEET_ROWS rows and as many comments)",
+                          hint="a sheet has one row a layer of the network")
+    if lines:
+        for number, line in enumerate(text.split("\n"), start=1):
+            if len(line) > MAX_LINE_LENGTH:
+                raise SourceError(f"line {number} of `{path}` has {len(line):,} characters, more than archcalc "
+                                  f"reads ({MAX_LINE_LENGTH:,}, MAX_LINE_LENGTH)",
+                                  location=_loc(path, number, line[:80] + "…", 0, 1),
+                                  hint="a row holds a layer's name, shape, memory and parameters")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -508,9 +682,11 @@ def parse_shape(text: str) -> tuple[int, ...]:
     >>> parse_shape("[224x224x64]"), parse_shape("(7, 7, 512)"), parse_shape("1x1x4096"), parse_shape("4096")
     ((224, 224, 64), (7, 7, 512), (1, 1, 4096), (4096,))
     """
-    from .numbers import BadNumber, parse_value
+    from .numbers import MAX_LENGTH, BadNumber, parse_value
 
     t = text.strip()
+    if len(t) > MAX_LENGTH:  # a shape, not a program: also keeps the splitting below fast
+        raise BadShape(f"a shape of {len(t):,} characters is longer than archcalc reads ({MAX_LENGTH})")
     t = re.sub(r"^[\[(]\s*|\s*[\])]$", "", t)
     if not t:
         raise BadShape("no shape written")

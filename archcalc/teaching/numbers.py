@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -36,6 +37,10 @@ BYTE_UNITS = {
 #: The longest cell read: the evaluator recurses once per operator, and no working needs more.
 MAX_LENGTH = 400
 _MAX_EXPONENT = 64  # 2**64 is already far beyond any layer; bigger powers are a typo, not an answer
+#: The largest value read, in bits (about 10^120, with the same bound on a fraction's denominator): far past
+#: any count of a network, and small enough that arithmetic on it is instant (`(((9**64)**64)**64)**64`
+#: would hold 60 million digits and never finish) and every number prints (`float` stops at 10^308).
+MAX_VALUE_BITS = 400
 
 
 class BadNumber(ValueError):
@@ -137,7 +142,7 @@ def _literal_interval(digits: str, exponent: str | None, scale: int,
     """
     if exponent and abs(int(exponent)) > _MAX_EXPONENT:
         raise BadNumber(f"the exponent e{exponent} is out of range", 0, 1, "write e.g. `1.5e6`")
-    value = Fraction(digits) * (Fraction(10) ** int(exponent or 0)) * scale
+    value = _bounded(Fraction(digits) * (Fraction(10) ** int(exponent or 0)) * scale)
     if "." in digits:
         decimals = len(digits.split(".", 1)[1])
         unit = Fraction(1, 10**decimals)
@@ -192,7 +197,12 @@ def parse_value(text: str) -> Value:
     offset = 0
     for part in parts:
         if part.strip():
-            steps.append(_parse_side(part, offset, approx))
+            try:
+                steps.append(_parse_side(part, offset, approx))
+            except _TooLarge:
+                raise BadNumber("it is larger than any number archcalc reads (about 10^120, MAX_VALUE_BITS)",
+                                offset, max(1, len(part)),
+                                "write the number a layer has: sizes and counts are far smaller") from None
         elif len(parts) > 1:
             raise BadNumber("an `=` with nothing on one side", offset, max(1, len(part)),
                             "write `224*224*64 = 3211264` or just one of them")
@@ -248,7 +258,9 @@ def _parse_side(raw: str, offset: int, approx: bool) -> Value:
     if not text.strip():
         raise BadNumber("a unit without a number", offset, max(1, len(raw)), "write e.g. `93MB`")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():  # `0.infMB` would print Python's "invalid decimal literal" warning first
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError:
         # The text was rewritten before parsing (suffixes, separators), so a position inside it
         # would not point at what was written: underline the whole side instead.
@@ -270,8 +282,26 @@ def _parse_side(raw: str, offset: int, approx: bool) -> Value:
     return Value(raw.strip(), interval, nominal, unit, byte_unit, (), rounded)
 
 
+class _TooLarge(ArithmeticError):
+    """A value past MAX_VALUE_BITS: :func:`_parse_side` says which side it was."""
+
+
+def _bounded(x: Fraction) -> Fraction:
+    if x.numerator.bit_length() > MAX_VALUE_BITS or x.denominator.bit_length() > MAX_VALUE_BITS:
+        raise _TooLarge
+    return x
+
+
 def _eval(node: ast.AST, literals: dict[str, tuple[Fraction, Fraction, Fraction]]) -> tuple[Interval, Fraction]:
-    """Evaluate the whitelisted expression: returns the interval and the nominal value."""
+    """Evaluate the whitelisted expression: returns the interval and the nominal value, each bounded by
+    MAX_VALUE_BITS (a power's size is foreseen before it is computed)."""
+    interval, nominal = _eval_node(node, literals)
+    for x in (interval.lo, interval.hi, nominal):
+        _bounded(x)
+    return interval, nominal
+
+
+def _eval_node(node: ast.AST, literals: dict[str, tuple[Fraction, Fraction, Fraction]]) -> tuple[Interval, Fraction]:
     if isinstance(node, ast.Name) and node.id in literals:
         value, below, above = literals[node.id]
         return Interval(value - below, value + above), value
@@ -298,6 +328,9 @@ def _eval(node: ast.AST, literals: dict[str, tuple[Fraction, Fraction, Fraction]
             if b.lo != b.hi or bn.denominator != 1 or not 0 <= bn <= _MAX_EXPONENT:
                 raise BadNumber("only small whole powers are allowed (`2**10`)", 0, 1)
             e = int(bn)
+            bits = max(abs(x.numerator).bit_length() + x.denominator.bit_length() for x in (a.lo, a.hi, an))
+            if bits * e > 2 * MAX_VALUE_BITS:  # before computing it: 9**64**64 would not finish
+                raise _TooLarge
             ends = [a.lo**e, a.hi**e] + ([Fraction(0)] if a.lo < 0 < a.hi and e % 2 == 0 else [])
             return Interval(min(ends), max(ends)), an**e
     raise BadNumber("only numbers, + - * / ** and parentheses are allowed", 0, 1,
