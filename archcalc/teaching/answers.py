@@ -249,8 +249,10 @@ def _cell_at(cells: list[tuple[str, int]], i: int, path: str, number: int, line:
 def _table(records: list[tuple[int, str, list[tuple[str, int]]]], path: str, student: str, fmt: str) -> Sheet:
     """Rows of a table (line number, line text, cells with their 0-based columns) into a sheet.
 
-    The first record is the header.
+    The first record with a cell in it is the header.
     """
+    while records and not any(c.strip() for c, _ in records[0][2]):
+        records = records[1:]
     if not records:
         raise SourceError(f"`{path}` holds no table", hint="the first line names the columns: layer, "
                                                             "output shape, memory, params")

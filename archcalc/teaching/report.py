@@ -162,8 +162,10 @@ def markdown(r: Result) -> str:
 
 
 def one_line(path: str, r: Result | ArchcalcError) -> str:
-    if isinstance(r, ArchcalcError):
-        return f"{path}: unreadable: {r}"
+    if isinstance(r, ArchcalcError):  # a zero for that student, with the reason; the others are still graded
+        from pathlib import Path
+
+        return f"{WRONG} {Path(path).stem:<20} {0:>4}      {0.0:5.1f}%   unreadable: {r}"
     extra = []
     if r.missing:
         extra.append(f"{len(r.missing)} missing row(s)")
@@ -189,7 +191,7 @@ def scores_csv(results: list[tuple[str, Result | ArchcalcError]]) -> str:
         if isinstance(r, ArchcalcError):
             from pathlib import Path
 
-            w.writerow([Path(path).stem, path, "", "", "", "", "", "", "", f"unreadable: {r}"])
+            w.writerow([Path(path).stem, path, 0, "", "0.0", "", "", "", "", f"unreadable: {r}"])
             continue
         w.writerow([r.student, r.path, r.score, r.max_score, f"{r.percent:.1f}", len(r.wrong), len(r.missing),
                     len(r.extra), len(r.slips), "all right" if r.all_right else "some wrong"])
