@@ -22,6 +22,7 @@ from typing import Any
 from ..analysis import Analysis, Row
 from ..errors import ArchcalcError, KerasError
 from ..kinds import KINDS
+from ..limits import MAX_VERIFY_DEPTH
 from ..network import Network, Shape
 from . import build as B
 
@@ -125,6 +126,12 @@ def verify(network: Network, analysis: Analysis, *, max_memory: int = DEFAULT_MA
             hand in a doctored one to see the mismatch reported).
         max_memory: bytes of float32 weights above which no whole model is allocated.
     """
+    depth = chain_length(network)
+    if depth > MAX_VERIFY_DEPTH:  # said before TensorFlow is even imported
+        raise KerasError(f"network `{network.name}` is {depth:,} layers deep; verify builds at most "
+                         f"{MAX_VERIFY_DEPTH:,} layers one after the other (MAX_VERIFY_DEPTH)",
+                         hint="Keras builds a model by recursing once a layer and Python's stack ends near "
+                              "1,000 calls; verify a shorter network with the same kinds of layers")
     from .tf import keras
 
     k = keras()
@@ -158,6 +165,19 @@ def verify(network: Network, analysis: Analysis, *, max_memory: int = DEFAULT_MA
     report.seconds = time.perf_counter() - start
     report.keras_version = k.__version__
     return report
+
+
+def chain_length(network: Network) -> int:
+    """The most layers one after the other: the longest path from the input to a layer (the input is 1).
+
+    >>> from archcalc.paper import parse_paper
+    >>> chain_length(parse_paper("input 8x8x1\\nrelu x5\\nadd\\n  identity\\n  branch\\n    relu x3")[0])
+    10
+    """
+    depth: list[int] = []
+    for node in network.nodes:  # parents come before their children
+        depth.append(1 + max((depth[i] for i in node.inputs), default=0))
+    return max(depth, default=0)
 
 
 def _gib(n: int) -> str:
