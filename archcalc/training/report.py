@@ -36,7 +36,9 @@ def check_output_dir(path: str | Path, *, force: bool, resume: bool) -> Path:
     if out.exists() and not out.is_dir():
         raise OutputError(f"cannot write into `{path}`: it is a file, not a folder",
                           hint="--output names a folder that archcalc creates")
-    interrupted = (out / CHECKPOINT / STATE).is_file()
+    from .run import killed_in_first_checkpoint
+
+    interrupted = (out / CHECKPOINT / STATE).is_file() or killed_in_first_checkpoint(out / CHECKPOINT)
     if out.exists() and not force and not (resume and interrupted):
         raise OutputError(f"the output folder `{path}` already exists; archcalc does not overwrite it",
                           hint=("it holds an interrupted run: add --resume to continue it, " if interrupted else "")

@@ -220,6 +220,35 @@ def _write_checkpoint(folder: Path, model: Any, state: dict[str, Any]) -> None:
             old.unlink(missing_ok=True)
 
 
+#: The temporary files of :func:`archcalc.files.replacing` for a checkpoint and for the final model:
+#: a process killed while it saves leaves one behind (a hidden file, beside the one it would replace).
+TEMPORARIES = (".epoch-*.keras", ".model.*.keras")
+
+
+def remove_temporaries(*folders: Path) -> None:
+    """Delete what killed saves left in these folders (before a run, so that none survives it).
+
+    >>> import tempfile; d = Path(tempfile.mkdtemp()); _ = (d / ".epoch-0001.x1y2.keras").write_bytes(b"")
+    >>> remove_temporaries(d); list(d.iterdir())
+    []
+    """
+    for folder in folders:
+        for pattern in TEMPORARIES:
+            for p in folder.glob(pattern):
+                p.unlink(missing_ok=True)
+
+
+def killed_in_first_checkpoint(folder: Path) -> bool:
+    """Whether ``folder`` holds only what a run killed while writing its first checkpoint leaves: a
+    temporary model file and no state. ``--resume`` then starts from epoch 1 rather than refusing.
+
+    >>> import tempfile; d = Path(tempfile.mkdtemp()); _ = (d / ".epoch-0001.x1y2.keras").write_bytes(b"")
+    >>> killed_in_first_checkpoint(d), killed_in_first_checkpoint(d / "nothing")
+    (True, False)
+    """
+    return folder.is_dir() and not (folder / STATE).exists() and any(folder.glob(TEMPORARIES[0]))
+
+
 def remove_checkpoint(folder: Path) -> None:
     """Delete a checkpoint folder's files (and the folder when nothing else is in it)."""
     for p in [*folder.glob("epoch-*.keras"), folder / STATE]:
@@ -372,6 +401,13 @@ def train(network: Network, analysis: Any, ds: Dataset, options: TrainOptions, *
     config = run_config(spec_text, network, ds, options)
     folder = checkpoint_dir or default_checkpoint_dir(config)
     state = read_checkpoint(folder) if folder.is_dir() else None
+    if resume and state is None and killed_in_first_checkpoint(folder):
+        if progress:
+            progress.note(f"the interrupted run was stopped while writing its first checkpoint in {folder}: "
+                          "starting from epoch 1")
+        resume = False
+    if folder.is_dir():
+        remove_temporaries(folder, *([folder.parent] if checkpoint_dir is not None else []))
     if resume:
         if state is None:
             raise UsageError(f"nothing to resume: no checkpoint in {folder}",
