@@ -10,21 +10,21 @@ Every limit is far above what a real network or answer sheet needs (ResNet-152 i
 CS231n table 30 rows): meeting one means a typo or a hostile input, not a big model.
 
 >>> MAX_LAYERS, MAX_REPEAT, MAX_NESTING
-(1000000, 100000, 100)
+(100000, 100000, 100)
 """
 
 from __future__ import annotations
 
-#: Bytes of a spec or answer file. The biggest bundled spec is 10 KB; 1,000,000 one-word layer
-#: lines are 5 MB.
+#: Bytes of a spec or answer file. The biggest bundled spec is 10 KB; a comment of 16 MiB is no spec.
 MAX_FILE_BYTES = 16 * 2**20
 #: Characters of one line of a spec (paper notation) or of an answer sheet.
 MAX_LINE_LENGTH = 10_000
 #: Digits of one number in a spec: 18 digits is 10^18, beyond any size, count or shape
 #: (and far below Python's 4,300-digit limit on converting text to integers).
 MAX_NUMBER_DIGITS = 18
-#: Layers of one network once blocks, repeats and merges are expanded (100x ResNet-152's blocks).
-MAX_LAYERS = 1_000_000
+#: Layers of one network once blocks, repeats and merges are expanded: 175 ResNet-152s. Reading and
+#: analysing the most takes a few seconds (about 30 µs a layer; `--format json` as much again).
+MAX_LAYERS = 100_000
 #: The repeat count of one line (`conv3-64 x3`, `bottleneck(64) x3`).
 MAX_REPEAT = 100_000
 #: Levels of blocks calling blocks and of merges inside merges (Python's own stack would overflow
@@ -32,17 +32,22 @@ MAX_REPEAT = 100_000
 MAX_NESTING = 100
 #: Rows of an answer sheet (a student's table of a network's layers).
 MAX_SHEET_ROWS = 10_000
+#: Characters of one value of an answer sheet (`(3*3*64+1)*128`, `224*224*64=3.2M`) or one shape.
+MAX_CELL_LENGTH = 400
+#: Bits of the largest value an answer sheet's arithmetic reaches (numerator and denominator): about
+#: 10^120, far past any count of a network; `(((9**64)**64)**64)**64` would hold 60 million digits.
+MAX_VALUE_BITS = 400
 #: Levels of lists and mappings nested in a YAML or JSON answer sheet (a sheet needs three).
 MAX_SHEET_DEPTH = 20
 #: YAML nodes of an answer sheet, counted through aliases (a "billion laughs" sheet of 500 bytes
 #: holds billions).
-MAX_SHEET_NODES = 100_000
+MAX_SHEET_NODES = 50_000
 #: Layers one after the other (the longest path from the input) that `verify` builds as a Keras model:
 #: Keras' graph building recurses once a layer, and Python's stack ends near 1,000 frames (a chain of
 #: 1,000 layers fails inside Keras, 900 builds; the margin is for the callers' own frames).
 MAX_VERIFY_DEPTH = 800
 
 __all__ = [
-    "MAX_FILE_BYTES", "MAX_LAYERS", "MAX_LINE_LENGTH", "MAX_NESTING", "MAX_NUMBER_DIGITS", "MAX_REPEAT",
-    "MAX_SHEET_DEPTH", "MAX_SHEET_NODES", "MAX_SHEET_ROWS", "MAX_VERIFY_DEPTH",
+    "MAX_CELL_LENGTH", "MAX_FILE_BYTES", "MAX_LAYERS", "MAX_LINE_LENGTH", "MAX_NESTING", "MAX_NUMBER_DIGITS",
+    "MAX_REPEAT", "MAX_SHEET_DEPTH", "MAX_SHEET_NODES", "MAX_SHEET_ROWS", "MAX_VALUE_BITS", "MAX_VERIFY_DEPTH",
 ]

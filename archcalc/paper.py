@@ -324,7 +324,12 @@ class _Reader:
                                      "call blocks one after the other rather than inside each other")
                 key = (block.name, tuple(sorted((k, repr(v)) for k, v in values.items())))
                 if key not in self.sizes:
-                    self.sizes[key] = self.size(block.body, values, (*calls, (block.name, line.loc(col))), depth + 1)
+                    try:
+                        self.sizes[key] = self.size(block.body, values, (*calls, (block.name, line.loc(col))),
+                                                    depth + 1)
+                    except SpecError as e:
+                        e.details = (*e.details, f"in `{block.name}`, used at {line.loc(col)}")
+                        raise
                 count = repeat * self.sizes[key]
             else:
                 count = self.layer_size(st, line, env, calls, depth)

@@ -8,6 +8,7 @@ top-level ``specs/`` folder, installed as the package ``archcalc.specs``.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,7 +166,19 @@ def parse_text(text: str, path: str = "<text>", *, only: str | None = None) -> l
     """Parse a spec in whichever notation it is written (Keras code or the paper's).
 
     ``only`` names the network wanted, when one is: a paper-notation file then expands only that one.
+
+    Raises:
+        SourceError: the text holds a lone surrogate (``"\\ud800"``: half a UTF-16 pair, which no file
+            holds and no terminal prints; only the Python API can be handed one).
     """
+    if (bad := re.search("[\ud800-\udfff]", text)) is not None:
+        from .errors import Location
+
+        number = text.count("\n", 0, bad.start()) + 1
+        start = text.rfind("\n", 0, bad.start()) + 1
+        line = text[start:].split("\n", 1)[0].encode("utf-8", "replace").decode()
+        raise SourceError(f"the spec holds a lone surrogate U+{ord(bad.group()):04X}, which is not a character",
+                          location=Location(path, number, bad.start() - start + 1, line), hint="save it as UTF-8 text")
     if looks_like_keras(text):
         return parse_keras(text, path)
     return parse_paper(text, path, only=only)

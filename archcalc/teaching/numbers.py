@@ -26,6 +26,8 @@ import warnings
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from ..limits import MAX_CELL_LENGTH, MAX_VALUE_BITS
+
 #: Decimal prefixes of counts (``3.2M`` values), as the CS231n notes write them.
 PREFIXES = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
 #: Byte units; a bare ``KB``/``MB``/``GB`` is decimal, ``KiB``/``MiB``/``GiB`` binary.
@@ -35,12 +37,8 @@ BYTE_UNITS = {
     "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40,
 }
 #: The longest cell read: the evaluator recurses once per operator, and no working needs more.
-MAX_LENGTH = 400
+MAX_LENGTH = MAX_CELL_LENGTH
 _MAX_EXPONENT = 64  # 2**64 is already far beyond any layer; bigger powers are a typo, not an answer
-#: The largest value read, in bits (about 10^120, with the same bound on a fraction's denominator): far past
-#: any count of a network, and small enough that arithmetic on it is instant (`(((9**64)**64)**64)**64`
-#: would hold 60 million digits and never finish) and every number prints (`float` stops at 10^308).
-MAX_VALUE_BITS = 400
 
 
 class BadNumber(ValueError):
