@@ -458,11 +458,17 @@ def run_one(case: Case, seconds: float = 5.0) -> tuple[str, str, float]:
 # The store of failing inputs: tests/fuzz_regressions/<campaign>[-<format>]-<hash><suffix>.
 
 def store(case: Case, folder: Path = REGRESSIONS) -> Path:
-    """Save a failing input (its name says its campaign and format); return the file."""
+    """Save a failing input (its name says its campaign and format); return the file.
+
+    >>> import tempfile; store(Case("code", "Dense(1)"), Path(tempfile.mkdtemp())).name
+    'code-c65523a41800.py.txt'
+    """
     import hashlib
 
     digest = hashlib.sha256(case.text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
-    name = f"{case.campaign}{'-' + case.fmt if case.fmt else ''}-{digest}{case.suffix()}"
+    # Code is stored as `.py.txt`: no tool (pytest's doctest collection, ruff) may take it for a module.
+    extra = ".txt" if case.campaign == "code" else ""
+    name = f"{case.campaign}{'-' + case.fmt if case.fmt else ''}-{digest}{case.suffix()}{extra}"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     path.write_bytes(case.text.encode("utf-8", "surrogatepass"))
