@@ -259,14 +259,16 @@ class _Reader:
         # The label shows the values the call resolved to: `residual(64, 2)`, not `residual(filters, stride)`.
         shown = [str(B.resolve(a, env)) for a in args] + [f"{k}={B.resolve(v, env)}" for k, v in kwargs.items()]
         label = f"{block.name}({', '.join(shown)})" if B.split_call(code)[1] is not None else block.name
-        items: list[_Item] = []
-        for i in range(repeat):
-            tag = f"{label} [{i + 1}/{repeat}]" if repeat > 1 else label
-            try:
-                items.extend(self.sequence(block.body, values, (*scope, tag)))
-            except SpecError as e:
-                e.details = (*e.details, f"in `{tag}`, called at {line.loc(col)}")
-                raise
+        tag = f"{label} [1/{repeat}]" if repeat > 1 else label
+        try:
+            first = self.sequence(block.body, values, (*scope, tag))
+        except SpecError as e:
+            e.details = (*e.details, f"in `{tag}`, called at {line.loc(col)}")
+            raise
+        items: list[_Item] = list(first)
+        # Every repetition reads the same: the first one's layers, each under its own label.
+        for i in range(2, repeat + 1):
+            items.extend(_rescoped(first, len(scope), f"{label} [{i}/{repeat}]"))
         return items
 
     def bind(self, line: _Line, env: dict[str, Any]) -> tuple[B.Block, dict[str, Any], int, list[Any],
@@ -460,6 +462,16 @@ class _Reader:
             raise line.error(f"`{first}` has {len(branches)} branch; a merge needs two or more", col, len(first),
                              "add `identity` for a shortcut, or another `branch`")
         return _Merge(node, branches)
+
+
+def _rescoped(items: list[_Item], at: int, tag: str) -> list[_Item]:
+    """The items with the label at position ``at`` of their scope replaced by ``tag`` (the next
+    repetition of a block: reading its body again would give the same layers)."""
+    def node(n: Node) -> Node:
+        return replace(n, scope=(*n.scope[:at], tag, *n.scope[at + 1:]))
+
+    return [_Merge(node(item.node), [None if b is None else _rescoped(b, at, tag) for b in item.branches])
+            if isinstance(item, _Merge) else (node(item[0]), item[1]) for item in items]
 
 
 def _apply_activation_rule(read: list[_Item]) -> list[_Item]:

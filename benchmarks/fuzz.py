@@ -53,13 +53,11 @@ def _worker(campaign: str, seed: int, start: int, stop: int, hang: float, memory
     conn.send(None)
 
 
-def run_campaign(campaign: str, seed: int, count: int, hang: float, memory: int,
-                 failures: list[tuple[str, int, str, str]], progress: bool = True) -> Counter:
-    """Run inputs 0..count-1 of a campaign in watched workers; return the outcomes counted."""
-    counts: Counter = Counter()
+def run_campaign(campaign: str, seed: int, start: int, count: int, hang: float, memory: int,
+                 failures: list[tuple[str, int, str, str]], counts: Counter) -> None:
+    """Run inputs start..count-1 of a campaign in watched workers, adding the outcomes to ``counts``."""
     ctx = mp.get_context("fork")
-    next_i, started = 0, time.perf_counter()
-    last_report = started
+    next_i = start
     while next_i < count:
         parent, child = ctx.Pipe(duplex=False)
         worker = ctx.Process(target=_worker, args=(campaign, seed, next_i, count, hang, memory, child), daemon=True)
@@ -93,13 +91,7 @@ def run_campaign(campaign: str, seed: int, count: int, hang: float, memory: int,
             if outcome not in ("ok", "clean"):
                 failures.append((campaign, i, outcome, detail))
             next_i = i + 1
-            now = time.perf_counter()
-            if progress and now - last_report > 60:
-                last_report = now
-                rate = next_i / (now - started)
-                print(f"  {campaign}: {next_i:,}/{count:,} ({rate:,.0f}/s) {dict(counts)}", file=sys.stderr, flush=True)
         parent.close()
-    return counts
 
 
 def run_cli(campaign: str, seed: int, count: int, hang: float, memory: int,
@@ -160,6 +152,8 @@ def table(rows: list[tuple[str, Counter]], hang: float, memory: int) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--inputs", type=int, default=1_000_000, help="in-process inputs in all (split 50/20/30%%)")
+    ap.add_argument("--minutes", type=float, default=None,
+                    help="stop the in-process campaigns after this long (the table shows what ran)")
     ap.add_argument("--cli", type=int, default=300, help="inputs through the CLI, each of specs and sheets")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--hang", type=float, default=5.0, help="seconds after which an input is a hang")
@@ -173,13 +167,30 @@ def main() -> None:
     failures: list[tuple[str, int, str, str]] = []
     rows: list[tuple[str, Counter]] = []
     started = time.perf_counter()
-    for campaign, share in SHARES.items():
-        if args.only and campaign not in args.only:
-            continue
-        n = round(args.inputs * share)
-        t0 = time.perf_counter()
-        rows.append((campaign, run_campaign(campaign, args.seed, n, args.hang, memory, failures)))
-        print(f"{campaign}: {n:,} inputs in {time.perf_counter() - t0:,.0f} s", file=sys.stderr, flush=True)
+    # The campaigns advance together, a chunk at a time, so that a run cut short by --minutes (or
+    # Ctrl-C) has tried every family in its share.
+    campaigns = [c for c in SHARES if not args.only or c in args.only]
+    counts = {c: Counter() for c in campaigns}
+    sizes = {c: round(args.inputs * SHARES[c]) for c in campaigns}
+    chunk = 2000
+    deadline = started + args.minutes * 60 if args.minutes else None
+    try:
+        for step in range(0, max(sizes.values(), default=0), chunk):
+            if deadline and time.perf_counter() > deadline:
+                print("time is up (--minutes)", file=sys.stderr)
+                break
+            for c in campaigns:
+                lo = round(step * SHARES[c] / max(SHARES[x] for x in campaigns))
+                hi = min(sizes[c], round((step + chunk) * SHARES[c] / max(SHARES[x] for x in campaigns)))
+                if lo < hi:
+                    run_campaign(c, args.seed, lo, hi, args.hang, memory, failures, counts[c])
+            done = sum(sum(x.values()) for x in counts.values())
+            elapsed = time.perf_counter() - started
+            print(f"  {done:,} inputs in {elapsed:,.0f} s ({done / elapsed:,.0f}/s): "
+                  + "; ".join(f"{c} {dict(counts[c])}" for c in campaigns), file=sys.stderr, flush=True)
+    except KeyboardInterrupt:
+        print("interrupted: the table shows what ran", file=sys.stderr)
+    rows.extend((c, counts[c]) for c in campaigns)
     for campaign in ("cli-specs", "cli-sheets"):
         if (args.only and campaign not in args.only) or not args.cli:
             continue

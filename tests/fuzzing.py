@@ -395,8 +395,9 @@ def _spec(case: Case) -> None:
 
     analyses = [analyze_network(n) for n in parse_text(case.text, "fuzz" + case.suffix())]
     if sum(len(a.rows) for a in analyses) <= RENDER_LAYERS:
-        # What the CLI prints must encode: the JSON and CSV renderers, as `summary --format` writes them.
-        (render.json_text(analyses) + render.csv_text(analyses)).encode("utf-8")
+        # What the CLI prints must encode: the objects of `summary --format json` (dumped without the
+        # indentation, which only Python's slow encoder does), and the CSV.
+        (json.dumps([render.analysis_dict(a) for a in analyses]) + render.csv_text(analyses)).encode("utf-8")
 
 
 def _sheet(case: Case) -> None:
