@@ -22,6 +22,9 @@ MAX_LINE_LENGTH = 10_000
 #: Digits of one number in a spec: 18 digits is 10^18, beyond any size, count or shape
 #: (and far below Python's 4,300-digit limit on converting text to integers).
 MAX_NUMBER_DIGITS = 18
+#: Characters of one `{...}` field of a block's body or one argument of a block's use (`{4*filters}`):
+#: the arithmetic is read by recursing once an operator.
+MAX_EXPRESSION_LENGTH = 200
 #: Layers of one network once blocks, repeats and merges are expanded: 175 ResNet-152s. Reading and
 #: analysing the most takes a few seconds (about 30 µs a layer; `--format json` as much again).
 MAX_LAYERS = 100_000
@@ -48,6 +51,7 @@ MAX_SHEET_NODES = 50_000
 MAX_VERIFY_DEPTH = 800
 
 __all__ = [
-    "MAX_CELL_LENGTH", "MAX_FILE_BYTES", "MAX_LAYERS", "MAX_LINE_LENGTH", "MAX_NESTING", "MAX_NUMBER_DIGITS",
-    "MAX_REPEAT", "MAX_SHEET_DEPTH", "MAX_SHEET_NODES", "MAX_SHEET_ROWS", "MAX_VALUE_BITS", "MAX_VERIFY_DEPTH",
+    "MAX_CELL_LENGTH", "MAX_EXPRESSION_LENGTH", "MAX_FILE_BYTES", "MAX_LAYERS", "MAX_LINE_LENGTH", "MAX_NESTING",
+    "MAX_NUMBER_DIGITS", "MAX_REPEAT", "MAX_SHEET_DEPTH", "MAX_SHEET_NODES", "MAX_SHEET_ROWS", "MAX_VALUE_BITS",
+    "MAX_VERIFY_DEPTH",
 ]

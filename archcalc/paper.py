@@ -27,13 +27,23 @@ its activation comes after the normalisation.
 from __future__ import annotations
 
 import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import blocks as B
 from . import kinds as K
 from .errors import Location, SpecError
-from .limits import MAX_LAYERS, MAX_LINE_LENGTH, MAX_NESTING, MAX_NUMBER_DIGITS, MAX_REPEAT
+from .limits import (
+    MAX_EXPRESSION_LENGTH,
+    MAX_LAYERS,
+    MAX_LINE_LENGTH,
+    MAX_NESTING,
+    MAX_NUMBER_DIGITS,
+    MAX_REPEAT,
+)
 from .network import Network, Node
 from .values import BadValue
 
@@ -41,6 +51,15 @@ _WORD = re.compile(r"([a-z][a-z_]*(?:-[a-z][a-z_]*)*)(.*)", re.S)
 _REPEAT = re.compile(r"[x×*](\d+)")
 _OPTION = re.compile(r"([A-Za-z_][A-Za-z_0-9]*)\s*=\s*(.*)")
 _LONG_NUMBER = re.compile(rf"\d{{{MAX_NUMBER_DIGITS + 1},}}")
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Python's parser warns on text like `0.inf` ("invalid decimal literal") before the error that
+    archcalc gives anyway: keep the warning off the user's screen."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        yield
 
 
 def _did_you_mean(word: str, rest: str) -> str:
@@ -283,8 +302,14 @@ class _Reader:
         col = line.tokens[0][1]
         try:
             args, kwargs = B.split_arguments(m[1])
-            values = block.bind([B.resolve(a, env) for a in args],
-                                {k: B.resolve(v, env) for k, v in kwargs.items()})
+            for a in (*args, *kwargs.values()):
+                if isinstance(a, str) and len(a) > MAX_EXPRESSION_LENGTH:
+                    raise BadValue(f"an argument of {len(a):,} characters is longer than archcalc reads "
+                                   f"({MAX_EXPRESSION_LENGTH}, MAX_EXPRESSION_LENGTH)",
+                                   "write a value or short arithmetic, e.g. `2*filters`")
+            with _quiet():
+                values = block.bind([B.resolve(a, env) for a in args],
+                                    {k: B.resolve(v, env) for k, v in kwargs.items()})
         except BadValue as e:
             raise line.error(e.message, col, None, e.hint) from None
         repeat = int(m[2] or 1)
@@ -380,8 +405,13 @@ class _Reader:
             return line
         text = line.text
         for start, end, expression in reversed(B.fields(code)):
+            if len(expression) > MAX_EXPRESSION_LENGTH:
+                raise line.error(f"a `{{...}}` field of {len(expression):,} characters is longer than archcalc reads "
+                                 f"({MAX_EXPRESSION_LENGTH}, MAX_EXPRESSION_LENGTH)", start + 1, end - start,
+                                 "write a parameter or short arithmetic, e.g. `{4*filters}`")
             try:
-                value = B.evaluate(expression, env)
+                with _quiet():
+                    value = B.evaluate(expression, env)
             except BadValue as e:
                 hint = e.hint if env else "`{...}` takes a block's parameters: use it inside `block NAME(...)`"
                 raise line.error(e.message, start + 1, end - start, hint) from None
@@ -467,8 +497,8 @@ class _Reader:
 def _rescoped(items: list[_Item], at: int, tag: str) -> list[_Item]:
     """The items with the label at position ``at`` of their scope replaced by ``tag`` (the next
     repetition of a block: reading its body again would give the same layers)."""
-    def node(n: Node) -> Node:
-        return replace(n, scope=(*n.scope[:at], tag, *n.scope[at + 1:]))
+    def node(n: Node) -> Node:  # built directly: `dataclasses.replace` costs as much as the rest together
+        return Node(n.kind, n.args, n.inputs, n.location, n.source, (*n.scope[:at], tag, *n.scope[at + 1:]))
 
     return [_Merge(node(item.node), [None if b is None else _rescoped(b, at, tag) for b in item.branches])
             if isinstance(item, _Merge) else (node(item[0]), item[1]) for item in items]
@@ -514,9 +544,11 @@ def _link(items: list[_Item], start: int, nodes: list[Node]) -> int:
     for item in items:
         if isinstance(item, _Merge):
             ends = tuple(current if b is None else _link(b, current, nodes) for b in item.branches)
-            nodes.append(replace(item.node, inputs=ends))
+            n = item.node
+            nodes.append(Node(n.kind, n.args, ends, n.location, n.source, n.scope))
         else:
-            nodes.append(replace(item[0], inputs=(current,)))
+            n = item[0]  # built directly: `dataclasses.replace` is several times slower
+            nodes.append(Node(n.kind, n.args, (current,), n.location, n.source, n.scope))
         current = len(nodes) - 1
     return current
 

@@ -2,8 +2,9 @@
 of how they ended.
 
 In-process campaigns run in a worker process with its address space limited (``--memory``, 1 GiB), watched
-by this one: an input that takes longer than ``--hang`` seconds (5) is a hang, and a worker that stops
-reporting is killed and replaced, the input it was on counted as a hang. A ``MemoryError`` is counted in
+by this one: an input that takes more than ``--hang`` seconds (5) of CPU time is a hang (CPU time, not wall
+time: on a shared machine a busy neighbour would make inputs "hang"), and a worker that stops reporting for
+a minute is killed and replaced, the input it was on counted as a hang. A ``MemoryError`` is counted in
 the memory column. Through-the-CLI campaigns write each input to a file and run ``archcalc summary FILE
 --format json`` or ``archcalc check FILE --spec ... --format json`` in a fresh interpreter: exit 0 or 1
 is ok, 2 a clean error, 70 (or a traceback) an internal error.
@@ -64,11 +65,11 @@ def run_campaign(campaign: str, seed: int, start: int, count: int, hang: float, 
         worker.start()
         child.close()
         while True:
-            if not parent.poll(hang + 10):  # stuck where the alarm cannot reach (C code): kill it
+            if not parent.poll(hang + 60):  # stuck where the alarm cannot reach (C code): kill it
                 worker.kill()
                 worker.join()
                 counts["hang"] += 1
-                failures.append((campaign, next_i, "hang", f"no answer in {hang + 10:.0f} s; worker killed"))
+                failures.append((campaign, next_i, "hang", f"no answer in {hang + 60:.0f} s; worker killed"))
                 next_i += 1
                 break
             try:
@@ -136,7 +137,7 @@ def _bytes(text: str) -> int:
 
 
 def table(rows: list[tuple[str, Counter]], hang: float, memory: int) -> str:
-    head = (f"| campaign | inputs | ok | clean error | internal error (exit 70) | hang > {hang:g} s / killed | "
+    head = (f"| campaign | inputs | ok | clean error | internal error (exit 70) | hang > {hang:g} s CPU / killed | "
             f"memory > {memory / 2**30:g} GiB |")
     lines = [head, "|---|---:|---:|---:|---:|---:|---:|"]
     total: Counter = Counter()

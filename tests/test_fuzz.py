@@ -31,7 +31,7 @@ from archcalc.source import parse_text, read_file
 SEED = 18
 #: Inputs per campaign in CI: together about a minute on a laptop.
 COUNTS = {"specs": 1200, "code": 600, "sheets": 1000}
-#: Seconds one input may take (the campaign's hang bound is 5 s; CI machines are slower and shared).
+#: Seconds of CPU time one input may take (the campaign's hang bound is 5 s; CI machines are slower).
 TIME_BOUND = 10.0
 #: How much one input may grow the process's peak memory.
 MEMORY_BOUND = 512 * 2**20
@@ -118,6 +118,10 @@ ISSUE_SPECS = [
      "MAX_NESTING)", 152),
     ("a block that calls itself through another", "block a\n  b\nblock b\n  a\ninput 8x8x1\na\n",
      "block `a` calls itself (a → b → a)", 4),
+    ("a field of 3,000 minus signs", "block b(f)\n  conv3-{" + "-" * 3000 + "f}\ninput 8x8x1\nb(1)\n",
+     "a `{...}` field of 3,001 characters is longer than archcalc reads (200, MAX_EXPRESSION_LENGTH)", 2),
+    ("an argument of 9,000 tildes", "block b(f)\n  conv3-{f}\ninput 8x8x1\nb(" + "~" * 9000 + "1)\n",
+     "an argument of 9,001 characters is longer than archcalc reads (200, MAX_EXPRESSION_LENGTH)", 4),
     ("a line of 20,000 characters", "input 8x8x1\nrelu" + " " * 20_000 + "x",
      "a line of 20,005 characters is longer than archcalc reads (10,000, MAX_LINE_LENGTH)", 2),
 ]
@@ -228,6 +232,16 @@ def test_a_lone_surrogate_escape_in_json_is_refused() -> None:
     e = _sheet_error('{"layers": [{"name": "\\ud800", "params": "1"}]}', "json")
     assert e.message in ("`<text>` is not valid JSON: found invalid Unicode character escape code",
                          "a lone surrogate (half a UTF-16 pair), which is not a character")
+
+
+def test_a_field_like_0_inf_gives_no_python_warning() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(SpecError) as e:
+            parse_text("block b(f)\n  conv3-{0.inf}\ninput 8x8x1\nb(1)\n")
+    assert e.value.message == "cannot read `{0.inf}`"
 
 
 def test_a_value_like_0_inf_mb_gives_no_python_warning() -> None:
