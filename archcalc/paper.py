@@ -324,7 +324,7 @@ class _Reader:
         Blocks are counted once per set of argument values (a block repeated inside repeated blocks is
         a multiplication, not a walk), so the count of a file that would expand to 10^30 layers takes
         milliseconds, and the expansion is refused before it starts. A statement that cannot be read is
-        counted as one layer: :meth:`sequence` reports it with its own message.
+        counted as one layer: :meth:`sequence` reports it with its own message, in the order of the file.
 
         Raises:
             SpecError: a block that uses itself, nesting deeper than MAX_NESTING, or a statement
@@ -338,7 +338,11 @@ class _Reader:
                 total += 1
                 continue
             col = line.tokens[0][1]
-            bound = self.bind(line, env)
+            try:
+                bound = self.bind(line, env)
+            except SpecError:  # a wrong call: `sequence` reports it in the order of the file
+                total += 1
+                continue
             if bound is not None:
                 block, values, repeat, *_ = bound
                 chain = " → ".join(n for n, _ in calls)

@@ -581,11 +581,15 @@ def expand_folders(paths: list[str]) -> list[str]:
     out: list[str] = []
     for p in paths:
         folder = Path(p)
-        if not folder.is_dir():
-            out.append(p)
-            continue
-        found = sorted(str(f) for f in folder.iterdir()
-                       if f.is_file() and f.suffix.lower() in ANSWER_SUFFIXES and not f.name.startswith("."))
+        try:
+            if not folder.is_dir():
+                out.append(p)  # a file: read (or refused) in its turn
+                continue
+            found = sorted(str(f) for f in folder.iterdir()
+                           if f.is_file() and f.suffix.lower() in ANSWER_SUFFIXES and not f.name.startswith("."))
+        except OSError as e:  # a folder that cannot be entered or listed
+            raise SourceError(f"cannot read the folder `{p}`: {e.strerror or e}",
+                              hint="check its permissions (chmod +rx)") from None
         if not found:
             raise SourceError(f"`{p}` holds no answer files",
                               hint="answer files end in " + ", ".join(ANSWER_SUFFIXES))
