@@ -379,3 +379,22 @@ def test_the_limits_are_documented() -> None:
     page = (Path(__file__).parent.parent / "docs" / "limits.md").read_text()
     missing = [name for name in L.__all__ if f"`{name}`" not in page]
     assert not missing and f"{MAX_LINE_LENGTH:,}" in page
+
+
+def test_a_kill_during_the_first_checkpoint_is_resumable_and_leaves_no_temporary(tmp_path: Path) -> None:
+    """A kill while the first checkpoint was written left an empty `.epoch-0001.*.keras` and no state:
+    `--resume` refused the folder, and the empty file outlived even a successful run."""
+    from archcalc.training.report import CHECKPOINT, check_output_dir
+    from archcalc.training.run import killed_in_first_checkpoint, remove_temporaries
+
+    out = tmp_path / "run"
+    (out / CHECKPOINT).mkdir(parents=True)
+    (out / CHECKPOINT / ".epoch-0001.k2j4x9.keras").write_bytes(b"")
+    (out / ".model.a8d7q1.keras").write_bytes(b"")  # a kill while the final model was written
+    assert killed_in_first_checkpoint(out / CHECKPOINT)
+    assert check_output_dir(out, force=False, resume=True) == out / CHECKPOINT
+    with pytest.raises(OutputError) as e:
+        check_output_dir(out, force=False, resume=False)
+    assert (e.value.hint or "").startswith("it holds an interrupted run: add --resume to continue it")
+    remove_temporaries(out / CHECKPOINT, out)
+    assert sorted(p.name for p in out.rglob("*")) == [CHECKPOINT]
