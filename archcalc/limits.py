@@ -25,8 +25,8 @@ MAX_NUMBER_DIGITS = 18
 #: Characters of one `{...}` field of a block's body or one argument of a block's use (`{4*filters}`):
 #: the arithmetic is read by recursing once an operator.
 MAX_EXPRESSION_LENGTH = 200
-#: Layers of one network once blocks, repeats and merges are expanded: 175 ResNet-152s. Reading and
-#: analysing the most takes a few seconds (about 30 µs a layer; `--format json` as much again).
+#: Layers of one network once blocks, repeats and merges are expanded: 175 ResNet-152s. The most takes
+#: a few seconds (`summary` of 100,000 layers: 4 s and 240 MiB on a busy two-core machine).
 MAX_LAYERS = 100_000
 #: The repeat count of one line (`conv3-64 x3`, `bottleneck(64) x3`).
 MAX_REPEAT = 100_000
