@@ -27,6 +27,14 @@ def check_target(path: str | Path, *, overwrite: bool = False) -> Path:
     archcalc.errors.OutputError: cannot write `/`: it is a folder
     """
     dest = Path(path)
+    try:
+        return _check_target(dest, path, overwrite)
+    except PermissionError:  # a folder of the path that cannot be entered
+        raise OutputError(f"cannot write `{path}`: permission denied (on a folder of its path)",
+                          hint="check the folders' permissions, or write somewhere else") from None
+
+
+def _check_target(dest: Path, path: str | Path, overwrite: bool) -> Path:
     if dest.is_dir():
         raise OutputError(f"cannot write `{path}`: it is a folder", hint=f"give a file name, e.g. `{dest / 'out'}`")
     if not overwrite and dest.is_symlink() and not dest.exists():

@@ -398,3 +398,16 @@ def test_a_kill_during_the_first_checkpoint_is_resumable_and_leaves_no_temporary
     assert (e.value.hint or "").startswith("it holds an interrupted run: add --resume to continue it")
     remove_temporaries(out / CHECKPOINT, out)
     assert sorted(p.name for p in out.rglob("*")) == [CHECKPOINT]
+
+
+def test_an_output_in_a_folder_that_cannot_be_entered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from archcalc.files import check_target
+
+    def denied(self: Path, *args: object, **kwargs: object) -> os.stat_result:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "stat", denied)
+    with pytest.raises(OutputError) as e:
+        check_target(tmp_path / "locked" / "net.py")
+    target = tmp_path / "locked" / "net.py"
+    assert e.value.message == f"cannot write `{target}`: permission denied (on a folder of its path)"

@@ -827,7 +827,10 @@ def grade_files(paths: list[str], spec: str, *, net: str | None = None, count_bi
     from ..source import load
     from .answers import read_sheet
 
-    folder = Path(spec).is_dir()
+    try:
+        folder = Path(spec).is_dir()
+    except OSError:  # a folder on its path that cannot be entered: `load` says so
+        folder = False
     if folder:
         library = spec_folder(Path(spec))
     else:
