@@ -72,7 +72,7 @@ def parse_bytes(text: str) -> int:
 
     from .errors import UsageError
 
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)(b?)\s*", text.lower())
+    m = re.fullmatch(r"\s*(\d{1,18}(?:\.\d{1,18})?)\s*([kmgt]?)(i?)(b?)\s*", text.lower())  # 18 digits: no overflow
     if not m:
         raise UsageError(f"cannot read the size `{text}`", hint="write e.g. `16GiB`, `16GB` or `512MiB`")
     number, prefix, binary, b = m.groups()

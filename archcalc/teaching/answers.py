@@ -391,12 +391,12 @@ def read_structured(text: str, path: str, student: str, fmt: str) -> Sheet:
     """YAML or JSON (read as YAML, of which JSON is a subset, to keep line numbers)."""
     import yaml
 
-    _check_brackets(text, path)
     separators = sum(text.count(c) for c in ",:-\n[{")  # every value but the first follows one of them
     if separators > MAX_SHEET_NODES:  # the YAML reader takes seconds for 100,000 values: refuse before it
         raise SourceError(f"`{path}` is too big to be a sheet: {separators:,} separators (`,` `:` `-` `[` `{{` and "
                           f"line ends) where a sheet holds at most {MAX_SHEET_NODES:,} values (MAX_SHEET_NODES)",
                           hint=f"a sheet has one entry a layer of the network (at most {MAX_SHEET_ROWS:,})")
+    _check_brackets(text, path)
     try:
         # libyaml's reader when it is there: the same nodes and marks, five times faster.
         root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
@@ -486,20 +486,31 @@ def read_structured(text: str, path: str, student: str, fmt: str) -> Sheet:
     return Sheet(path, student, rows, totals, graded or ("shape", "memory", "params"), fmt, spec_name)
 
 
+_BRACKETS = re.compile(r"[\[\]{}\"'\\\n]")
+
+
 def _check_brackets(text: str, path: str) -> None:
     """Refuse JSON/YAML brackets nested deeper than MAX_SHEET_DEPTH before the YAML reader, which
-    recurses once a level, sees them. Quoted text is skipped."""
-    depth, quote, escaped = 0, "", False
-    number, column = 1, 0
-    for ch in text:
-        column += 1
+    recurses once a level, sees them. Quoted text is skipped; only the characters that matter are visited.
+
+    >>> _check_brackets('{"a": "[[[["}', "x.json")
+    >>> try:
+    ...     _check_brackets("[" * 30, "x.json")
+    ... except SourceError as e:
+    ...     print(e)
+    x.json:1:21: `x.json` nests brackets 21 deep, more than archcalc reads (20, MAX_SHEET_DEPTH)
+    """
+    depth, quote, skip = 0, "", -1
+    number, line_start = 1, 0
+    for m in _BRACKETS.finditer(text):
+        at, ch = m.start(), m.group()
         if ch == "\n":
-            number, column = number + 1, 0
+            number, line_start = number + 1, at + 1
+        if at < skip:  # the character after a backslash in "..."
+            continue
         if quote:
-            if escaped:
-                escaped = False
-            elif ch == "\\" and quote == '"':
-                escaped = True
+            if ch == "\\" and quote == '"':
+                skip = at + 2
             elif ch == quote:
                 quote = ""
         elif ch in "\"'":
@@ -507,10 +518,10 @@ def _check_brackets(text: str, path: str) -> None:
         elif ch in "[{":
             depth += 1
             if depth > MAX_SHEET_DEPTH:
-                line = text.split("\n")[number - 1]
+                line = text[line_start:].split("\n", 1)[0]
                 raise SourceError(f"`{path}` nests brackets {depth} deep, more than archcalc reads "
                                   f"({MAX_SHEET_DEPTH}, MAX_SHEET_DEPTH)",
-                                  location=_loc(path, number, line[:200], min(column - 1, 199), 1),
+                                  location=_loc(path, number, line[:200], min(at - line_start, 199), 1),
                                   hint="a sheet is `layers:`, a list of `{name: ..., params: ...}` and `totals:`")
         elif ch in "]}":
             depth = max(0, depth - 1)
