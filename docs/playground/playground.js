@@ -1,0 +1,251 @@
+// The playground page: the editor, the options and the address on this side; Python in worker.js.
+//
+// The address carries the input: `?example=NAME` (a bundled spec, kept while the text is unchanged) or
+// `#spec=<percent-encoded text>`, and the options after it in the fragment: `&batch=8&dtype=float16
+// &optimizer=sgd&no-bias=1&explain=1&net=NAME`. Editing rewrites it (history.replaceState: no reload).
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  loading: $("ac-loading"), progress: $("ac-progress"), status: $("ac-status"), input: $("ac-input"),
+  example: $("ac-example"), net: $("ac-net"), batch: $("ac-batch"), dtype: $("ac-dtype"),
+  optimizer: $("ac-optimizer"), noBias: $("ac-no-bias"), explain: $("ac-explain"), error: $("ac-error"),
+  tables: $("ac-tables"), working: $("ac-working"), drawing: $("ac-drawing"), timing: $("ac-timing"),
+  json: $("ac-json"), csv: $("ac-csv"), markdown: $("ac-markdown"), spec: $("ac-spec"),
+};
+const state = { example: null, exampleText: null, net: "", names: [], result: null, asked: 0, shown: 0 };
+const worker = new Worker(new URL("worker.js", import.meta.url), { type: "module" });
+const pending = new Map(); // id → resolve, for example look-ups
+let nextId = 1;
+let typingTimer = null;
+
+// --- The address ------------------------------------------------------------------------------------
+
+function readAddress() {
+  const query = new URLSearchParams(location.search);
+  const fragment = {};
+  for (const part of location.hash.replace(/^#/, "").split("&")) {
+    if (!part) continue;
+    const at = part.indexOf("=");
+    const key = at < 0 ? part : part.slice(0, at);
+    try {
+      fragment[key] = at < 0 ? "" : decodeURIComponent(part.slice(at + 1));
+    } catch {
+      fragment[key] = null; // badly percent-encoded: said below, not guessed
+    }
+  }
+  return { example: query.get("example"), fragment };
+}
+
+function writeAddress() {
+  const parts = [];
+  const text = ui.input.value;
+  const unchanged = state.example && text === state.exampleText;
+  if (!unchanged) parts.push("spec=" + encodeURIComponent(text));
+  const o = options();
+  if (o.net && !(unchanged && o.net === state.exampleNet)) parts.push("net=" + encodeURIComponent(o.net));
+  if (o.batch !== 1) parts.push("batch=" + o.batch);
+  if (o.dtype !== "float32") parts.push("dtype=" + o.dtype);
+  if (o.optimizer !== "adam") parts.push("optimizer=" + o.optimizer);
+  if (o.no_bias) parts.push("no-bias=1");
+  if (ui.explain.checked) parts.push("explain=1");
+  const search = unchanged ? "?example=" + encodeURIComponent(state.example) : "";
+  const address = location.pathname + search + (parts.length ? "#" + parts.join("&") : "");
+  if (address !== location.pathname + location.search + location.hash) history.replaceState(null, "", address);
+}
+
+// --- Options -----------------------------------------------------------------------------------------
+
+function options() {
+  const batch = Number(ui.batch.value);
+  return {
+    batch: Number.isInteger(batch) ? batch : NaN, dtype: ui.dtype.value, optimizer: ui.optimizer.value,
+    no_bias: ui.noBias.checked, net: ui.net.value || null,
+  };
+}
+
+function fillSelect(select, values, chosen) {
+  select.replaceChildren(...values.map((v) => new Option(v, v)));
+  if (chosen !== undefined && values.includes(chosen)) select.value = chosen;
+}
+
+// --- Talking to Python ---------------------------------------------------------------------------------
+
+function ask(message) {
+  const id = nextId++;
+  worker.postMessage({ ...message, id });
+  return id;
+}
+
+function calculate() {
+  const o = options();
+  if (!Number.isInteger(o.batch) || o.batch < 1) {
+    showError({ text: `error: the batch size must be a whole number of at least 1, got \`${ui.batch.value}\`` });
+    return;
+  }
+  state.asked = ask({ type: "calc", text: ui.input.value, options: o });
+  ui.tables.classList.add("ac-stale");
+  writeAddress();
+}
+
+function lookUpExample(name) {
+  return new Promise((resolve) => {
+    const id = ask({ type: "example", name });
+    pending.set(id, resolve);
+  });
+}
+
+worker.onmessage = (event) => {
+  const m = event.data;
+  if (m.type === "progress") {
+    ui.progress.value = m.fraction;
+    ui.status.textContent = m.label;
+  } else if (m.type === "ready") {
+    ready(m);
+  } else if (m.type === "failed") {
+    ui.progress.removeAttribute("value");
+    ui.loading.classList.add("ac-failed");
+    ui.status.textContent = "Python could not start in this browser: " + m.message;
+  } else if (m.type === "result" && m.kind === "example") {
+    pending.get(m.id)?.(JSON.parse(m.result));
+    pending.delete(m.id);
+  } else if (m.type === "result" && m.id >= state.shown) {
+    state.shown = m.id;
+    show(JSON.parse(m.result), m.id === state.asked);
+  }
+};
+worker.onerror = (e) => {
+  ui.loading.classList.add("ac-failed");
+  ui.status.textContent = "The playground's worker failed: " + (e.message || "see the browser console");
+};
+
+// --- Showing ------------------------------------------------------------------------------------------
+
+function showError(error) {
+  ui.error.textContent = error.text;
+  ui.error.hidden = false;
+}
+
+function show(result, newest) {
+  if (newest) ui.tables.classList.remove("ac-stale");
+  if (!result.ok) {
+    showError(result.error);
+    ui.tables.classList.add("ac-stale"); // the last good table stays, greyed, while the text is being fixed
+    return;
+  }
+  ui.error.hidden = true;
+  state.result = result;
+  if (!ui.net.value) {
+    const names = result.networks.map((n) => n.name);
+    if (names.join() !== state.names.join()) {
+      state.names = names;
+      fillSelect(ui.net, ["", ...names]);
+      ui.net.options[0].textContent = "all";
+    }
+  }
+  ui.tables.innerHTML = result.networks.map((n) => `<div class="ac-table">${n.html}</div>`).join("");
+  ui.working.textContent = result.networks.map((n) => n.explain).join("\n");
+  ui.working.hidden = !ui.explain.checked;
+  ui.drawing.innerHTML = result.svg.replace(/^<\?xml[^>]*>\s*/, "");
+  for (const b of [ui.json, ui.csv, ui.markdown]) b.disabled = false;
+  if (!state.firstTable) {
+    state.firstTable = performance.now();
+    document.documentElement.dataset.firstTableMs = String(Math.round(state.firstTable));
+    ui.timing.textContent = `first table ${(state.firstTable / 1000).toFixed(1)} s after the page opened`;
+  }
+}
+
+// --- Downloads ----------------------------------------------------------------------------------------
+
+function download(name, type, text) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = Object.assign(document.createElement("a"), { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+function baseName() {
+  const r = state.result;
+  return r && r.networks.length === 1 ? r.networks[0].name : (state.example || "archcalc");
+}
+
+ui.json.onclick = () => download(baseName() + ".json", "application/json", state.result.json);
+ui.csv.onclick = () => download(baseName() + ".csv", "text/csv", state.result.csv);
+ui.markdown.onclick = () => download(baseName() + ".md", "text/markdown",
+  ui.explain.checked ? state.result.markdown_explain : state.result.markdown);
+ui.spec.onclick = () => download("spec.txt", "text/plain", ui.input.value);
+
+// --- Start --------------------------------------------------------------------------------------------
+
+async function openExample(name, net) {
+  const found = await lookUpExample(name);
+  if (!found.ok) {
+    showError(found.error);
+    return false;
+  }
+  state.example = name;
+  state.exampleText = found.text;
+  state.exampleNet = found.net || "";
+  ui.input.value = found.text;
+  ui.example.value = [...ui.example.options].some((o) => o.value === name) ? name : "";
+  setNet(net ?? found.net ?? "");
+  return true;
+}
+
+function setNet(name) {
+  if (name && ![...ui.net.options].some((o) => o.value === name)) ui.net.append(new Option(name, name));
+  ui.net.value = name || "";
+  state.names = [];
+}
+
+async function ready(m) {
+  ui.status.textContent = `Python ready (Pyodide ${m.pyodide}, archcalc ${m.version})`;
+  ui.progress.value = 1;
+  ui.loading.classList.add("ac-ready");
+  fillSelect(ui.dtype, m.options.dtypes, "float32");
+  fillSelect(ui.optimizer, m.options.optimizers, "adam");
+  ui.example.replaceChildren(new Option("(your own)", ""), ...m.examples.map((e) => {
+    const o = new Option(`${e.name} — ${e.networks.join(", ")}`, e.name);
+    o.title = e.description;
+    return o;
+  }));
+  const { example, fragment } = readAddress();
+  if (fragment.batch) ui.batch.value = fragment.batch;
+  if (fragment.dtype && m.options.dtypes.includes(fragment.dtype)) ui.dtype.value = fragment.dtype;
+  if (fragment.optimizer && m.options.optimizers.includes(fragment.optimizer)) ui.optimizer.value = fragment.optimizer;
+  ui.noBias.checked = fragment["no-bias"] === "1";
+  ui.explain.checked = fragment.explain === "1";
+  if (fragment.spec === null) {
+    showError({ text: "error: the address's #spec= is not valid percent-encoding (encodeURIComponent)" });
+  } else if (fragment.spec !== undefined) {
+    ui.input.value = fragment.spec;
+    setNet(fragment.net || "");
+  } else if (!(await openExample(example || "vgg16", fragment.net))) {
+    return;
+  }
+  for (const el of [ui.input, ui.batch]) el.addEventListener("input", () => {
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(calculate, 150); // as you type, without a calculation per key
+  });
+  for (const el of [ui.dtype, ui.optimizer, ui.noBias]) el.addEventListener("change", calculate);
+  ui.net.addEventListener("change", () => {
+    if (!ui.net.value) state.names = [];
+    calculate();
+  });
+  ui.explain.addEventListener("change", () => {
+    ui.working.hidden = !ui.explain.checked;
+    writeAddress();
+  });
+  ui.example.addEventListener("change", async () => {
+    if (ui.example.value && (await openExample(ui.example.value))) calculate();
+  });
+  ui.input.disabled = false;
+  calculate();
+}
+
+ui.input.disabled = true;
+ui.status.textContent = "Loading Python…";
+if ("serviceWorker" in navigator && (location.protocol === "https:" || ["localhost", "127.0.0.1"].includes(location.hostname))) {
+  navigator.serviceWorker.register(new URL("sw.js", import.meta.url)).catch(() => {}); // offline copies; optional
+}
