@@ -203,6 +203,7 @@ async function ready(m) {
   ui.status.textContent = `Python ready (Pyodide ${m.pyodide}, archcalc ${m.version})`;
   ui.progress.value = 1;
   ui.loading.classList.add("ac-ready");
+  state.options = m.options;
   fillSelect(ui.dtype, m.options.dtypes, "float32");
   fillSelect(ui.optimizer, m.options.optimizers, "adam");
   ui.example.replaceChildren(new Option("(your own)", ""), ...m.examples.map((e) => {
@@ -210,20 +211,7 @@ async function ready(m) {
     o.title = e.description;
     return o;
   }));
-  const { example, fragment } = readAddress();
-  if (fragment.batch) ui.batch.value = fragment.batch;
-  if (fragment.dtype && m.options.dtypes.includes(fragment.dtype)) ui.dtype.value = fragment.dtype;
-  if (fragment.optimizer && m.options.optimizers.includes(fragment.optimizer)) ui.optimizer.value = fragment.optimizer;
-  ui.noBias.checked = fragment["no-bias"] === "1";
-  ui.explain.checked = fragment.explain === "1";
-  if (fragment.spec === null) {
-    showError({ text: "error: the address's #spec= is not valid percent-encoding (encodeURIComponent)" });
-  } else if (fragment.spec !== undefined) {
-    ui.input.value = fragment.spec;
-    setNet(fragment.net || "");
-  } else if (!(await openExample(example || "vgg16", fragment.net))) {
-    return;
-  }
+  const opened = await applyAddress(); // an unknown example: its error shows, the editor stays usable
   for (const el of [ui.input, ui.batch]) el.addEventListener("input", () => {
     clearTimeout(typingTimer);
     typingTimer = setTimeout(calculate, 150); // as you type, without a calculation per key
@@ -240,8 +228,35 @@ async function ready(m) {
   ui.example.addEventListener("change", async () => {
     if (ui.example.value && (await openExample(ui.example.value))) calculate();
   });
+  // A link pasted into this tab's address bar changes the fragment only: no new page, so read it again.
+  window.addEventListener("hashchange", async () => {
+    if (await applyAddress()) calculate();
+  });
   ui.input.disabled = false;
-  calculate();
+  if (opened) calculate();
+}
+
+// The address's input and options into the page; false when it names an example that does not exist.
+async function applyAddress() {
+  const { example, fragment } = readAddress();
+  ui.batch.value = fragment.batch || "1";
+  ui.dtype.value = state.options.dtypes.includes(fragment.dtype) ? fragment.dtype : "float32";
+  ui.optimizer.value = state.options.optimizers.includes(fragment.optimizer) ? fragment.optimizer : "adam";
+  ui.noBias.checked = fragment["no-bias"] === "1";
+  ui.explain.checked = fragment.explain === "1";
+  ui.working.hidden = !ui.explain.checked;
+  if (fragment.spec === null) {
+    showError({ text: "error: the address's #spec= is not valid percent-encoding (encodeURIComponent)" });
+    return false;
+  }
+  if (fragment.spec !== undefined) {
+    state.example = null;
+    ui.example.value = "";
+    ui.input.value = fragment.spec;
+    setNet(fragment.net || "");
+    return true;
+  }
+  return openExample(example || "vgg16", fragment.net);
 }
 
 ui.input.disabled = true;
