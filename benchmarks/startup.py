@@ -16,7 +16,11 @@ It prints median and min of each, the ratios Keras / archcalc (time and memory),
 archcalc stayed within 0.2 s, and which modules archcalc imports (it must not import TensorFlow,
 Keras or numpy), with the slowest imports from ``-X importtime``.
 
-Usage: python benchmarks/startup.py [--repeat 10] [--keras-repeat 5] [--no-keras]
+Then the cost of the command line itself: the calculation path (``import archcalc.web``, which the
+playground runs in the browser and which imports only the standard library) against typer, rich and the
+whole CLI, each in a fresh interpreter, by wall time and by ``-X importtime``.
+
+Usage: python benchmarks/startup.py [--repeat 10] [--keras-repeat 5] [--no-keras] [--imports-only]
 """
 
 from __future__ import annotations
@@ -119,12 +123,54 @@ def importtime_tree(min_ms: float = 2.0, depth: int = 4) -> tuple[list[tuple[int
     return out, sum(c for _, c, _, _ in roots)
 
 
+#: What the command line costs beside the calculation: label → the code a fresh interpreter runs.
+IMPORTS = {
+    "floor  python -c pass": "pass",
+    "calculation path  import archcalc.web": "import archcalc.web",
+    "calculation, VGG-16 table  web.calculate": (
+        "from archcalc import web; web.calculate(web.example('vgg16')['text'])"),
+    "typer": "import typer",
+    "rich.console": "import rich.console",
+    "the CLI  import archcalc.cli": "import archcalc.cli",
+}
+
+
+def import_costs(repeat: int) -> None:
+    """Median wall time of each of :data:`IMPORTS` (round-robin, one warm-up), and its import time alone
+    (the sum of ``-X importtime``'s top-level cumulative times, median of the same number of runs)."""
+    for code in IMPORTS.values():
+        run_once([PY, "-c", code], None)
+    walls: dict[str, list[float]] = {k: [] for k in IMPORTS}
+    imports: dict[str, list[int]] = {k: [] for k in IMPORTS}
+    for _ in range(repeat):
+        for label, code in IMPORTS.items():
+            walls[label].append(run_once([PY, "-c", code], None)[0])
+            p = subprocess.run([PY, "-X", "importtime", "-c", code], capture_output=True, text=True, env=ENV,
+                               check=True)
+            imports[label].append(sum(int(ln.split("|")[1]) for ln in p.stderr.splitlines()
+                                      if ln.startswith("import time:") and "cumulative" not in ln
+                                      and not ln.split("|")[2].startswith("  ")))
+    width = max(map(len, IMPORTS))
+    floor = statistics.median(walls["floor  python -c pass"])
+    print(f"\nthe calculation path against the command line's libraries ({repeat} runs each, fresh interpreters):")
+    print(f"{'':<{width}}  {'median wall':>11}  {'above floor':>11}  {'imports (-X importtime)':>23}")
+    for label in IMPORTS:
+        wall = statistics.median(walls[label])
+        print(f"{label:<{width}}  {fmt_s(wall):>11}  {fmt_s(wall - floor):>11}  "
+              f"{fmt_s(statistics.median(imports[label]) / 1e6):>23}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeat", type=int, default=10, help="runs of each archcalc command and the floor")
     ap.add_argument("--keras-repeat", type=int, default=5, help="runs of the Keras command")
     ap.add_argument("--no-keras", action="store_true", help="skip Keras (no TensorFlow installed)")
+    ap.add_argument("--imports-only", action="store_true",
+                    help="only the calculation path against typer, rich and the CLI")
     args = ap.parse_args()
+    if args.imports_only:
+        import_costs(args.repeat)
+        return
 
     commands: dict[str, tuple[list[str], str | None, int]] = {
         "floor  python -c pass": ([PY, "-c", "pass"], None, args.repeat),
@@ -198,6 +244,7 @@ def main() -> None:
     print(f"  {'cumulative':>10}  {'self':>8}  module")
     for level, own, cumulative, name in tree:
         print(f"  {cumulative / 1000:7.1f} ms  {own / 1000:5.1f} ms  {'  ' * level}{name}")
+    import_costs(args.repeat)
     if heavy:
         raise SystemExit("archcalc imported a heavy module: " + ", ".join(heavy))
 

@@ -19,10 +19,19 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from playground_browser import (
+    ERROR_SHOWN,
+    ROOT,
+    TABLES_SHOWN,
+    TOTALS,
+    build_site,
+    chromium,
+    missing_tools,
+    serve,
+    wait_for,
+)
 
 import archcalc.web
-from playground_browser import ERROR_SHOWN, ROOT, TABLES_SHOWN, TOTALS, build_site, chromium, missing_tools, \
-    serve, wait_for
 
 ARTIFACTS = Path(os.environ.get("ARCHCALC_ARTIFACTS", ROOT / "test-artifacts"))
 

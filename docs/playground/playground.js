@@ -200,6 +200,9 @@ function setNet(name) {
 }
 
 async function ready(m) {
+  // For benchmarks/playground.py: when Python was ready, and how long each step took (ms).
+  document.documentElement.dataset.pythonReadyMs = String(Math.round(performance.now()));
+  document.documentElement.dataset.loadTimings = JSON.stringify(m.timings);
   ui.status.textContent = `Python ready (Pyodide ${m.pyodide}, archcalc ${m.version})`;
   ui.progress.value = 1;
   ui.loading.classList.add("ac-ready");
