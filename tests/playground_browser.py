@@ -95,17 +95,24 @@ def chromium(profile: Path, width: int = 1400, height: int = 2200, downloads: Pa
     return webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
 
 
-def wait_for(driver: Any, script: str, timeout: float = 180.0) -> Any:
-    """Run ``script`` (a JavaScript expression's body: ``return ...``) until it returns something truthy."""
+def wait_for(driver: Any, script: str, timeout: float = 180.0, statuses: list[str] | None = None) -> Any:
+    """Run ``script`` (a JavaScript function body: ``return ...``) until it returns something truthy.
+
+    ``statuses``: a list to which each new text of the page's loading status is added while waiting.
+    """
     deadline = time.monotonic() + timeout
     while True:
+        if statuses is not None:
+            status = driver.execute_script("return document.getElementById('ac-status')?.textContent")
+            if status and (not statuses or statuses[-1] != status):
+                statuses.append(status)
         value = driver.execute_script(script)
         if value:
             return value
         if time.monotonic() > deadline:
             status = driver.execute_script("return document.getElementById('ac-status')?.textContent")
             raise TimeoutError(f"waited {timeout:.0f} s for `{script}`; the page says: {status!r}")
-        time.sleep(0.1)
+        time.sleep(0.05)
 
 
 #: Returns the text of the tables once the newest calculation is on the page (not greyed as stale).

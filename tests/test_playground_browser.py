@@ -31,6 +31,7 @@ from playground_browser import (
     wait_for,
 )
 
+import archcalc
 import archcalc.web
 
 ARTIFACTS = Path(os.environ.get("ARCHCALC_ARTIFACTS", ROOT / "test-artifacts"))
@@ -74,10 +75,14 @@ def test_vgg16_from_its_example_link(browser: Any, server: tuple[str, list[tuple
     base, log = server
     started = time.monotonic()
     browser.get(base + "playground/?example=vgg16")
-    # The progress indicator is there before Python is.
-    assert browser.execute_script("return document.getElementById('ac-progress') !== null")
-    text = wait_for(browser, TABLES_SHOWN)
+    statuses: list[str] = []
+    text = wait_for(browser, TABLES_SHOWN, statuses=statuses)
     wall = time.monotonic() - started
+    # While Python loaded, the page said so, step by step, and the bar is full now.
+    pyodide = json.loads((ROOT / "package.json").read_text())["dependencies"]["pyodide"]
+    assert statuses[-1] == f"Python ready (Pyodide {pyodide}, archcalc {archcalc.__version__})"
+    assert len(statuses) >= 3 and any(s.startswith(("Downloading Python", "Starting Python")) for s in statuses)
+    assert browser.execute_script("return document.getElementById('ac-progress').value") == 1
     totals = browser.execute_script(TOTALS)
     assert len(totals) == 1
     assert totals[0][1] == "Total" and totals[0][3] == "138,357,544" and totals[0][6] == "15.47 G"

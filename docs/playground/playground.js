@@ -188,7 +188,9 @@ async function openExample(name, net) {
   state.exampleText = found.text;
   state.exampleNet = found.net || "";
   ui.input.value = found.text;
-  ui.example.value = [...ui.example.options].some((o) => o.value === name) ? name : "";
+  // The menu shows the file: `resnet50` is a network of `resnet`.
+  const file = state.examples.find((e) => e.name === name) || state.examples.find((e) => e.networks.includes(name));
+  ui.example.value = file ? file.name : "";
   setNet(net ?? found.net ?? "");
   return true;
 }
@@ -207,6 +209,7 @@ async function ready(m) {
   ui.progress.value = 1;
   ui.loading.classList.add("ac-ready");
   state.options = m.options;
+  state.examples = m.examples;
   fillSelect(ui.dtype, m.options.dtypes, "float32");
   fillSelect(ui.optimizer, m.options.optimizers, "adam");
   ui.example.replaceChildren(new Option("(your own)", ""), ...m.examples.map((e) => {
