@@ -74,8 +74,11 @@ def calculate(text: str, *, batch: int = 1, dtype: str = "float32", optimizer: s
 
     Args:
         text: a spec in the paper notation or Keras code (several networks allowed).
-        batch, dtype, optimizer, no_bias, net: as ``summary``'s ``--batch``, ``--dtype``, ``--optimizer``,
-            ``--no-bias``, ``--net``.
+        batch: examples per batch (``--batch``).
+        dtype: value type of weights and activations (``--dtype``).
+        optimizer: for the optimizer state in the training memory (``--optimizer``).
+        no_bias: count weights only (``--no-bias``).
+        net: the one network of the text to show (``--net``); ``None``: all of them.
         name: the file name the text goes by in error messages.
 
     Returns:
