@@ -82,10 +82,12 @@ def calculate(text: str, *, batch: int = 1, dtype: str = "float32", optimizer: s
         name: the file name the text goes by in error messages.
 
     Returns:
-        ``{"ok": True, "networks": [...], "svg", "json", "csv", "markdown", "markdown_explain"}``, each
-        network with ``name``, ``html`` (the table and its footer), ``explain`` (the working) and
-        ``totals``; or ``{"ok": False, "error": {"text", "message", "hint", "line", "column"}}``, ``text``
-        being what the CLI prints for the same file. Nothing raises: a bug becomes an ``internal error``.
+        ``{"ok": True, "networks": [...], "svg", "json", "csv", "markdown"}`` and the same three with
+        ``--explain`` (``"json_explain"``, ...), each network with ``name``, ``html`` (the table and its
+        footer), ``explain`` (the working alone), ``text_explain`` (the table as ``summary --explain --wide``
+        prints it, the working under each row) and ``totals``. Or ``{"ok": False, "error": {...}}``, with
+        ``text`` (what the CLI prints for the same file), ``message``, ``hint``, ``line`` and ``column``.
+        Nothing raises: a bug becomes an ``internal error``.
     """
     try:
         analyses = _analyses(text, name, net, batch=batch, dtype=dtype, count_bias=not no_bias,
@@ -170,10 +172,13 @@ def _result(analyses: list[Analysis]) -> dict[str, Any]:
     return {
         "ok": True,
         "networks": [{"name": a.network, "html": render.html_table(a), "explain": render.explain_text(a),
+                      "text_explain": render.text_table(a, explain=True),
                       "totals": render.analysis_dict(a)["totals"]} for a in analyses],
         "svg": diagram_svg(analyses),
         "json": render.json_text(analyses),
+        "json_explain": render.json_text(analyses, explain=True),
         "csv": render.csv_text(analyses),
+        "csv_explain": render.csv_text(analyses, explain=True),
         "markdown": markdown,
         "markdown_explain": markdown + "\n```text\n" + working + "```\n",
     }

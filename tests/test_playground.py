@@ -90,10 +90,14 @@ def test_the_page_shows_what_summary_prints(name: str, tmp_path: Path, capsys: p
     for fmt, key in (("json", "json"), ("csv", "csv"), ("markdown", "markdown")):
         code, out, _ = _cli(["summary", "spec.txt", "--format", fmt, *options, *picked], text, tmp_path, capsys)
         assert code == 0 and shown[key] == out, fmt
-    _, out, _ = _cli(["summary", "spec.txt", "--format", "markdown", "--explain", *options, *picked], text,
-                     tmp_path, capsys)
-    assert shown["markdown_explain"] == out
-    assert "".join(n["explain"] for n in shown["networks"]) in out
+        _, out, _ = _cli(["summary", "spec.txt", "--format", fmt, "--explain", *options, *picked], text,
+                         tmp_path, capsys)
+        assert shown[key + "_explain"] == out, f"{fmt} --explain"
+    assert "".join(n["explain"] for n in shown["networks"]) in shown["markdown_explain"]
+    # The working as the page shows it: the terminal table of `summary --explain --wide`, working under each row.
+    code, out, _ = _cli(["summary", "spec.txt", "--explain", "--wide", *options, *picked], text, tmp_path, capsys)
+    trimmed = "".join(line.rstrip() + "\n" for line in out.splitlines())  # the terminal pads its lines
+    assert code == 0 and trimmed == "".join(n["text_explain"] + "\n" for n in shown["networks"])
     # The drawing is `archcalc draw`'s (which has no --no-bias: compared with the default settings).
     code, _, _ = _cli(["draw", "spec.txt", "-o", "spec.svg", *picked], text, tmp_path, capsys)
     assert code == 0 and web.calculate(text, net=net)["svg"] == (tmp_path / "spec.svg").read_text(encoding="utf-8")

@@ -180,9 +180,12 @@ def test_working_on_demand_and_downloads(browser: Any, server: tuple[str, list[t
     browser.find_element("id", "ac-explain").click()
     working = browser.find_element("id", "ac-working")
     assert working.is_displayed() and "params = (3·3·3 + 1)·64 = 1,792" in working.text
-    # The downloads are `summary --format json|csv|markdown --explain` of the same text.
+    browser.execute_script("arguments[0].scrollIntoView()", working)
+    browser.save_screenshot(str(_artifact("playground-explain.png")))
+    browser.execute_script("window.scrollTo(0, 0)")  # the buttons out from under the theme's sticky header
+    # The downloads are `summary --format json|csv|markdown --explain` of the same text (the working is shown).
     expected = archcalc.web.calculate(archcalc.web.example("vgg16")["text"])
-    for button, name, key in (("ac-json", "vgg16.json", "json"), ("ac-csv", "vgg16.csv", "csv"),
+    for button, name, key in (("ac-json", "vgg16.json", "json_explain"), ("ac-csv", "vgg16.csv", "csv_explain"),
                               ("ac-markdown", "vgg16.md", "markdown_explain")):
         browser.find_element("id", button).click()
         deadline = time.monotonic() + 30

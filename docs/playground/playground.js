@@ -143,7 +143,7 @@ function show(result, newest) {
     }
   }
   ui.tables.innerHTML = result.networks.map((n) => `<div class="ac-table">${n.html}</div>`).join("");
-  ui.working.textContent = result.networks.map((n) => n.explain).join("\n");
+  ui.working.textContent = result.networks.map((n) => n.text_explain).join("\n"); // `summary --explain --wide`
   ui.working.hidden = !ui.explain.checked;
   ui.drawing.innerHTML = result.svg.replace(/^<\?xml[^>]*>\s*/, "");
   for (const b of [ui.json, ui.csv, ui.markdown]) b.disabled = false;
@@ -170,10 +170,11 @@ function baseName() {
   return r && r.networks.length === 1 ? r.networks[0].name : (state.example || "archcalc");
 }
 
-ui.json.onclick = () => download(baseName() + ".json", "application/json", state.result.json);
-ui.csv.onclick = () => download(baseName() + ".csv", "text/csv", state.result.csv);
-ui.markdown.onclick = () => download(baseName() + ".md", "text/markdown",
-  ui.explain.checked ? state.result.markdown_explain : state.result.markdown);
+// As `summary --format json|csv|markdown`, with `--explain` when the working is shown.
+const withExplain = (key) => state.result[ui.explain.checked ? key + "_explain" : key];
+ui.json.onclick = () => download(baseName() + ".json", "application/json", withExplain("json"));
+ui.csv.onclick = () => download(baseName() + ".csv", "text/csv", withExplain("csv"));
+ui.markdown.onclick = () => download(baseName() + ".md", "text/markdown", withExplain("markdown"));
 ui.spec.onclick = () => download("spec.txt", "text/plain", ui.input.value);
 
 // --- Start --------------------------------------------------------------------------------------------
