@@ -127,6 +127,16 @@ def test_any_text_from_the_address(browser: Any, server: tuple[str, list[tuple[s
     assert browser.find_element("id", "ac-batch").get_property("value") == "8"
 
 
+def test_keras_code_in_the_page(browser: Any, server: tuple[str, list[tuple[str, int]]]) -> None:
+    """The lecture notes' Keras code, read with `ast` inside Pyodide: 421,642 parameters, as the notes'
+    numbers add up by hand ((3·3·1+1)·32 + (3·3·32+1)·64 + (7·7·64+1)·128 + (128+1)·10)."""
+    base, _ = server
+    browser.get(base + "playground/?example=mnist_cnn")
+    wait_for(browser, TABLES_SHOWN)
+    assert browser.execute_script(TOTALS)[0][3] == f"{320 + 18496 + 401536 + 1290:,}"
+    assert browser.find_element("id", "ac-input").get_property("value").count("tf.keras.layers.") >= 5
+
+
 def test_editing_updates_the_table_and_the_address(browser: Any, server: tuple[str, list[tuple[str, int]]]) -> None:
     base, _ = server
     browser.get(base + "playground/?example=lenet5")
