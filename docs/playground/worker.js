@@ -17,33 +17,30 @@ function progress(fraction, label) {
 }
 
 // Every fetch of the files below reports its bytes as they arrive. Pyodide fetches its runtime itself, and
-// compiles the WebAssembly while it downloads (instantiateStreaming): wrapping `fetch` gives a progress bar
-// without a second download, and without waiting for the whole file before compiling.
+// compiles the WebAssembly while it downloads (instantiateStreaming): counting a clone of each response
+// gives a progress bar without a second download. The original response goes to Pyodide untouched, so
+// that the browser also keeps the compiled code for the next visit (a rebuilt Response would lose that).
 const realFetch = globalThis.fetch.bind(globalThis);
 const tracked = new Map(); // path under this folder → bytes expected
 let received = 0;
 let onBytes = () => {};
 
+async function count(body) {
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    received += value.length;
+    onBytes();
+  }
+}
+
 globalThis.fetch = async (input, init) => {
   const response = await realFetch(input, init);
   const path = new URL(input instanceof Request ? input.url : String(input), here).pathname; // a URL object too
   const key = [...tracked.keys()].find((k) => path.endsWith("/" + k));
-  if (!key || !response.ok || !response.body) return response;
-  const reader = response.body.getReader();
-  const body = new ReadableStream({
-    async pull(controller) {
-      const { done, value } = await reader.read();
-      if (done) {
-        controller.close();
-        return;
-      }
-      received += value.length;
-      onBytes();
-      controller.enqueue(value);
-    },
-    cancel: (reason) => reader.cancel(reason),
-  });
-  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  if (key && response.ok && response.body) count(response.clone().body).catch(() => {});
+  return response;
 };
 
 async function start() {
