@@ -304,7 +304,7 @@ def analyze_network(network: Network, *, batch: int = 1, dtype: str = "float32",
         inference_peak=max(peak, input_values) * size * batch,
         model=training_memory(rows, [n.args for n in network.nodes[1:]], network.input_shape, batch=batch,
                               dtype_bytes=size, optimizer=optimizer, parameters=stored,
-                              trainable=stored_trainable, largest_variable=max((r.weights for r in rows), default=0)),
+                              trainable=stored_trainable),
     )
     last = fields[-1]
     return Analysis(network.name, network.input_shape, rows, totals, memory,

@@ -22,11 +22,11 @@ into a ``tf.function`` whose executor frees each tensor after its last use):
   what each layer saved once that layer's gradient is done; a layer's output gradient lives from the
   first consumer's backward to its own (in a residual block, across the branch).
 - **fixed**: weights, their gradients (``tape.gradient`` returns them all before the optimizer applies
-  them), the optimizer's slots, the optimizer's temporaries while it updates the largest variables, and
+  them), the optimizer's slots, the optimizer's temporaries while it updates them, and
   the framework's own memory for the traced step (a constant and a little per layer, measured).
 
 Every activation term is per example and scales with the batch; the peak's position does not depend on
-the batch, so ``total(batch) = max(fixed + batch · per_example, optimizer_peak)`` exactly.
+the batch, so ``total(batch) = fixed + batch · per_example`` exactly.
 
 The constants (:data:`FRAMEWORK_BYTES`, :data:`FRAMEWORK_BYTES_PER_LAYER`, :data:`OPTIMIZER_TEMPORARIES`,
 :data:`WORKSPACE`) were measured with ``archcalc profile`` on a CPU (``benchmarks/profile.py``,
@@ -44,17 +44,23 @@ from typing import Any
 CONVENTION = "keras-tensorflow"
 
 #: The framework's own memory for a traced training step (the step's graph, the kernels' caches, the
-#: optimizer's bookkeeping): measured as the peak of a 50 K-parameter network at batch 1 on a CPU.
-FRAMEWORK_BYTES = 36 * 2**20
-#: ... and what each layer adds to it (its ops in the forward and the backward graph).
-FRAMEWORK_BYTES_PER_LAYER = 64 * 2**10
-#: The optimizer's temporaries, in multiples of the largest trainable variable: Keras' update of one
-#: variable makes a few tensors of its size (``(g - m)·(1 - β₁)``, ``√v + ε``, ...), and TensorFlow runs
-#: the updates of two variables at once on two cores.
-OPTIMIZER_TEMPORARIES = {"sgd": 1, "momentum": 2, "rmsprop": 3, "adam": 3, "adamw": 3}
+#: optimizer's bookkeeping): a constant, and a part per layer that depends on the optimizer (Adam's update
+#: of each variable is a dozen ops of the traced step). Fitted by least squares on the measurements of
+#: ``benchmarks/profile.py`` (Adam); SGD's from three measurements with SGD; RMSprop and AdamW take Adam's
+#: (not measured).
+FRAMEWORK_BYTES = 21 * 2**20
+FRAMEWORK_BYTES_PER_LAYER = {"sgd": 900 * 2**10, "momentum": 900 * 2**10, "rmsprop": 2400 * 2**10,
+                             "adam": 2400 * 2**10, "adamw": 2400 * 2**10}
+#: The optimizer's temporaries, in multiples of the trainable parameters' bytes: Keras' update of a variable
+#: makes tensors of its size (``(g - m)·(1 - β₁)``, ``g²``, ``√v + ε``, ...), and TensorFlow's executor runs
+#: the updates of all variables as they become ready, so many are alive at once. Fitted with the constants
+#: above (Adam: 1.4); SGD's update (``w - lr·g``) makes one per variable at most.
+OPTIMIZER_TEMPORARIES = {"sgd": 0.5, "momentum": 1.0, "rmsprop": 1.4, "adam": 1.4, "adamw": 1.4}
 #: Scratch space of the layers computing at the peak, in multiples of the larger of their input and output
 #: (oneDNN's reordered copies of a convolution's input and output, the backward kernels' buffers).
 WORKSPACE = 1.0
+#: Bytes of one value of dropout's mask (a boolean tensor).
+MASK_BYTES = 1
 
 #: Values of optimizer state kept per trainable parameter.
 OPTIMIZER_SLOTS = {"sgd": 0, "momentum": 1, "rmsprop": 1, "adam": 2, "adamw": 2}
@@ -129,14 +135,14 @@ class TrainingMemory:
         parameters: every parameter's bytes.
         gradients: one gradient per trainable parameter.
         optimizer_state: the optimizer's slots.
-        optimizer_temporaries: the optimizer's scratch while it updates (the largest variables).
+        optimizer_temporaries: the optimizer's scratch while it updates the weights.
         framework: the framework's own memory for the step.
         input: the input batch.
         saved: activations kept for the backward pass, alive at the peak.
         gradients_in_flight: activation gradients alive at the peak.
         workspace: the layers' scratch at the peak.
-        peak_layer: index of the layer where the peak falls (0: the optimizer's update).
-        peak_phase: ``forward``, ``backward`` or ``optimizer``.
+        peak_layer: index of the layer where the activations' peak falls.
+        peak_phase: ``forward`` or ``backward``.
         per_example: the activation bytes of one example at the peak (saved + gradients + workspace).
         assumed: kinds without a rule in :data:`RULES`, taken to keep input and output.
     """
@@ -159,37 +165,32 @@ class TrainingMemory:
 
     @property
     def fixed(self) -> int:
-        """What does not depend on the batch during the forward and backward pass."""
-        return self.parameters + self.gradients + self.optimizer_state + self.framework
-
-    @property
-    def optimizer_peak(self) -> int:
-        """The peak while the optimizer updates the weights (no activation is alive any more)."""
-        return self.fixed + self.optimizer_temporaries
+        """What does not depend on the batch."""
+        return (self.parameters + self.gradients + self.optimizer_state + self.optimizer_temporaries
+                + self.framework)
 
     @property
     def total(self) -> int:
         """The estimated peak of the whole step."""
-        return max(self.fixed + self.input + self.saved + self.gradients_in_flight + self.workspace,
-                   self.optimizer_peak)
+        return self.fixed + self.input + self.saved + self.gradients_in_flight + self.workspace
 
     def at_batch(self, batch: int) -> int:
         """The total for another batch (the walk is linear in the batch).
 
         >>> m = TrainingMemory(CONVENTION, 2, 10, 10, 20, 5, 100, 8, 40, 20, 4, 1, "backward", 36)
         >>> m.total, m.at_batch(4)
-        (212, 284)
+        (217, 289)
         """
-        return max(self.fixed + batch * self.per_example, self.optimizer_peak)
+        return self.fixed + batch * self.per_example
 
     def largest_batch(self, budget: int) -> int:
         """The largest batch whose total fits in ``budget`` bytes (0 when none does).
 
         >>> m = TrainingMemory(CONVENTION, 1, 10, 10, 20, 5, 100, 4, 20, 10, 2, 1, "backward", 36)
-        >>> m.largest_batch(140 + 3 * 36), m.largest_batch(100)
+        >>> m.largest_batch(145 + 3 * 36), m.largest_batch(100)
         (3, 0)
         """
-        if budget < max(self.optimizer_peak, self.fixed + self.per_example):
+        if budget < self.fixed + self.per_example:
             return 0
         return (budget - self.fixed) // self.per_example
 
@@ -204,8 +205,7 @@ def _keeps(kind: str, args: dict[str, Any]) -> tuple[Rule, tuple[str, int] | Non
 
 
 def training_memory(rows: Sequence[Any], args: Sequence[dict[str, Any]], input_shape: Sequence[int], *,
-                    batch: int, dtype_bytes: int, optimizer: str, parameters: int, trainable: int,
-                    largest_variable: int) -> TrainingMemory:
+                    batch: int, dtype_bytes: int, optimizer: str, parameters: int, trainable: int) -> TrainingMemory:
     """Walk one training step and return its peak.
 
     Args:
@@ -217,14 +217,13 @@ def training_memory(rows: Sequence[Any], args: Sequence[dict[str, Any]], input_s
         optimizer: a key of :data:`OPTIMIZER_SLOTS`.
         parameters: every parameter stored (biases included).
         trainable: the trainable ones among them.
-        largest_variable: values of the largest trainable variable (a kernel).
 
     >>> from archcalc.analysis import analyze_network
     >>> from archcalc.paper import parse_paper
     >>> a = analyze_network(parse_paper("input 8x8\\nconv3-4\\nmaxpool\\nFC-10")[0])
     >>> m = a.memory.model
     >>> m.convention, m.peak_phase, m.saved // 4
-    ('keras-tensorflow', 'backward', 576)
+    ('keras-tensorflow', 'backward', 320)
     """
     n = len(rows)
     size = [math.prod(input_shape)] + [math.prod(r.output_shape) for r in rows]  # values per example
@@ -270,8 +269,8 @@ def training_memory(rows: Sequence[Any], args: Sequence[dict[str, Any]], input_s
                     keep(("out", buffer[p]), size[p], i, p)
             if rule.output:
                 keep(("out", buffer[i]), size[i], i, i)
-            if rule.mask:
-                keep(("mask", i), size[i], i, i)
+            if rule.mask:  # counted in values of the dtype
+                keep(("mask", i), -(-size[i] * MASK_BYTES // dtype_bytes), i, i)
         if act is not None:
             what, count = act
             if what == "output":
@@ -353,13 +352,11 @@ def training_memory(rows: Sequence[Any], args: Sequence[dict[str, Any]], input_s
         convention=CONVENTION, batch=batch,
         parameters=parameters * dtype_bytes, gradients=trainable * dtype_bytes,
         optimizer_state=slots * trainable * dtype_bytes,
-        optimizer_temporaries=OPTIMIZER_TEMPORARIES[optimizer] * largest_variable * dtype_bytes,
-        framework=FRAMEWORK_BYTES + FRAMEWORK_BYTES_PER_LAYER * n,
+        optimizer_temporaries=int(OPTIMIZER_TEMPORARIES[optimizer] * trainable * dtype_bytes),
+        framework=FRAMEWORK_BYTES + FRAMEWORK_BYTES_PER_LAYER[optimizer] * n,
         input=size[0] * b, saved=kept_at_peak * b, gradients_in_flight=grads_at_peak * b,
         workspace=work_at_peak * b, peak_layer=peak_node, peak_phase=phase,
         per_example=(size[0] + best[0]) * dtype_bytes, assumed=assumed)
-    if memory.optimizer_peak > memory.fixed + batch * memory.per_example:
-        return TrainingMemory(**{**memory.__dict__, "peak_layer": 0, "peak_phase": "optimizer"})
     return memory
 
 

@@ -85,6 +85,30 @@ class RssPeak:
         return max(self._sampled, (_status_kib("VmRSS") or 0) * 1024)
 
 
+def cpu_peaks(tf: Any, np: Any) -> tuple[float, float]:
+    """This CPU's float32 FLOP/s (best of ten 1024x1024 matmuls after one warm-up) and its memory bandwidth
+    in bytes/s (best of five copies of a 128 MiB array: read once, written once). A second each, at most."""
+    n = 1024
+    a = tf.random.uniform((n, n))
+    b = tf.random.uniform((n, n))
+    float(tf.reduce_sum(tf.matmul(a, b)))
+    best = float("inf")
+    for _ in range(10):
+        t = time.perf_counter()
+        float(tf.matmul(a, b)[0, 0])
+        best = min(best, time.perf_counter() - t)
+    flops = 2 * n**3 / best
+    big = np.ones(32 * 2**20, dtype=np.float32)
+    copy = np.empty_like(big)
+    best = float("inf")
+    for _ in range(5):
+        t = time.perf_counter()
+        np.copyto(copy, big)
+        best = min(best, time.perf_counter() - t)
+    del big, copy
+    return flops, 2 * 128 * 2**20 / best
+
+
 def _loss(k: Any, network: Any, output_shape: tuple[int, ...]) -> Any:
     """A classifier's loss for a flat output (from logits unless the network ends with softmax); mean
     squared error for a feature map. The loss's own memory is one value per output: it changes nothing."""
@@ -119,6 +143,10 @@ def measure(request: dict[str, Any]) -> dict[str, Any]:
         where = "/GPU:0"
     else:
         where = "/CPU:0"
+    peaks = None
+    if request.get("cpu_peaks"):
+        emit("phase", phase="measuring the CPU's peak (matmul, copy)")
+        peaks = cpu_peaks(tf, np)
     k.utils.set_random_seed(int(request.get("seed", 1)))
     rss = RssPeak()
     if dtype != "float32":
@@ -172,7 +200,30 @@ def measure(request: dict[str, Any]) -> dict[str, Any]:
         "step_seconds": times, "median_step_seconds": median, "images_per_second": batch / median,
         "build_seconds": build_seconds, "warmup_steps": warmup, "keras_params": int(model.count_params()),
         "tensorflow": tf.__version__, "keras": k.__version__, "threads": os.cpu_count(),
+        "cpu_flops": peaks[0] if peaks else None, "cpu_bandwidth": peaks[1] if peaks else None,
+        "gpu_name": _gpu_name(tf) if device == "gpu" else None, "cpu_name": _cpu_name(),
     }
+
+
+def _gpu_name(tf: Any) -> str:
+    gpu = tf.config.list_physical_devices("GPU")[0]
+    try:
+        return tf.config.experimental.get_device_details(gpu).get("device_name") or gpu.name
+    except Exception:  # details are a nicety
+        return gpu.name
+
+
+def _cpu_name() -> str:
+    """The processor's model name (``/proc/cpuinfo``) and its logical cores."""
+    name = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            name = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), "")
+    except OSError:
+        pass
+    import platform
+
+    return f"{name or platform.processor() or 'CPU'} ({os.cpu_count()} logical cores)"
 
 
 def main() -> None:

@@ -87,7 +87,7 @@ def _rss(pid: int) -> int:
 
 
 def request(spec: str, batch: int, *, net: str | None = None, dtype: str = "float32", optimizer: str = "adam",
-            device: str = "cpu", warmup: int = 2, steps: int = 5) -> dict[str, Any]:
+            device: str = "cpu", warmup: int = 2, steps: int = 5, cpu_peaks: bool = False) -> dict[str, Any]:
     """The JSON request for the child. Raises UsageError for values it cannot measure."""
     from ..training.run import _OPTIMIZER_CLASSES
 
@@ -99,7 +99,7 @@ def request(spec: str, batch: int, *, net: str | None = None, dtype: str = "floa
     if steps < 1:
         raise UsageError(f"--steps must be at least 1, got {steps}")
     return {"spec": spec, "net": net, "batch": batch, "dtype": dtype, "optimizer_class": classes[optimizer],
-            "device": device, "warmup": warmup, "steps": steps}
+            "device": device, "warmup": warmup, "steps": steps, "cpu_peaks": cpu_peaks}
 
 
 def run(req: dict[str, Any], *, progress: Callable[[dict[str, Any]], None] | None = None,
