@@ -81,7 +81,7 @@ def estimate(analysis: Analysis, device: Device) -> Roofline:
     >>> a = analyze_network(parse_paper("input 224x224x3\\nconv3-64\\nmaxpool\\nFC-10")[0], batch=32)
     >>> r = estimate(a, DEVICES["a100"])
     >>> r.dominant.name, r.dominant.bound
-    ('conv3-64', 'memory')
+    ('maxpool', 'memory')
     """
     m = analysis.memory
     s, batch = m.dtype_bytes, m.batch
