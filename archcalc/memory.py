@@ -223,7 +223,7 @@ def training_memory(rows: Sequence[Any], args: Sequence[dict[str, Any]], input_s
     >>> a = analyze_network(parse_paper("input 8x8\\nconv3-4\\nmaxpool\\nFC-10")[0])
     >>> m = a.memory.model
     >>> m.convention, m.peak_phase, m.saved // 4
-    ('keras-tensorflow', 'backward', 320)
+    ('keras-tensorflow', 'backward', 256)
     """
     n = len(rows)
     size = [math.prod(input_shape)] + [math.prod(r.output_shape) for r in rows]  # values per example
@@ -328,7 +328,9 @@ def training_memory(rows: Sequence[Any], args: Sequence[dict[str, Any]], input_s
     grad_alive = [0] * (n + 2)
     for j in range(1, n + 1):
         if flows[j] and not rules[j][0].alias:
-            end = max(consumers[j], default=n)
+            # Made by its last consumer's backward (counted there as that node's new gradient), alive from
+            # the node before it down to j's own; the loss's gradient (the last node's) at the last node.
+            end = max(consumers[j], default=n + 1) - 1
             grad_alive[j] += size[j]
             grad_alive[end + 1] -= size[j]
     for i in range(1, n + 2):
