@@ -110,7 +110,7 @@ def test_nav_lists_the_pages() -> None:
 
     nav = pages(config["nav"])
     assert {"index.md", "tutorial.md", "teaching.md", "keras.md", "pictures.md", "spec-language.md",
-            "formulas.md", "cli.md", "api.md", "training.md", "limits.md"} == set(nav)
+            "formulas.md", "cli.md", "api.md", "training.md", "limits.md", "profiling.md"} == set(nav)
     assert sorted(p.name for p in DOCS.glob("*.md")) == sorted(nav)  # no page left out of the nav
     for page in nav:
         assert (DOCS / page).exists(), page
