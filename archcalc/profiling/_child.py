@@ -21,6 +21,8 @@ The order of what happens is the method (``docs/profiling.md``):
 5. peak memory: on a CPU ``VmHWM`` minus the baseline (the peak resident set, warm-up included, above
    the level before the model was built); on a GPU ``tf.config.experimental.get_memory_info("GPU:0")``'s
    ``peak`` after ``reset_memory_stats`` at step 2 (the allocator's peak, not the driver's reservation).
+6. with ``cpu_peaks``, this CPU's FLOP/s and bandwidth for the roofline, after the peak was read (no
+   TensorFlow op runs before the baseline: the runtime's start-up is part of what a first training costs).
 """
 
 from __future__ import annotations
@@ -143,10 +145,6 @@ def measure(request: dict[str, Any]) -> dict[str, Any]:
         where = "/GPU:0"
     else:
         where = "/CPU:0"
-    peaks = None
-    if request.get("cpu_peaks"):
-        emit("phase", phase="measuring the CPU's peak (matmul, copy)")
-        peaks = cpu_peaks(tf, np)
     k.utils.set_random_seed(int(request.get("seed", 1)))
     rss = RssPeak()
     if dtype != "float32":
@@ -191,6 +189,10 @@ def measure(request: dict[str, Any]) -> dict[str, Any]:
         peak = rss.peak() - rss.baseline if steady_peak is None else max(warm_peak, steady_peak)
         method = f"peak resident set ({rss.method}) minus the resident set before the model was built"
         baseline = rss.baseline
+    peaks = None
+    if request.get("cpu_peaks"):  # after the peak is read: its arrays and TensorFlow's start-up stay out of it
+        emit("phase", phase="measuring the CPU's peak (matmul, copy)")
+        peaks = cpu_peaks(tf, np)
     median = statistics.median(times)
     return {
         "event": "result", "network": network.name, "batch": batch, "dtype": dtype, "device": device,
