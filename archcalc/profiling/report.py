@@ -61,7 +61,7 @@ def notes(p: Profile) -> list[str]:
     if p.measured is not None:
         meas = p.measured
         lines.append(f"measured: {meas.method}; {len(meas.step_seconds)} timed steps after "
-                     f"{meas.detail.get('warmup_steps', '?')} warm-up steps, in a fresh process"
+                     f"{meas.detail.get('warmup_steps', '?')} warm-up step(s), in a fresh process"
                      + (f" (stopped: {meas.detail['stopped']})" if "stopped" in meas.detail else ""))
     r = p.roofline
     if r is not None:
