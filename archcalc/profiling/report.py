@@ -79,8 +79,9 @@ def notes(p: Profile) -> list[str]:
                      + (f"; next power of two: {f.verdict()}" if f.runs else ""))
         for run in f.runs:
             ok = run.fits and run.peak_bytes <= f.budget
-            lines.append(f"  batch {run.batch:,}: " + (b(run.peak_bytes) if run.fits else run.method)
-                         + (" fits" if ok else " does not fit"))
+            lines.append(f"  batch {run.batch:,}: " + (b(run.peak_bytes) if run.fits else
+                                                    run.detail.get("stopped", run.method))
+                         + (": fits" if ok else ": does not fit"))
     lines.extend(p.notes)
     return lines
 
