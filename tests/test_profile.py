@@ -135,6 +135,15 @@ def test_the_roofline_on_a_named_device_is_an_estimate_only(capsys: pytest.Captu
     assert "NVIDIA T4 is not on this machine: estimated from its published figures, not measured" in d["notes"]
 
 
+def test_int8_is_not_trained(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as e:
+        main(["profile", "keras_mnist", "--dtype", "int8", "--no-run"])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "error: --dtype int8: a network is not trained in int8" in err
+    assert "hint: profile takes float32, float16, bfloat16, float64" in err
+
+
 @pytest.mark.parametrize("fmt", ["csv", "markdown", "table"])
 def test_every_format(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):

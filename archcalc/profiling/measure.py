@@ -180,8 +180,11 @@ def run(req: dict[str, Any], *, progress: Callable[[dict[str, Any]], None] | Non
         if result["kind"] == "oom":
             return Measurement(req["batch"], req["device"], 0, float("nan"), (), 0.0, result["message"], fits=False,
                                detail={"stopped": result["message"]})
-        raise (UsageError if result["kind"] == "usage" else MeasurementError)(
-            f"the measurement failed: {result['message']}")
+        if result["kind"] == "usage":
+            from ..training.devices import NO_GPU_HINT
+
+            raise UsageError(result["message"], hint=NO_GPU_HINT if "GPU" in result["message"] else None)
+        raise MeasurementError(f"the measurement failed: {result['message']}")
     return Measurement(
         batch=result["batch"], device=result["device"], peak_bytes=result["peak_bytes"],
         median_step_seconds=result["median_step_seconds"], step_seconds=tuple(result["step_seconds"]),

@@ -18,6 +18,8 @@ from . import devices as D
 from . import measure as M
 from .roofline import Roofline, estimate
 
+#: The dtypes a training step can run in (Keras' float types).
+TRAINABLE_DTYPES = ("float32", "float16", "bfloat16", "float64")
 #: At most this many measurements for one ``--fit-memory`` search.
 MAX_FIT_RUNS = 7
 #: The search steps from the prediction by this factor until the answer flips, then bisects.
@@ -129,6 +131,9 @@ def profile(network: Network, *, spec: str, batch: int, dtype: str = "float32", 
         nice: niceness added to the measuring processes.
     """
     key = _device_key(device)
+    if dtype not in TRAINABLE_DTYPES:
+        raise UsageError(f"--dtype {dtype}: a network is not trained in {dtype}",
+                         hint="profile takes " + ", ".join(TRAINABLE_DTYPES))
     analysis = analyze_network(network, batch=batch, dtype=dtype, optimizer=optimizer)
     result = Profile(spec, analysis, key)
     named = D.DEVICES.get(key)
