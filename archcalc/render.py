@@ -265,7 +265,7 @@ def summary_lines(a: Analysis, fit_memory: int | None = None) -> list[tuple[str,
         ("memory, inference", f"{human_bytes(m.inference)} = weights {human_bytes(m.parameters)} "
                               f"+ widest layer in+out {human_bytes(m.inference_peak)}"),
         ("memory, training", f"{human_bytes(m.training)} for {per}, {m.optimizer}"
-                             + (f" (peak of a step, {m.model.convention})" if m.model is not None else "")),
+                             + (f", {m.model.convention}" if m.model is not None else "")),
         # The breakdown on lines of their own: as one line it wrapped mid-word in 120 columns.
         ("", f"= weights {human_bytes(m.parameters)} + gradients {human_bytes(m.gradients)} + {m.optimizer} state "
              f"{human_bytes(m.optimizer_state)} ({slots})"),
@@ -278,8 +278,9 @@ def summary_lines(a: Analysis, fit_memory: int | None = None) -> list[tuple[str,
         lines += [("", f"+ {m.optimizer}'s temporaries {human_bytes(t.optimizer_temporaries)} + framework "
                        f"{human_bytes(t.framework)} + input {human_bytes(t.input)}"),
                   ("", f"+ at the peak ({t.peak_phase} pass, layer {t.peak_layer}): saved activations "
-                       f"{human_bytes(t.saved)} + their gradients {human_bytes(t.gradients_in_flight)}"),
-                  ("", f"+ workspace {human_bytes(t.workspace)}")]
+                       f"{human_bytes(t.saved)}"),
+                  ("", f"+ their gradients {human_bytes(t.gradients_in_flight)} + workspace "
+                       f"{human_bytes(t.workspace)}")]
     if fit_memory is not None:
         n = largest_batch(a, fit_memory)
         lines.append(("fits in " + human_bytes(fit_memory),
