@@ -75,9 +75,8 @@ class Profile:
         a, m = self.analysis, self.analysis.memory
         model = m.model
         assert model is not None
-        est = {"convention": model.convention, "training_total": m.training, **as_plain(model),
-               "fixed": model.fixed, "per_example": model.per_example}
-        est.pop("convention", None)
+        est = {"training_total": m.training, **as_plain(model), "fixed": model.fixed}
+        est.pop("convention")  # said once, at the top
         out: dict[str, Any] = {
             "network": a.network, "spec": self.spec, "batch": m.batch, "dtype": a.settings["dtype"],
             "optimizer": m.optimizer, "device": self.device, "params": a.totals.params,
