@@ -45,6 +45,7 @@ HELD_OUT = [
     ("digits CNN", "digits_cnn", (64,), 2, 5),
     ("GoogLeNet", "googlenet", (1, 8), 1, 3),
     ("DenseNet-121", "densenet121", (2,), 1, 3),
+    ("VGG-16, larger batches", "vgg16", (16, 32), 1, 2),
 ]
 TOLERANCE = 0.25
 
