@@ -15,12 +15,11 @@ from typing import Any
 from . import kinds as K
 from .errors import ArchcalcError, UsageError
 from .formulas import Field, widest
+from .memory import OPTIMIZER_SLOTS, TrainingMemory, training_memory
 from .network import Network, Shape
 
 #: Bytes per value of each dtype ``--dtype`` accepts.
 DTYPES = {"float64": 8, "float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
-#: Values of optimizer state kept per trainable parameter.
-OPTIMIZER_SLOTS = {"sgd": 0, "momentum": 1, "rmsprop": 1, "adam": 2, "adamw": 2}
 
 
 @dataclass(frozen=True)
@@ -118,6 +117,7 @@ class Memory:
         forward: bytes of every layer's output for the batch (kept for the backward pass).
         backward: bytes of the gradients of those outputs.
         inference_peak: bytes of the widest layer's input and output together.
+        model: the refined training estimate (:mod:`archcalc.memory`): what the framework keeps alive.
     """
 
     batch: int
@@ -130,9 +130,13 @@ class Memory:
     forward: int
     backward: int
     inference_peak: int
+    model: TrainingMemory | None = None
 
     @property
     def training(self) -> int:
+        """The training peak of :attr:`model`; without one, the sum of every piece (the older count)."""
+        if self.model is not None:
+            return self.model.total
         return (self.parameters + self.gradients + self.optimizer_state + self.input
                 + self.forward + self.backward)
 
@@ -298,6 +302,9 @@ def analyze_network(network: Network, *, batch: int = 1, dtype: str = "float32",
         forward=acts * size * batch,
         backward=acts * size * batch,  # x2 for the gradients of the activations
         inference_peak=max(peak, input_values) * size * batch,
+        model=training_memory(rows, [n.args for n in network.nodes[1:]], network.input_shape, batch=batch,
+                              dtype_bytes=size, optimizer=optimizer, parameters=stored,
+                              trainable=stored_trainable),
     )
     last = fields[-1]
     return Analysis(network.name, network.input_shape, rows, totals, memory,
@@ -323,6 +330,8 @@ def largest_batch(analysis: Analysis, budget: int) -> int:
     The estimate is linear in the batch: ``fixed + batch·per_example``, so the answer is exact.
     """
     m = analysis.memory
+    if m.model is not None:
+        return m.model.largest_batch(budget)
     fixed = m.parameters + m.gradients + m.optimizer_state
     per_example = (m.input + m.forward + m.backward) // m.batch
     if budget < fixed + per_example:

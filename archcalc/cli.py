@@ -35,6 +35,7 @@ from .cli_common import (
 from .errors import EXIT_INTERNAL, ArchcalcError, UsageError
 from .network import Network
 from .pictures import commands as pictures_commands
+from .profiling import commands as profiling_commands
 from .teaching import commands as teaching_commands
 from .training import commands as training_commands
 
@@ -192,6 +193,7 @@ bridge_commands.register(app)
 teaching_commands.register(app)
 pictures_commands.register(app)
 training_commands.register(app)
+profiling_commands.register(app)
 
 
 def _version(value: bool) -> None:

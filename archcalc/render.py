@@ -117,10 +117,18 @@ def analysis_dict(a: Analysis) -> dict[str, Any]:
             "optimizer_state": m.optimizer_state, "input": m.input,
             "activations_forward": m.forward, "activations_backward": m.backward,
             "training_total": m.training, "inference_total": m.inference,
+            **({"training_model": _training_model(m.model)} if m.model is not None else {}),
         },
         "receptive_field": {"size": max(a.receptive_field), "size_hw": list(a.receptive_field)},
         "settings": dict(a.settings),
     }
+
+
+def _training_model(t: Any) -> dict[str, Any]:
+    """The refined training estimate's pieces (archcalc/memory.py), for the JSON's ``memory`` object."""
+    from dataclasses import asdict
+
+    return {**asdict(t), "assumed": list(t.assumed), "fixed": t.fixed, "total": t.total}
 
 
 def json_text(analyses: list[Analysis], *, fit_memory: int | None = None, explain: bool = False) -> str:
@@ -256,19 +264,31 @@ def summary_lines(a: Analysis, fit_memory: int | None = None) -> list[tuple[str,
                             "(last layer)"),
         ("memory, inference", f"{human_bytes(m.inference)} = weights {human_bytes(m.parameters)} "
                               f"+ widest layer in+out {human_bytes(m.inference_peak)}"),
-        ("memory, training", f"{human_bytes(m.training)} for {per}, {m.optimizer}"),
+        ("memory, training", f"{human_bytes(m.training)} for {per}, {m.optimizer}"
+                             + (f", {m.model.convention}" if m.model is not None else "")),
         # The breakdown on lines of their own: as one line it wrapped mid-word in 120 columns.
         ("", f"= weights {human_bytes(m.parameters)} + gradients {human_bytes(m.gradients)} + {m.optimizer} state "
              f"{human_bytes(m.optimizer_state)} ({slots})"),
-        ("", f"+ input {human_bytes(m.input)} + activations {human_bytes(m.forward)} forward "
-             f"+ {human_bytes(m.backward)} backward"),
     ]
+    if m.model is None:
+        lines.append(("", f"+ input {human_bytes(m.input)} + activations {human_bytes(m.forward)} forward "
+                          f"+ {human_bytes(m.backward)} backward"))
+    else:
+        t = m.model
+        lines += [("", f"+ {m.optimizer}'s temporaries {human_bytes(t.optimizer_temporaries)} + framework "
+                       f"{human_bytes(t.framework)} + input {human_bytes(t.input)}"),
+                  ("", f"+ at the peak ({t.peak_phase} pass, layer {t.peak_layer}): saved activations "
+                       f"{human_bytes(t.saved)}"),
+                  ("", f"+ their gradients {human_bytes(t.gradients_in_flight)} + workspace "
+                       f"{human_bytes(t.workspace)}")]
     if fit_memory is not None:
         n = largest_batch(a, fit_memory)
         lines.append(("fits in " + human_bytes(fit_memory),
                       f"largest training batch: {n:,}" if n else
                       "no batch fits: the weights, gradients and optimizer state alone need "
-                      f"{human_bytes(m.parameters + m.gradients + m.optimizer_state)}"))
+                      f"{human_bytes(m.parameters + m.gradients + m.optimizer_state)}"
+                      + (f" ({human_bytes(m.model.fixed)} with the optimizer's temporaries and the framework)"
+                         if m.model is not None else "")))
     return lines
 
 

@@ -57,12 +57,19 @@ def test_markdown_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_fit_memory(capsys: pytest.CaptureFixture[str]) -> None:
-    """Hand-derived: VGG-16, float32, Adam: fixed = 4·138,357,544·4 B; per example = (input +
-    2·activations)·4 B = (150,528 + 30,174,160)·4."""
+    """Hand-derived with the training model (docs/formulas.md, section 6): VGG-16, float32, Adam.
+
+    fixed = weights, gradients and 2 Adam slots (4·138,357,544·4 B) + Adam's temporaries (1.4 × the
+    weights' bytes) + the framework (21 MiB + 2,400 KiB for each of the 21 layers). Per example: the input
+    (150,528 values) + the peak, the backward pass of layer 2 (conv3-64, 224x224x64 = 3,211,264 values
+    a tensor): saved, layer 1's and layer 2's outputs (2); alive gradients, layer 2's output's (1); made
+    there, layer 1's output's and the pre-activation's (2); workspace (1): 6 tensors.
+    """
     _code, out, _ = run(["summary", "vgg16", "--format", "json", "--fit-memory", "16GiB"], capsys)
-    fixed = 4 * 138_357_544 * 4
-    per = (150_528 + 2 * 15_087_080) * 4
-    assert json.loads(out)["memory"]["fit_memory"]["largest_batch"] == (16 * 2**30 - fixed) // per
+    p = 138_357_544
+    fixed = 4 * p * 4 + int(1.4 * p * 4) + 21 * 2**20 + 21 * 2400 * 2**10
+    per = (150_528 + 6 * 3_211_264) * 4
+    assert json.loads(out)["memory"]["fit_memory"]["largest_batch"] == (16 * 2**30 - fixed) // per == 181
 
 
 def test_compare_vgg_table2(capsys: pytest.CaptureFixture[str]) -> None:

@@ -51,8 +51,10 @@ def train(
         "--mixed-precision", help="mixed_float16 (GPU only).")] = False,
     jit: Annotated[bool, typer.Option("--jit", help="Compile the training step with XLA.")] = False,
     strategy: Annotated[str | None, typer.Option(
-        "--strategy", metavar="mirrored",
-        help="mirrored: tf.distribute.MirroredStrategy over every GPU (the batch is split among them).")] = None,
+        "--strategy", metavar="mirrored|multiworker",
+        help="mirrored: tf.distribute.MirroredStrategy over every GPU (the batch is split among them); "
+             "multiworker: MultiWorkerMirroredStrategy over the machines TF_CONFIG names (run the same command "
+             "on each).")] = None,
     format: Annotated[Format, typer.Option(
         "--format", "-f", help="The results (progress goes to stderr); csv: one row per epoch, then the test "
                                "set's.")] = Format.table,
@@ -76,6 +78,10 @@ def train(
                            mixed_precision=mixed_precision, jit=jit,
                            strategy=strategy.lower() if strategy else None, resize=resize)
     options.check()
+    if options.strategy == "multiworker":
+        from .devices import cluster
+
+        cluster()  # TF_CONFIG checked before any data is read
     checkpoint = report.check_output_dir(output, force=force, resume=resume) if output is not None else None
     networks = load(spec, net)
     if len(networks) > 1:

@@ -181,7 +181,14 @@ def run_config(spec_text: str, network: Network, ds: Dataset, options: TrainOpti
         "batch_size": options.batch_size, "optimizer": options.optimizer, "lr": options.lr,
         "validation_split": options.validation_split, "seed": options.seed, "limit": options.limit,
         "resize": options.resize, "mixed_precision": options.mixed_precision, "strategy": options.strategy,
+        **({"worker": _worker()} if options.strategy == "multiworker" else {}),  # one checkpoint per worker
     }
+
+
+def _worker() -> int:
+    from .devices import cluster
+
+    return cluster()[0]
 
 
 def read_checkpoint(folder: Path) -> dict[str, Any] | None:
@@ -507,6 +514,10 @@ def _train(network: Network, analysis: Any, ds: Dataset, options: TrainOptions, 
                           loss=k.losses.SparseCategoricalCrossentropy(from_logits=not probabilities),
                           metrics=[k.metrics.SparseCategoricalAccuracy(name="accuracy")],
                           jit_compile=options.jit, steps_per_execution=spe)
+        if options.strategy == "multiworker":
+            from .devices import multiworker_fixes
+
+            multiworker_fixes(model)
         if options.jit and not model.jit_compile and progress:
             progress.note("Keras turned XLA off for this model" + (" (not with --seed: TensorFlow's deterministic"
                                                                    " kernels are not all available in XLA)"
