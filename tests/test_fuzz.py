@@ -127,12 +127,14 @@ ISSUE_SPECS = [
 ]
 
 
+# The bounds below are CPU time of this process, not wall time: they catch work that is not bounded
+# (backtracking, expansion), generously, and other jobs on a shared machine cannot make them fail.
 @pytest.mark.parametrize(("text", "message", "line"), [pytest.param(t, m, n, id=i) for i, t, m, n in ISSUE_SPECS])
 def test_issue_specs_are_refused_quickly_and_say_the_limit(text: str, message: str, line: int) -> None:
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(SpecError) as e:
         parse_text(text)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
     assert e.value.message == message
     assert e.value.location is not None and e.value.location.line == line, e.value.render()
     assert e.value.hint
@@ -144,7 +146,7 @@ def test_long_runs_of_spaces_are_read_in_linear_time(spaces: int) -> None:
     from archcalc.blocks import split_call
     from archcalc.teaching.answers import read_text
 
-    start = time.perf_counter()
+    start = time.process_time()
     assert split_call("conv3-4" + " " * spaces + "x") is None
     with pytest.raises(SpecError, match="needs a kernel size"):
         parse_text("input 8x8x1\nconv3-4" + " " * spaces + "x")
@@ -152,17 +154,17 @@ def test_long_runs_of_spaces_are_read_in_linear_time(spaces: int) -> None:
         read_text("CONV3-64: [224x224x64]" + " " * spaces + "x")
     with pytest.raises(SourceError):
         read_text("TOTAL memory: " + " " * spaces + "x" + " " * spaces + "y")
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 def test_the_largest_legal_network_is_read_in_seconds() -> None:
     from archcalc.analysis import analyze_network
 
-    start = time.perf_counter()
+    start = time.process_time()
     net = parse_text(f"input 8x8x1\nrelu x{MAX_LAYERS - 1}")[0]
     assert len(net.nodes) == MAX_LAYERS
     assert analyze_network(net).totals.activations == 64 * (MAX_LAYERS - 1)
-    assert time.perf_counter() - start < 30  # about 3 s on a laptop; CI machines are shared
+    assert time.process_time() - start < 30  # about 3 s on a laptop
 
 
 def test_nesting_just_inside_the_limit_is_read() -> None:
@@ -183,10 +185,10 @@ def _sheet_error(text: str, fmt: str) -> ArchcalcError:
     from archcalc.teaching.grade import grade_sheet
 
     net = parse_paper((Path(__file__).parent / "data" / "teaching" / "small_spec.txt").read_text())[0]
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(ArchcalcError) as e:
         grade_sheet(read_text(text, fmt), net)
-    assert time.perf_counter() - start < 2.0
+    assert time.process_time() - start < 2.0
     e.value.render().encode("utf-8")  # printable
     return e.value
 
