@@ -406,7 +406,30 @@ def test_interrupted_run_resumes_to_the_same_result(tmp_path: Path, monkeypatch:
     assert r["resumed_from_epoch"] == 2 and r["epochs"] == 4
     assert r["history"] == whole["history"]  # all four epochs, two of them from the checkpoint
     assert (r["test_loss"], r["test_accuracy"]) == (whole["test_loss"], whole["test_accuracy"])
-    assert not (out_dir / ".checkpoint").exists()
+    # What is left is the finished run's state, pointing at the output's model (no second copy of it).
+    assert sorted(p.name for p in (out_dir / ".checkpoint").iterdir()) == ["state.json"]
+    state = json.loads((out_dir / ".checkpoint" / "state.json").read_text())
+    assert state["finished"] and state["epoch"] == 4 and state["model"] == "../model.keras"
+
+
+def test_a_finished_run_says_so_and_trains_longer_with_more_epochs(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """`--resume` on a finished run: not "the folder already exists", but that it finished and how to
+    train longer; `--epochs 6 --resume` then continues from epoch 4 to the run a 6-epoch one gives."""
+    whole = train_json([*SMALL, "--epochs", "6"], capsys)
+    out_dir = tmp_path / "run"
+    first = train_json([*SMALL, "--epochs", "4", "--output", str(out_dir)], capsys)
+    code, _, err = run(["train", *SMALL, "--epochs", "4", "--output", str(out_dir), "--quiet", "--resume"], capsys)
+    assert code == 2 and f"error: the run in {out_dir} finished: its 4 epochs are done" in err
+    assert "to train it longer, give the new total: `--epochs 8 --resume` continues from epoch 4" in err
+    code, _, err = run(["train", *SMALL, "--epochs", "6", "--output", str(out_dir), "--quiet"], capsys)
+    assert code == 2 and "it holds a finished run of 4 epochs: `--epochs 8 --resume` trains it longer" in err
+    longer = train_json([*SMALL, "--epochs", "6", "--output", str(out_dir), "--resume"], capsys)
+    assert longer["resumed_from_epoch"] == 4 and longer["epochs"] == 6
+    assert first["history"]["loss"] == whole["history"]["loss"][:4]
+    assert longer["history"] == whole["history"]
+    assert (longer["test_loss"], longer["test_accuracy"]) == (whole["test_loss"], whole["test_accuracy"])
+    assert json.loads((out_dir / "metrics.json").read_text())["epochs"] == 6
 
 
 def test_resume_without_output_uses_the_cache_folder(monkeypatch: pytest.MonkeyPatch,

@@ -105,7 +105,7 @@ def train(
             report.write_outputs(result, trained.model, output)
         except DependencyError as e:  # history.png only: the rest is written; say so after the results
             error = e
-    finish(trained.checkpoint)
+    finish(trained.checkpoint, keep=output is not None)  # an --output run can be trained longer
     if not emit(format, json=lambda: report.json_text(result), csv=lambda: report.csv_text(result),
                 markdown=lambda: report.markdown_text(result)):
         console = make_console()

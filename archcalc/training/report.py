@@ -40,13 +40,24 @@ def check_output_dir(path: str | Path, *, force: bool, resume: bool) -> Path:
 
     interrupted = (out / CHECKPOINT / STATE).is_file() or killed_in_first_checkpoint(out / CHECKPOINT)
     if out.exists() and not force and not (resume and interrupted):
+        done = _finished_epochs(out / CHECKPOINT / STATE) if interrupted else None
+        about = ("" if not interrupted else "it holds an interrupted run: add --resume to continue it, " if done is None
+                 else f"it holds a finished run of {done} epochs: `--epochs {2 * done} --resume` trains it longer, ")
         raise OutputError(f"the output folder `{path}` already exists; archcalc does not overwrite it",
-                          hint=("it holds an interrupted run: add --resume to continue it, " if interrupted else "")
-                          + "add --force to replace its files, or choose another folder")
+                          hint=about + "add --force to replace its files, or choose another folder")
     if resume and not interrupted:
         # --resume with a fresh folder: train() says there is nothing to resume.
         pass
     return out / CHECKPOINT
+
+
+def _finished_epochs(state: Path) -> int | None:
+    """The epochs of the finished run whose checkpoint state this is, or ``None`` (interrupted, unreadable)."""
+    try:
+        saved = json.loads(state.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return int(saved["epoch"]) if isinstance(saved, dict) and saved.get("finished") else None
 
 
 def make_output_dir(path: str | Path) -> Path:

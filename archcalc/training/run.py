@@ -419,6 +419,10 @@ def train(network: Network, analysis: Any, ds: Dataset, options: TrainOptions, *
         if state is None:
             raise UsageError(f"nothing to resume: no checkpoint in {folder}",
                              hint="a run keeps a checkpoint only until it finishes; train without --resume")
+        if state.get("finished") and options.epochs <= state["epoch"]:
+            raise UsageError(f"the run in {folder.parent} finished: its {state['epoch']} epochs are done",
+                             hint=f"to train it longer, give the new total: `--epochs {2 * state['epoch']} "
+                                  f"--resume` continues from epoch {state['epoch']}")
         diff = _differences(state["config"], config)
         if diff:
             raise UsageError(f"the checkpoint in {folder} is of another run: " + "; ".join(diff),
@@ -606,10 +610,20 @@ def _train(network: Network, analysis: Any, ds: Dataset, options: TrainOptions, 
     return Trained(result, model, folder)
 
 
-def finish(folder: Path) -> None:
-    """Remove the checkpoint of a run whose results are safe."""
-    if folder.is_dir():
+def finish(folder: Path, *, keep: bool = False) -> None:
+    """Remove the checkpoint of a run whose results are safe; with ``keep`` (a run with ``--output``),
+    keep its state instead, marked finished and pointing at the output's ``model.keras`` (the same
+    model, optimizer state included), so that ``--epochs N --resume`` can train it longer."""
+    if not folder.is_dir():
+        return
+    state = read_checkpoint(folder) if keep and (folder.parent / "model.keras").is_file() else None
+    if state is None:
         remove_checkpoint(folder)
+        return
+    files.write_text(folder / STATE, json.dumps({**state, "finished": True, "model": "../model.keras"}, indent=2)
+                     + "\n", overwrite=True)
+    for p in folder.glob("epoch-*.keras"):  # the output's model.keras stands for it now
+        p.unlink(missing_ok=True)
 
 
 __all__ = ["OPTIMIZERS", "Interrupted", "TrainOptions", "TrainResult", "Trained", "finish", "train"]
