@@ -34,6 +34,9 @@ def draw(
         help="PNG pixels per diagram pixel (2: sharp on high-resolution screens).")] = 2.0,
     force: Annotated[bool, typer.Option(
         "--force", help="Replace the output file if it exists (as `export --force`).")] = False,
+    collapse: Annotated[bool, typer.Option(
+        "--collapse", help="One box per block of the spec and per run of equal layers, labelled xN "
+                           "(ResNet-50: 10 boxes instead of 176).")] = False,
 ) -> None:
     """Draw the architecture: one box per layer sized by its output (height H, depth W, thickness C,
     on log scales), labelled with its shape and parameters; pooling, FC and parameter-free layers
@@ -50,9 +53,16 @@ def draw(
         stem = net or (networks[0].name if len(networks) == 1 else Path(spec).stem)
         output = _safe_stem(stem or "network") + ".svg"
     path = write_diagram(analyses, output, overwrite=force, title=title,
-                         max_width=max_width or None, show_params=not no_params, scale=scale)
+                         max_width=max_width or None, show_params=not no_params, scale=scale, collapse=collapse)
     layers = sum(len(a.rows) for a in analyses)
-    out(f"wrote {path} ({len(analyses)} network{'s' if len(analyses) > 1 else ''}, {layers} layers)\n")
+    if collapse:
+        from archcalc.pictures.collapse import collapse as one_box_per_unit
+
+        boxes = sum(len(one_box_per_unit(a).rows) for a in analyses)
+        drawn = f"{layers} layers in {boxes} boxes"
+    else:
+        drawn = f"{layers} layers"
+    out(f"wrote {path} ({len(analyses)} network{'s' if len(analyses) > 1 else ''}, {drawn})\n")
 
 
 def _safe_stem(name: str) -> str:

@@ -24,8 +24,13 @@ DEFAULT_MAX_WIDTH = 1400.0
 
 
 def diagram(analyses: Sequence[Analysis], *, title: str | None = None, max_width: float | None = DEFAULT_MAX_WIDTH,
-            show_params: bool = True) -> Drawing:
-    """The laid-out diagram of one or several networks (see :func:`archcalc.pictures.layout.layout`)."""
+            show_params: bool = True, collapse: bool = False) -> Drawing:
+    """The laid-out diagram of one or several networks (see :func:`archcalc.pictures.layout.layout`);
+    ``collapse`` draws one box per block or run of equal layers (:mod:`archcalc.pictures.collapse`)."""
+    if collapse:
+        from .collapse import collapse as one_box_per_unit
+
+        analyses = [one_box_per_unit(a) for a in analyses]  # type: ignore[misc]
     return layout(analyses, title=title, max_width=max_width, show_params=show_params)
 
 
@@ -45,7 +50,7 @@ def write_diagram(analyses: Sequence[Analysis], path: str, *, overwrite: bool = 
         path: the output file.
         overwrite: ``False`` refuses to replace an existing file.
         scale: PNG pixels per layout pixel.
-        **options: as :func:`diagram` (``title``, ``max_width``, ``show_params``).
+        **options: as :func:`diagram` (``title``, ``max_width``, ``show_params``, ``collapse``).
 
     Raises:
         UsageError: unknown suffix.

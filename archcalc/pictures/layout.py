@@ -37,13 +37,15 @@ STYLE_OF_KIND = {
     "conv": "conv", "depthwise": "conv", "separable": "conv",
     "dense": "fc",
     "maxpool": "pool", "avgpool": "pool", "global_avgpool": "pool", "global_maxpool": "pool",
+    "block": "block",  # a box that stands for a block of layers (draw --collapse)
 }
 #: Legend text of each style, in legend order.
 STYLE_NAMES = {"input": "input", "conv": "convolution", "pool": "pooling", "fc": "fully connected (FC)",
-               "op": "no parameters (activation, dropout, flatten, ...)", "merge": "merge (add, concatenate)"}
+               "op": "no parameters (activation, dropout, flatten, ...)", "merge": "merge (add, concatenate)",
+               "block": "block of layers (--collapse)"}
 #: Base colour of each style; the top face is lighter and the side face darker (see :func:`shade`).
 COLOURS = {"input": "#59a14f", "conv": "#4e79a7", "pool": "#e15759", "fc": "#8e6bbf", "op": "#a8a29e",
-           "merge": "#f28e2b"}
+           "merge": "#f28e2b", "block": "#76b7b2"}
 INK = "#222222"      # titles
 MUTED = "#555555"    # shapes, options, parameters
 EDGE = "#666666"     # arrows
@@ -516,7 +518,9 @@ def network_subtitle(analysis: object) -> str:
     'input 28×28×1 · 2 layers · 62.81 K params · 119.17 K MACs'
     """
     a = analysis
-    return (f"input {picture_shape(a.input_shape)} · {len(a.rows)} layers · "  # type: ignore[attr-defined]
+    # A collapsed drawing (draw --collapse) has fewer boxes than layers: the subtitle counts layers.
+    layers = getattr(a, "layer_count", len(a.rows))  # type: ignore[attr-defined]
+    return (f"input {picture_shape(a.input_shape)} · {layers} layers · "  # type: ignore[attr-defined]
             f"{human_count(a.totals.params)} params · {human_count(a.totals.macs)} MACs")  # type: ignore[attr-defined]
 
 

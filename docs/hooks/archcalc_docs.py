@@ -70,6 +70,7 @@ DIAGRAMS: dict[str, tuple[str, dict[str, Any]]] = {
     "images/lenet5.svg": ("lenet5", {}),
     "images/alexnet.svg": ("alexnet", {}),
     "images/mnist_cnn.svg": ("mnist_cnn", {"title": "The lecture notes' MNIST CNN (Keras code)"}),
+    "images/resnet50-collapsed.svg": ("resnet50", {"collapse": True}),
 }
 #: Per-layer charts drawn at build time (PNG, matplotlib): site path → spec.
 CHARTS: dict[str, str] = {"images/vgg16-charts.png": "vgg16"}
