@@ -135,7 +135,9 @@ def test_end_to_end_from_a_generated_npz_via_data(tmp_path: Path, mnist_npz: Pat
     # The four files, each loadable, and consistent with what was printed.
     assert sorted(p.name for p in out_dir.iterdir() if not p.name.startswith(".")) == [
         "history.json", "history.png", "metrics.json", "model.keras"]
-    assert not (out_dir / ".checkpoint").exists()  # removed once the results are written
+    # Once the results are written the checkpoint is a small finished state (for `--epochs N --resume`).
+    assert [p.name for p in (out_dir / ".checkpoint").iterdir()] == ["state.json"]
+    assert json.loads((out_dir / ".checkpoint" / "state.json").read_text())["finished"]
     assert json.loads((out_dir / "metrics.json").read_text()) == r
     history = json.loads((out_dir / "history.json").read_text())
     assert history["epochs"] == 2 and history["loss"] == r["history"]["loss"]
@@ -163,8 +165,8 @@ def test_existing_output_folder_is_not_overwritten_without_force(tmp_path: Path,
     assert sorted(p.name for p in out_dir.iterdir()) == ["notes.txt"]
     code, out, err = run([*args, "--force"], capsys)
     assert code == 0, err
-    assert sorted(p.name for p in out_dir.iterdir()) == ["history.json", "history.png", "metrics.json",
-                                                         "model.keras", "notes.txt"]
+    assert sorted(p.name for p in out_dir.iterdir()) == [".checkpoint", "history.json", "history.png",
+                                                         "metrics.json", "model.keras", "notes.txt"]
     assert (out_dir / "notes.txt").read_text() == "mine"
 
 
