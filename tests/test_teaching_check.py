@@ -215,7 +215,8 @@ def test_cli_json_has_items_and_score(capsys: pytest.CaptureFixture[str]) -> Non
     code, out, _ = run(["check", str(DATA / "small_slips.yaml"), "--spec", SMALL, "--format", "json"], capsys)
     obj = json.loads(out)
     assert code == 1
-    assert obj["score"] == sum(i["points"] for i in obj["items"]) and obj["max_score"] == sum(i["max_points"] for i in obj["items"])
+    assert obj["score"] == sum(i["points"] for i in obj["items"])
+    assert obj["max_score"] == sum(i["max_points"] for i in obj["items"])
     first = next(i for i in obj["items"] if i["location"])  # the input row, missing, has none
     assert set(first) >= {"row", "layer", "field", "answer", "expected", "right", "diagnosis", "hint", "location"}
     assert first["location"].startswith(str(DATA / "small_slips.yaml") + ":3:")
@@ -319,7 +320,7 @@ def test_cs231n_variants_from_course_notes() -> None:
         "memory": "24M", "memory_bytes": "96MB/image (only forward ~*2 for bwd)"}
     r = grade_sheet(sheet, load("vgg16")[0], count_bias=False)
     assert all(i.right for i in r.items if i.row in (1, 2, 3))  # matched to the first layers, in order
-    assert [m for m in r.missing if m[0]][0] == (4, "conv3-128")
+    assert next(m for m in r.missing if m[0]) == (4, "conv3-128")
 
 
 def test_keras_spec_and_keras_layer_names() -> None:

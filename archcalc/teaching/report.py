@@ -232,6 +232,8 @@ def rich_report(r: Result) -> list[Any]:
             return Text("")
         if item.right:
             return Text(f"{RIGHT} {item.answer}", style="green")
+        if item.diagnosis == "missing-row":  # listed once, under the table, with the other missing rows
+            return Text(f"{WRONG} (no row)", style="red")
         hints.append((len(hints) + 1, item))
         shown = item.answer if item.answer is not None else "(no row)"
         credit = f" +{item.points:g}" if item.points else ""  # follow-through credit
