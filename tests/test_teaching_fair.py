@@ -112,6 +112,8 @@ def test_a_sheet_without_any_bias_is_told_once(capsys: pytest.CaptureFixture[str
     flat = " ".join(out.split())
     assert code == 1 and f"[1]–[16]: {ADVICE}" in flat
     assert "You counted the weights only" not in out and "Score: 51/68 (75%) — 18 wrong" in out
+    assert "TOTAL memory (bytes): ✗ 93MB / image (only forward! ~*2 for bwd) [18] (checked, not scored: the memory " \
+        "total counts once)" in flat
     obj = json.loads(run(["check", path, "--spec", "vgg16", "--format", "json"], capsys)[1])
     assert obj["advice"] == [ADVICE] and sum(i["diagnosis"] == "forgot-bias" for i in obj["items"]) == 16
     assert ADVICE in json.loads(run(["check", path, "--spec", "vgg16", "--format", "gradescope"], capsys)[1])["output"]

@@ -253,6 +253,8 @@ def rich_report(r: Result) -> list[Any]:
             if not i.right:
                 hints.append((len(hints) + 1, i))
                 text.append(f" [{len(hints)}]", style="red")
+            if not i.max_points:
+                text.append(" (checked, not scored: the memory total counts once)", style="dim")
             parts.append(text)
     # One remark for a sheet that leaves out every bias, instead of one slip a layer.
     swept = bool(r.advice) and any(i.diagnosis == "forgot-bias" for _, i in hints)
