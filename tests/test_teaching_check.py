@@ -61,7 +61,8 @@ def test_cs231n_table_rows_all_right_with_no_bias() -> None:
     assert not totals["total_memory_bytes"].right
     (slip,) = [s for s in r.slips if s.field == "total_memory"]
     assert slip.diagnosis == "addition-slip" and "24M" in (slip.hint or "")
-    assert (r.score, r.max_score) == (67, 69)
+    # 22 rows × 3 + the two totals asked; the total in bytes, written beside it, is checked, not scored.
+    assert (r.score, r.max_score) == (67, 68) and totals["total_memory_bytes"].max_points == 0
 
 
 def test_cs231n_table_with_biases_counted_flags_every_weighted_layer() -> None:
@@ -155,7 +156,7 @@ def test_ceil_instead_of_floor_from_a_right_input() -> None:
     assert m[(3, "shape")] == (False, "ceil-instead-of-floor")    # ⌈(30 − 3)/2⌉ + 1 = 15
     assert m[(3, "memory")] == (False, "ceil-instead-of-floor")   # 15·15·16 = 3,600
     assert "H = W: ⌊(30 − 3)/2⌋ + 1 = 14" in (next(i for i in r.items if i.row == 3).hint or "")
-    assert [i for i in r.items if not i.right and i.row != 3] == []
+    assert [i for i in r.items if not i.right and i.row and i.row != 3] == []
 
 
 def test_carol_json_arithmetic_rounding_order_extra_row_mib() -> None:
@@ -168,7 +169,7 @@ def test_carol_json_arithmetic_rounding_order_extra_row_mib() -> None:
     assert m[(None, "total_params")] == (True, None)              # 32.8K for 32,762
     assert m[(None, "total_memory_bytes")] == (False, "mb-vs-mib")  # 115,240 B = 0.1099 MiB
     assert [n for n, _ in r.extra] == ["relu"]
-    assert not r.missing
+    assert r.missing == [(0, "input 32x32x3")]  # Carol leaves out the input row
     rounding = next(i for i in r.items if i.diagnosis == "rounding")
     assert "14K" in (rounding.hint or "")
 
@@ -176,15 +177,18 @@ def test_carol_json_arithmetic_rounding_order_extra_row_mib() -> None:
 def test_missing_row_is_reported_and_counted() -> None:
     text = "layer,shape,memory,params\nconv3-8,32x32x8,8192,224\nmaxpool3,14x14x16,3136,0\nFC-10,10,10,31370\n"
     r = grade_sheet(read_text(text, "csv"), parse_paper(Path(SMALL).read_text())[0])
-    assert r.missing == [(2, "conv3-16 padding=valid")]
+    assert r.missing == [(0, "input 32x32x3"), (2, "conv3-16 padding=valid"), (None, "TOTAL memory"),
+                         (None, "TOTAL params")]
     assert [i.right for i in r.items if i.row == 2] == [False, False, False]
-    assert r.score == 9 and r.max_score == 12
+    # The maximum is the exercise's: 5 rows × 3 columns + 2 totals, whatever the sheet leaves out.
+    assert r.score == 9 and r.max_score == 17
 
 
 def test_no_bias_accepts_weights_only_and_with_bias() -> None:
     text = "layer,params\nconv3-8,216\nconv3-16,1168\nmaxpool3,0\nFC-10,31360\n"
-    r = grade_sheet(read_text(text, "csv"), parse_paper(Path(SMALL).read_text())[0], count_bias=False)
-    assert r.all_right
+    r = grade_sheet(read_text(text, "csv"), parse_paper(Path(SMALL).read_text())[0], count_bias=False,
+                    columns=("params",), input_row=False)
+    assert [i.field for i in r.wrong] == ["total_params"]  # the one cell asked for and not written
     assert any(i.note and "biases" in i.note for i in r.items)  # 1,168 includes the 16 biases
 
 
@@ -192,7 +196,7 @@ def test_suffix_rounding_rule_in_cells() -> None:
     net = parse_paper("input 224x224x3\nconv3-64")[0]
     ok = grade_sheet(read_text("CONV3-64: [224x224x64] memory: 3.2M weights: 1,792"), net)
     bad = grade_sheet(read_text("CONV3-64: [224x224x64] memory: 3.3M weights: 1,792"), net)
-    assert ok.all_right
+    assert all(i.right for i in ok.items if i.row == 1)
     assert marks(bad)[(1, "memory")] == (False, "rounding")
 
 
@@ -211,8 +215,9 @@ def test_cli_json_has_items_and_score(capsys: pytest.CaptureFixture[str]) -> Non
     code, out, _ = run(["check", str(DATA / "small_slips.yaml"), "--spec", SMALL, "--format", "json"], capsys)
     obj = json.loads(out)
     assert code == 1
-    assert obj["score"] == sum(i["points"] for i in obj["items"]) and obj["max_score"] == len(obj["items"])
-    first = obj["items"][0]
+    assert obj["score"] == sum(i["points"] for i in obj["items"])
+    assert obj["max_score"] == sum(i["max_points"] for i in obj["items"])
+    first = next(i for i in obj["items"] if i["location"])  # the input row, missing, has none
     assert set(first) >= {"row", "layer", "field", "answer", "expected", "right", "diagnosis", "hint", "location"}
     assert first["location"].startswith(str(DATA / "small_slips.yaml") + ":3:")
     assert obj["addition_slips"][0]["diagnosis"] == "addition-slip"
@@ -315,7 +320,7 @@ def test_cs231n_variants_from_course_notes() -> None:
         "memory": "24M", "memory_bytes": "96MB/image (only forward ~*2 for bwd)"}
     r = grade_sheet(sheet, load("vgg16")[0], count_bias=False)
     assert all(i.right for i in r.items if i.row in (1, 2, 3))  # matched to the first layers, in order
-    assert r.missing[0] == (4, "conv3-128")
+    assert next(m for m in r.missing if m[0]) == (4, "conv3-128")
 
 
 def test_keras_spec_and_keras_layer_names() -> None:
@@ -324,8 +329,10 @@ def test_keras_spec_and_keras_layer_names() -> None:
 
     text = ("layer,output shape,param #\nConv2D,28x28x32,320\nMaxPooling2D,14x14x32,0\nConv2D,14x14x64,\"18,496\"\n"
             "MaxPooling2D,7x7x64,0\nFlatten,3136,0\nDense,10,\"31,370\"\nTotal,,\"50,186\"\n")
-    r = grade_sheet(read_text(text, "csv"), load("keras_mnist")[0])
+    r = grade_sheet(read_text(text, "csv"), load("keras_mnist")[0], columns=("shape", "params"), input_row=False)
     assert r.all_right and not r.missing and r.max_score == 6 * 2 + 1
+    r = grade_sheet(read_text(text, "csv"), load("keras_mnist")[0])  # asked: every column, the input row
+    assert r.missing == [(0, "input 28x28x1"), (None, "TOTAL memory")] and r.max_score == 7 * 3 + 2
 
 
 def test_dtype_sets_the_bytes_per_value(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -336,7 +343,7 @@ def test_dtype_sets_the_bytes_per_value(capsys: pytest.CaptureFixture[str], tmp_
     obj = json.loads(out)
     assert code == 1  # the three other layers are missing
     totals = {i["field"]: i["right"] for i in obj["items"] if i["row"] is None}
-    assert totals == {"total_memory": True, "total_memory_bytes": True}
+    assert totals == {"total_memory": True, "total_memory_bytes": True, "total_params": False}
     _code, out, _ = run(["check", str(p), "--spec", SMALL, "--format", "json"], capsys)
     bytes_item = next(i for i in json.loads(out)["items"] if i["field"] == "total_memory_bytes")
     assert not bytes_item["right"]
@@ -389,7 +396,7 @@ def test_follow_through_credit_for_carried_cells(capsys: pytest.CaptureFixture[s
     code, out, _ = run(["check", str(DATA / "small_slips.md"), "--spec", SMALL, "--carried-credit", "0.5",
                         "--format", "gradescope"], capsys)
     obj = json.loads(out)
-    assert code == 1 and obj["score"] == 7.5 and obj["max_score"] == 13
+    assert code == 1 and obj["score"] == 7.5 and obj["max_score"] == 17  # 5 rows × 3 + 2 totals
     layer2 = next(t for t in obj["tests"] if t["name"].startswith("Layer 2."))
     assert layer2["score"] == 2 and layer2["status"] == "failed"  # 0.5 + 0.5 + 1
 
@@ -409,8 +416,9 @@ def test_bias_where_none_and_batchnorm_trainable_only() -> None:
     m = marks(grade_sheet(read_text("layer,params\nconv3-16,1168\nbatchnorm,32\n", "csv"), net))
     assert m[(1, "params")] == (False, "bias-where-none")
     assert m[(2, "params")] == (False, "trainable-only")
-    assert marks(grade_sheet(read_text("layer,params\nconv3-16,1152\nbatchnorm,64\n", "csv"), net)) == {
-        (1, "params"): (True, None), (2, "params"): (True, None)}
+    assert marks(grade_sheet(read_text("layer,params\nconv3-16,1152\nbatchnorm,64\n", "csv"), net,
+                             columns=("params",), input_row=False)) == {
+        (1, "params"): (True, None), (2, "params"): (True, None), (None, "total_params"): (False, "missing-total")}
 
 
 def test_console_script_exit_codes() -> None:

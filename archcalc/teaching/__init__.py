@@ -11,9 +11,11 @@ The Python API, for notebooks and autograders::
 This package is imported on every ``archcalc`` run (its ``commands`` module registers the
 commands), so nothing heavy is imported here: the functions import their modules when called.
 
+The maximum is the exercise's (every row and total of the spec), not the sheet's:
+
 >>> r = check("CONV3-64: [224x224x64] memory: 3.2M weights: (3*3*3)*64", "input 224x224x3\\nconv3-64")
->>> (r.score, r.max_score), r.wrong[0].diagnosis
-((2, 3), 'forgot-bias')
+>>> r.score, r.max_score, sorted({i.diagnosis for i in r.wrong})
+(2, 8, ['forgot-bias', 'missing-row', 'missing-total'])
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ if TYPE_CHECKING:
 
 
 def check(answers: str, spec: str, *, net: str | None = None, count_bias: bool = True,
-          answer_format: str | None = None, bytes_per_value: int = 4, carried_credit: float = 0.0) -> Result:
+          answer_format: str | None = None, bytes_per_value: int = 4, carried_credit: float = 0.0,
+          columns: tuple[str, ...] | None = None, input_row: bool = True) -> Result:
     """Grade one student's table.
 
     Args:
@@ -37,6 +40,8 @@ def check(answers: str, spec: str, *, net: str | None = None, count_bias: bool =
         answer_format: ``cs231n``, ``csv``, ``markdown``, ``yaml`` or ``json`` (default: from the file).
         bytes_per_value: for memory written in bytes.
         carried_credit: points (0 to 1) for a cell wrong only because of the student's own earlier numbers.
+        columns: the columns asked for (default: shape, memory and params); a column not asked is not graded.
+        input_row: whether the input's row is asked for.
 
     Raises:
         ArchcalcError: unreadable answers or spec, located at the culprit.
@@ -56,7 +61,7 @@ def check(answers: str, spec: str, *, net: str | None = None, count_bias: bool =
     sheet = read_sheet(Path(answers), answers, answer_format) if is_file else read_text(answers,
                                                                                          answer_format or "cs231n")
     return grade_sheet(sheet, networks[0], count_bias=count_bias, bytes_per_value=bytes_per_value,
-                       carried_credit=carried_credit)
+                       carried_credit=carried_credit, columns=columns, input_row=input_row)
 
 
 def new_exercise(seed: int, difficulty: str = "easy") -> Exercise:

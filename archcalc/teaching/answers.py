@@ -582,9 +582,30 @@ def detect_format(path: Path, text: str) -> str:
 ANSWER_SUFFIXES = (".txt", ".csv", ".tsv", ".md", ".markdown", ".yaml", ".yml", ".json")
 
 
-def expand_folders(paths: list[str]) -> list[str]:
+#: The files ``exercise new --out DIR`` writes that are not answers (``answers.csv`` is the sheet to fill).
+EXERCISE_OWN_FILES = {"spec.txt": "its spec", "key.csv": "its answer key", "key.md": "its answer key"}
+
+
+def exercise_own_files(names: set[str]) -> set[str]:
+    """The names, among a folder's files, that are the exercise's own (spec and key), not answers: only
+    in a folder made by ``exercise new``, which holds a ``spec.txt`` beside a key.
+
+    >>> sorted(exercise_own_files({"spec.txt", "answers.csv", "key.csv", "key.md"}))
+    ['key.csv', 'key.md', 'spec.txt']
+    >>> exercise_own_files({"spec.txt", "alice.csv"})   # no key: a student's file named spec.txt is graded
+    set()
+    """
+    if "spec.txt" not in names or not names & {"key.csv", "key.md"}:
+        return set()
+    return names & set(EXERCISE_OWN_FILES)
+
+
+def expand_folders(paths: list[str], skipped: list[str] | None = None) -> list[str]:
     """Each folder replaced by the answer files in it (sorted, hidden files skipped), so that
     ``check submissions/`` works where the shell does not expand ``*.csv`` (Windows).
+
+    In a folder made by ``exercise new --out DIR``, the exercise's own spec and key are not answers:
+    they are left out, and appended to ``skipped`` so that the caller can say so.
 
     Raises:
         SourceError: a folder with no answer file in it.
@@ -596,13 +617,17 @@ def expand_folders(paths: list[str]) -> list[str]:
             if not folder.is_dir():
                 out.append(p)  # a file: read (or refused) in its turn
                 continue
-            found = sorted(str(f) for f in folder.iterdir()
-                           if f.is_file() and f.suffix.lower() in ANSWER_SUFFIXES and not f.name.startswith("."))
+            files = [f for f in folder.iterdir()
+                     if f.is_file() and f.suffix.lower() in ANSWER_SUFFIXES and not f.name.startswith(".")]
         except OSError as e:  # a folder that cannot be entered or listed
             raise SourceError(f"cannot read the folder `{p}`: {e.strerror or e}",
                               hint="check its permissions (chmod +rx)") from None
+        own = exercise_own_files({f.name for f in files})
+        found = sorted(str(f) for f in files if f.name not in own)
+        if skipped is not None:
+            skipped += sorted(str(f) for f in files if f.name in own)
         if not found:
-            raise SourceError(f"`{p}` holds no answer files",
+            raise SourceError(f"`{p}` holds no answer files" + (" (only the exercise's spec and key)" if own else ""),
                               hint="answer files end in " + ", ".join(ANSWER_SUFFIXES))
         out.extend(found)
     return out

@@ -88,7 +88,10 @@ def check(
                              hint="name a new file, or add --force to replace it")
         if not target.resolve().parent.is_dir():
             raise UsageError(f"the folder of `{scores}` does not exist", hint="create it first, or name another file")
-    answers = expand_folders(answers)
+    skipped: list[str] = []
+    answers = expand_folders(answers, skipped)
+    if skipped:  # a folder made by `exercise new`: its spec and key are not answers
+        sys.stderr.write(f"skipped {', '.join(skipped)}: the exercise's own spec and answer key, not answers\n")
     if format is CheckFormat.gradescope and len(answers) > 1:
         raise UsageError(f"--format gradescope grades one submission, got {len(answers)} files",
                          hint="Gradescope runs the autograder once per student: pass that student's file")
@@ -120,8 +123,6 @@ def check(
         for part in report.rich_report(results[0][1]):  # type: ignore[arg-type]
             console.print(part)
     else:
-        import sys
-
         for p, r in results:
             out(report.one_line(p, r) + "\n")
             if isinstance(r, ArchcalcError):

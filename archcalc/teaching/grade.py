@@ -9,7 +9,7 @@ student's own (wrong) input shape, and so on. Nothing is guessed from ratios.
 >>> from archcalc.teaching.answers import read_text
 >>> sheet = read_text("CONV3-8: [32x32x8] memory: 32*32*8 params: (3*3*3)*8\\nPOOL2: [16x16x8] memory: 2K params: 0")
 >>> r = grade_sheet(sheet, _net("input 32x32x3\\nconv3-8\\nmaxpool"))
->>> [(i.field, i.right, i.diagnosis) for i in r.items]   # doctest: +NORMALIZE_WHITESPACE
+>>> [(i.field, i.right, i.diagnosis) for i in r.items if i.row]   # doctest: +NORMALIZE_WHITESPACE
 [('shape', True, None), ('memory', True, None), ('params', False, 'forgot-bias'),
  ('shape', True, None), ('memory', True, None), ('params', True, None)]
 """
@@ -58,7 +58,12 @@ DIAGNOSES = {
     "unreadable": "the cell could not be read",
     "blank": "no answer",
     "missing-row": "a layer the table leaves out",
+    "missing-total": "a total the table leaves out",
+    "carried-forgot-bias": "the weights for the (wrong) shape of an earlier row, without the biases",
 }
+
+#: The columns a table of shapes, memory and parameters asks for, in order.
+COLUMNS = ("shape", "memory", "params")
 
 
 @dataclass
@@ -76,10 +81,13 @@ class Item:
     note: str | None = None  # a remark on a right answer ("includes the biases; also accepted")
     location: Location | None = None
     credit: float | None = None  # points given to a wrong cell (follow-through credit for "carried")
+    max_points: int = 1          # 0: checked and reported, not scored (the memory total written twice)
 
     @property
     def points(self) -> float:
         """1 for a right cell; a wrong one gets its ``credit`` (0 unless follow-through is given)."""
+        if not self.max_points:
+            return 0
         return 1 if self.right else (self.credit or 0)
 
 
@@ -91,10 +99,11 @@ class Result:
     student: str
     network: str
     items: list[Item]
-    missing: list[tuple[int, str]] = field(default_factory=list)            # (index, layer)
+    missing: list[tuple[int | None, str]] = field(default_factory=list)     # (index, layer); None: a total
     extra: list[tuple[str, Location]] = field(default_factory=list)         # rows matching no layer
     slips: list[Item] = field(default_factory=list)                         # addition slips, apart
     settings: dict[str, Any] = field(default_factory=dict)
+    advice: list[str] = field(default_factory=list)                         # remarks on the sheet as a whole
 
     @property
     def score(self) -> float:
@@ -104,7 +113,9 @@ class Result:
 
     @property
     def max_score(self) -> int:
-        return len(self.items)
+        """The points the exercise asks for: every row of the spec and every total, in the columns asked
+        (a missing row or total is an item worth its points, so leaving it out cannot raise the percentage)."""
+        return sum(i.max_points for i in self.items)
 
     @property
     def wrong(self) -> list[Item]:
@@ -587,6 +598,15 @@ def _grade_params(ctx: _Ctx, exp: Expected, cell: Cell) -> Item:
         item.diagnosis = "carried"
         item.hint = "right for the input shape you wrote before; the error is there" + (f" ({work})" if work else "")
         return item
+    effect = _carried(ctx, exp)
+    if weighted and ctx.count_bias and effect is not None and effect.biases and \
+            value.contains(effect.weights + effect.non_trainable):
+        # Two slips at once: the shape carried from an earlier row, and the bias left out.
+        item.diagnosis = "carried-forgot-bias"
+        item.hint = (f"two slips: {format_count(effect.weights)} are the weights for the input shape you wrote "
+                     f"before (the error is there), and the {format_count(effect.biases)} biases are left out; "
+                     + (work or f"expected {format_count(exp.params)}"))
+        return item
     if _rounding_check(item, value, exp.params):
         return item
     item.hint = work or f"expected {format_count(exp.params)}"
@@ -635,7 +655,7 @@ def _interval_text(i: Interval, nominal: Fraction | None = None) -> str:
 
 
 def _grade_totals(ctx: _Ctx, sheet: Sheet, result: Result, matched: dict[int, AnswerRow],
-                  analysis: Analysis) -> None:
+                  columns: tuple[str, ...]) -> None:
     has_input_row = 0 in matched
     size = ctx.bytes_per_value
     layers_memory = sum(e.memory for e in ctx.expected[1:])
@@ -666,7 +686,14 @@ def _grade_totals(ctx: _Ctx, sheet: Sheet, result: Result, matched: dict[int, An
     values_total: Value | None = None
     for key, expected_list, shown in (("memory", memory_ok, shown_memory), ("params", params_ok, total_params)):
         cell = sheet.totals.get(key)
+        if cell is None and key == "memory" and "memory_bytes" in sheet.totals:
+            continue  # the memory total written in bytes only: that cell is the total asked for
         if cell is None:
+            if key in columns:
+                name = _FIELD_TEXT[f"total_{key}"]
+                result.missing.append((None, name))
+                result.items.append(Item(None, "TOTAL", f"total_{key}", None, format_count(shown), False,
+                                         "missing-total", f"no {name} written"))
             continue
         item = Item(None, "TOTAL", f"total_{key}", cell.text, format_count(shown), False, location=cell.location)
         if not cell.text.strip():
@@ -704,7 +731,9 @@ def _grade_totals(ctx: _Ctx, sheet: Sheet, result: Result, matched: dict[int, An
     if cell is not None:
         shown_bytes = shown_memory * size
         item = Item(None, "TOTAL", "total_memory_bytes", cell.text, _bytes_text(shown_bytes), False,
-                    location=cell.location)
+                    location=cell.location,
+                    # written besides the total in values: checked, but the memory total scores once
+                    max_points=0 if "memory" in sheet.totals or "memory" not in columns else 1)
         value = _read(cell)
         targets = [m * size for m in memory_ok]
         swapped_to = next((t for t in targets if value.unit == "bytes" and _mib_swap(value, t)), None)
@@ -746,11 +775,30 @@ def _mib_swap_interval(value: Value, target: Interval) -> bool:
     return any(_mib_swap(value, int(x)) for x in (target.lo, target.hi, (target.lo + target.hi) / 2))
 
 
+_FIELD_TEXT = {"total_memory": "TOTAL memory", "total_params": "TOTAL params"}
+
+
+def _bias_advice(result: Result) -> None:
+    """One remark, instead of one slip a layer, when every weighted layer's parameters leave out the bias."""
+    params = [i for i in result.items if i.field == "params" and i.row is not None and i.answer is not None]
+    forgot = [i for i in params if i.diagnosis == "forgot-bias"]
+    weighted = [i for i in params if i.diagnosis == "forgot-bias" or (i.right and i.expected != "0")]
+    if len(forgot) >= 2 and len(forgot) == len(weighted):
+        result.advice.append(
+            f"All {len(forgot)} weighted layers count their weights only, without the biases: the sheet uses the "
+            "weights-only convention (as the CS231n notes do). `archcalc check --no-bias` grades it that way.")
+
+
 # ---------------------------------------------------------------------------------------------
 
 def grade_sheet(sheet: Sheet, network: Network, *, count_bias: bool = True,
-                bytes_per_value: int = BYTES_PER_VALUE, carried_credit: float = 0.0) -> Result:
+                bytes_per_value: int = BYTES_PER_VALUE, carried_credit: float = 0.0,
+                columns: tuple[str, ...] | None = None, input_row: bool = True) -> Result:
     """Grade one student's sheet against one network.
+
+    What is asked comes from the exercise, not from the sheet: every layer of the spec (and the input
+    row), in each of ``columns``, and the totals of the memory and params columns. A row, a column or a
+    total the sheet leaves out is graded wrong (``missing-row``, ``blank``, ``missing-total``).
 
     Args:
         sheet: the student's table.
@@ -761,17 +809,20 @@ def grade_sheet(sheet: Sheet, network: Network, *, count_bias: bool = True,
         carried_credit: the share of a point (0 to 1) given to a cell that is wrong only because
             of the student's own earlier numbers: a layer applied right to a wrong input shape, a
             total that adds up wrong rows ("error carried forward", as exam marking schemes allow).
+        columns: the columns asked for (default: shape, memory and params).
+        input_row: whether the input's row is asked for (a Keras ``summary()`` has none).
 
     Raises:
         SourceError: a cell that cannot be read, located at it.
     """
+    columns = COLUMNS if columns is None else tuple(c for c in COLUMNS if c in columns)
     analysis = analyze_network(network, count_bias=True)
     analysis.settings["count_bias"] = count_bias
     expected = expected_rows(analysis)
     ctx = _Ctx(network, expected, count_bias, bytes_per_value)
     result = Result(sheet.path, sheet.student, network.name, [],
                     settings={"count_bias": count_bias, "bytes_per_value": bytes_per_value,
-                              "format": sheet.format})
+                              "format": sheet.format, "columns": list(columns)})
     pairs = align(sheet.rows, expected)
     matched: dict[int, AnswerRow] = {e: sheet.rows[a] for a, e in pairs if a is not None and e is not None}
     for a, e in pairs:
@@ -781,23 +832,24 @@ def grade_sheet(sheet: Sheet, network: Network, *, count_bias: bool = True,
             continue
         exp = expected[e]
         if a is None:
-            if exp.kind == "input":
-                continue  # the input row is optional
+            if exp.kind == "input" and not input_row:
+                continue
             result.missing.append((exp.index, exp.name))
-            for col in sheet.columns:
+            for col in columns:
                 value = {"shape": _shape_text(exp.shape), "memory": format_count(exp.memory),
                          "params": format_count(exp.params)}[col]
                 result.items.append(Item(exp.index, exp.name, col, None, value, False, "missing-row",
                                          f"no row for layer {exp.index}, `{exp.name}`"))
             continue
         row = sheet.rows[a]
-        for col in sheet.columns:
+        for col in columns:
             cell = getattr(row, col)
             if cell is None:
                 cell = Cell("", row.location)
             grader = {"shape": _grade_shape, "memory": _grade_memory, "params": _grade_params}[col]
             result.items.append(grader(ctx, exp, cell))
-    _grade_totals(ctx, sheet, result, matched, analysis)
+    _grade_totals(ctx, sheet, result, matched, columns)
+    _bias_advice(result)
     if carried_credit:
         for item in result.items:
             if item.diagnosis in ("carried", "consistent-total"):  # right from the student's own earlier numbers

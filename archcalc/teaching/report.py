@@ -27,7 +27,7 @@ def _where(item: Item) -> str:
 def item_dict(item: Item) -> dict[str, Any]:
     return {
         "row": item.row, "layer": item.layer, "field": item.field, "answer": item.answer,
-        "expected": item.expected, "right": item.right, "points": item.points, "max_points": 1,
+        "expected": item.expected, "right": item.right, "points": item.points, "max_points": item.max_points,
         "diagnosis": item.diagnosis, "hint": item.hint, "note": item.note,
         "location": str(item.location) if item.location else None,
     }
@@ -41,6 +41,7 @@ def result_dict(r: Result) -> dict[str, Any]:
         "all_right": r.all_right, "settings": r.settings,
         "items": [item_dict(i) for i in r.items],
         "missing_rows": [{"row": i, "layer": n} for i, n in r.missing],
+        "advice": r.advice,
         "extra_rows": [{"name": n, "location": str(loc)} for n, loc in r.extra],
         "addition_slips": [item_dict(i) for i in r.slips],
     }
@@ -95,7 +96,7 @@ def gradescope(r: Result, *, points: float | None = None) -> dict[str, Any]:
         tests.append({
             "name": f"Layer {key}" if key != "Totals" else "Totals",
             "number": str(n),
-            "score": round(got * scale, 4), "max_score": round(len(items) * scale, 4),
+            "score": round(got * scale, 4), "max_score": round(sum(i.max_points for i in items) * scale, 4),
             "status": "passed" if right else "failed",
             "output": "\n".join(lines),
             "tags": sorted({i.diagnosis for i in items if i.diagnosis}),
@@ -105,7 +106,8 @@ def gradescope(r: Result, *, points: float | None = None) -> dict[str, Any]:
     summary = [f"{right}/{r.max_score} cells right, score {r.score}/{r.max_score} ({r.percent:.0f}%) "
                f"for `{r.network}`."]
     if r.missing:
-        summary.append("Missing rows: " + ", ".join(f"{i} `{n}`" for i, n in r.missing) + ".")
+        summary.append("Missing: " + ", ".join(_missing_text(i, n) for i, n in r.missing) + ".")
+    summary += r.advice
     if r.extra:
         summary.append("Rows that match no layer: " + ", ".join(f"`{n}` ({loc})" for n, loc in r.extra) + ".")
     if r.slips:
@@ -118,6 +120,11 @@ def gradescope(r: Result, *, points: float | None = None) -> dict[str, Any]:
         "stdout_visibility": "hidden",
         "tests": tests,
     }
+
+
+def _missing_text(row: int | None, name: str) -> str:
+    """``row 3 `conv3-64``` for a layer, ``TOTAL params`` for a total."""
+    return name if row is None else f"row {row} `{name}`"
 
 
 def items_csv(results: list[tuple[str, Result | ArchcalcError]]) -> str:
@@ -157,7 +164,9 @@ def markdown(r: Result) -> str:
     for n, loc in r.extra:
         lines.append(f"- Extra row `{n}` ({loc}) matches no layer of the spec")
     for i, n in r.missing:
-        lines.append(f"- Missing row for layer {i} `{n}`")
+        lines.append(f"- Missing: {_missing_text(i, n)}")
+    for a in r.advice:
+        lines.append(f"- {a}")
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -168,7 +177,7 @@ def one_line(path: str, r: Result | ArchcalcError) -> str:
         return f"{WRONG} {Path(path).stem:<20} {0:>4}      {0.0:5.1f}%   unreadable: {r}"
     extra = []
     if r.missing:
-        extra.append(f"{len(r.missing)} missing row(s)")
+        extra.append(f"{len(r.missing)} missing row(s) or total(s)")
     if r.extra:
         extra.append(f"{len(r.extra)} extra row(s)")
     if r.slips:
@@ -223,6 +232,8 @@ def rich_report(r: Result) -> list[Any]:
             return Text("")
         if item.right:
             return Text(f"{RIGHT} {item.answer}", style="green")
+        if item.diagnosis == "missing-row":  # listed once, under the table, with the other missing rows
+            return Text(f"{WRONG} (no row)", style="red")
         hints.append((len(hints) + 1, item))
         shown = item.answer if item.answer is not None else "(no row)"
         credit = f" +{item.points:g}" if item.points else ""  # follow-through credit
@@ -236,20 +247,34 @@ def rich_report(r: Result) -> list[Any]:
     for i in r.items:
         if i.row is None:
             text = Text(f"{_FIELD_NAMES[i.field]}: ")
-            text.append(f"{RIGHT} {i.answer}" if i.right else f"{WRONG} {i.answer}",
+            shown = i.answer if i.answer is not None else "(not written)"
+            text.append(f"{RIGHT} {shown}" if i.right else f"{WRONG} {shown}",
                         style="green" if i.right else "red")
             if not i.right:
                 hints.append((len(hints) + 1, i))
                 text.append(f" [{len(hints)}]", style="red")
+            if not i.max_points:
+                text.append(" (checked, not scored: the memory total counts once)", style="dim")
             parts.append(text)
+    # One remark for a sheet that leaves out every bias, instead of one slip a layer.
+    swept = bool(r.advice) and any(i.diagnosis == "forgot-bias" for _, i in hints)
+    if swept:
+        nums = [n for n, i in hints if i.diagnosis == "forgot-bias"]
+        marks = (f"[{nums[0]}]–[{nums[-1]}]" if nums == list(range(nums[0], nums[-1] + 1))
+                 else ", ".join(f"[{n}]" for n in nums))
+        hints = [(n, i) for n, i in hints if i.diagnosis != "forgot-bias"]
     for n, item in hints:
         diag = f" ({item.diagnosis})" if item.diagnosis and item.diagnosis not in ("missing-row", "blank") else ""
         hint = item.hint or ""
         hint = "" if hint.startswith("expected ") and item.diagnosis is None else hint[:1].upper() + hint[1:]
         parts.append(Text(f"[{n}] {_where(item)}, {_FIELD_NAMES.get(item.field, item.field)}{diag}: "
                           f"expected {item.expected}. {hint}".rstrip()))
+    for a in r.advice:
+        parts.append(Text((f"{marks}: " if swept else "") + a, style="yellow"))
     for s in r.slips:
         parts.append(Text(f"Addition slip, {_FIELD_NAMES.get(s.field, s.field)}: {s.hint}", style="yellow"))
+    if r.missing:
+        parts.append(Text("Missing: " + ", ".join(_missing_text(i, n) for i, n in r.missing), style="yellow"))
     for n, loc in r.extra:
         parts.append(Text(f"Extra row `{n}` at {loc}: it matches no layer of the spec", style="yellow"))
     notes = [i for i in r.items if i.right and i.note]
