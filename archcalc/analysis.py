@@ -14,7 +14,7 @@ from typing import Any
 
 from . import kinds as K
 from .errors import ArchcalcError, UsageError
-from .formulas import Field, widest
+from .formulas import Field, Window, union
 from .memory import OPTIMIZER_SLOTS, TrainingMemory, training_memory
 from .network import Network, Shape
 
@@ -38,8 +38,11 @@ class Row:
         non_trainable: parameters kept but not trained (batch norm's moving mean and variance).
         activations: values in the layer's output (the CS231n "memory" column).
         macs: multiply-accumulates; FLOPs are twice as many.
-        rf_size: receptive field (height, width) of one output value, in input pixels.
-        rf_stride: effective stride (jump) of the output grid, in input pixels.
+        rf_size: receptive field of one output value, in input pixels, per spatial axis of the input
+            (``(H, W)``; ``(steps,)`` for sequences, ``(D, H, W)`` for volumes); the largest over the
+            output positions after an upsampling.
+        rf_stride: effective stride (jump) of the output grid, in input pixels, per axis; a
+            :class:`~fractions.Fraction` below 1 after upsampling or a transposed convolution.
         inputs: indices of the parent nodes (node 0 is the input).
         activation: the fused activation of a conv/FC layer (``relu``), ``None`` when linear or not fused.
         explain: the working behind the numbers, one equation a line (``--explain``).
@@ -58,13 +61,14 @@ class Row:
     non_trainable: int
     activations: int
     macs: int
-    rf_size: tuple[int, int]
-    rf_stride: tuple[int, int]
+    rf_size: tuple[int, ...]
+    rf_stride: tuple[Any, ...]
     inputs: tuple[int, ...]
     activation: str | None
     explain: tuple[str, ...]
     source: str = ""
     scope: tuple[str, ...] = ()
+    rf_padding: tuple[Any, ...] = ()  # effective padding per axis (google-research/receptive_field)
 
 
 @dataclass(frozen=True)
@@ -155,7 +159,7 @@ class Analysis:
         rows: one :class:`Row` per layer, in order.
         totals: the column sums.
         memory: the memory estimate for the batch.
-        receptive_field: (height, width) of the last layer's receptive field.
+        receptive_field: the last layer's receptive field, per spatial axis of the input.
         settings: the options it was computed with (batch, dtype, count_bias, optimizer).
         notation: ``"paper"`` or ``"keras"``: whose defaults the spec was read with.
     """
@@ -165,7 +169,7 @@ class Analysis:
     rows: list[Row]
     totals: Totals
     memory: Memory
-    receptive_field: tuple[int, int]
+    receptive_field: tuple[int, ...]
     settings: dict[str, Any] = field(default_factory=dict)
     notation: str = "paper"
 
@@ -238,8 +242,11 @@ def analyze_network(network: Network, *, batch: int = 1, dtype: str = "float32",
         raise UsageError(f"unknown optimizer `{optimizer}`", hint="use one of: " + ", ".join(OPTIMIZER_SLOTS))
 
     shapes: list[Shape] = []
-    fields: list[tuple[Field, Field]] = []
-    grids: list[tuple[int, int]] = []  # the spatial grid a tensor's values sit on (1x1 once pooled away)
+    # The receptive field per spatial axis of the input (one axis for a flat input: its positions),
+    # and the grid each tensor's values sit on (1s once pooled or flattened away).
+    rank = len(network.input_shape) - 1 if len(network.input_shape) > 1 else 1
+    fields: list[tuple[Field, ...]] = []
+    grids: list[tuple[int, ...]] = []
     rows: list[Row] = []
     peak = 0
     # What memory holds, biases included even when the counts leave them out (--no-bias is a
@@ -249,6 +256,7 @@ def analyze_network(network: Network, *, batch: int = 1, dtype: str = "float32",
         kind = K.KINDS[node.kind]
         in_shapes = [shapes[i] for i in node.inputs]
         try:
+            K.check_rank(kind, node.args, in_shapes)
             effect = kind.infer(node.args, in_shapes)
         except ArchcalcError as e:
             if len(node.inputs) > 1:  # a merge: say where each branch ends and what it gives
@@ -256,22 +264,25 @@ def analyze_network(network: Network, *, batch: int = 1, dtype: str = "float32",
             raise e.with_location(node.location) from None
         if index == 0:
             shapes.append(effect.shape)
-            fields.append((Field(), Field()))
-            grids.append(effect.shape[:2] if len(effect.shape) == 3 else (1, 1))
+            fields.append((Field(),) * rank)
+            grids.append(_grid(effect.shape, rank) or (1,) * rank)
             continue
-        fh, fw = (widest([fields[i][0] for i in node.inputs]), widest([fields[i][1] for i in node.inputs]))
-        grid = grids[node.inputs[0]]
-        window = effect.window if effect.window is not None else (grid[0], grid[1], 1, 1)
-        fh, fw = fh.through(window[0], window[2]), fw.through(window[1], window[3])
+        # A merge sees the union of its branches' windows; its grid is the widest branch's (the
+        # others are equal, or 1 along a broadcast axis).
+        field = tuple(union([fields[i][a] for i in node.inputs]) for a in range(rank))
+        grid = max((grids[i] for i in node.inputs), key=math.prod)
         out = effect.shape
-        if len(out) == 3:
-            out_grid = out[:2]
-        elif effect.window is None:
-            out_grid = (1, 1)  # dense and global pooling see the whole map: nothing spatial remains
-        else:
-            out_grid = grid  # flatten (and anything elementwise on a flat vector) keeps positions
+        windows = effect.window
+        if windows is None or (windows and len(windows) != rank):
+            windows = tuple(Window(n) for n in grid)  # over the whole grid: dense, global pooling
+        if windows:
+            field = tuple(f.through(w) for f, w in zip(field, windows))
+        out_grid = _grid(out, rank)
+        if out_grid is None:
+            # Flat: after dense or global pooling nothing spatial remains; flatten keeps positions.
+            out_grid = (1,) * rank if effect.window is None else grid
         shapes.append(out)
-        fields.append((fh, fw))
+        fields.append(field)
         grids.append(out_grid)
 
         acts = math.prod(out)
@@ -283,9 +294,9 @@ def analyze_network(network: Network, *, batch: int = 1, dtype: str = "float32",
         explain = (*effect.explain, f"memory = {'·'.join(map(str, out))} = {acts:,} values")
         rows.append(Row(index, kind.shown(node.args, in_shapes), node.kind, out, trainable + effect.non_trainable,
                         effect.weights, biases, trainable, effect.non_trainable, acts, effect.macs,
-                        (fh.size, fw.size), (fh.jump, fw.jump), node.inputs,
+                        tuple(_up(f.size) for f in field), tuple(f.jump for f in field), node.inputs,
                         node.args.get("activation") if kind.fused_activation else None,
-                        explain, node.source, node.scope))
+                        explain, node.source, node.scope, tuple(f.padding for f in field)))
 
     params = sum(r.params for r in rows)
     trainable = sum(r.trainable for r in rows)
@@ -306,11 +317,20 @@ def analyze_network(network: Network, *, batch: int = 1, dtype: str = "float32",
                               dtype_bytes=size, optimizer=optimizer, parameters=stored,
                               trainable=stored_trainable),
     )
-    last = fields[-1]
     return Analysis(network.name, network.input_shape, rows, totals, memory,
-                    (last[0].size, last[1].size),
+                    tuple(_up(f.size) for f in fields[-1]),
                     {"batch": batch, "dtype": dtype, "count_bias": count_bias, "optimizer": optimizer},
                     network.notation)
+
+
+def _grid(shape: Shape, rank: int) -> tuple[int, ...] | None:
+    """The spatial sizes of a tensor of the input's rank (``None`` for a flat one or another rank)."""
+    return tuple(shape[:-1]) if len(shape) - 1 == rank and len(shape) > 1 else None
+
+
+def _up(x: Any) -> int:
+    """A field size as a whole number of pixels (rounded up after a fractional stride)."""
+    return -(-x.numerator // x.denominator) if hasattr(x, "denominator") else int(x)
 
 
 def _branch_end(network: Network, number: int, parent: int, shape: Shape) -> str:

@@ -36,7 +36,21 @@ class Merge:
     branches: list[list[int | Merge] | None]
 
 
-Sequence = list[int | Merge]
+@dataclass
+class Side:
+    """A side output (an auxiliary classifier): a sequence that starts after the node before it and
+    ends as an extra output of the network (``output NAME`` in the notation).
+
+    Attributes:
+        name: its name in the notation.
+        items: its layers, merges nested as in the main chain.
+    """
+
+    name: str
+    items: list[int | Merge | Side]
+
+
+Sequence = list[int | Merge | Side]
 
 
 def dominators(network: Network) -> list[int]:
@@ -94,12 +108,44 @@ def structure(network: Network) -> Sequence:
         out.reverse()
         return out
 
-    result = path(0, len(network.nodes) - 1)
+    last = len(network.nodes) - 1
+    result = path(0, last)
+    # Side outputs: each other sink, back to where it leaves the rest (its immediate dominator).
+    sides = []
+    main = {0, *seen}
+    for k, sink in enumerate([o for o in network.outputs if o != last], start=1):
+        split = idom[sink]
+        while split not in main:  # climb to where the side output leaves the main network
+            split = idom[split]
+        items = path(split, sink)
+        first = order(items)[0]
+        named = [s[len("output "):] for s in network.nodes[first].scope if s.startswith("output ")]
+        sides.append((split, Side(named[-1] if named else f"aux{k}", items)))
+    for split, side in sides:
+        if not _insert_after(result, split, side):
+            raise SpecError("a side output leaves the network inside another side output",
+                            hint="archcalc writes side outputs that branch off the main chain")
     if len(seen) != len(network.nodes) - 1:
         lost = sorted(set(range(1, len(network.nodes))) - seen)
         raise SpecError(f"{len(lost)} layer(s) do not lead to the output (first: layer {lost[0]})",
                         hint="archcalc analyses one-output networks: every layer must feed the last one")
     return result
+
+
+def _insert_after(seq: Sequence, split: int, side: Side) -> bool:
+    """Put ``side`` right after node ``split`` wherever it stands in ``seq`` (0: at the start)."""
+    if split == 0:
+        seq.insert(0, side)
+        return True
+    for pos, item in enumerate(seq):
+        if item == split or (isinstance(item, Merge) and item.index == split):
+            seq.insert(pos + 1, side)
+            return True
+        if isinstance(item, Merge) and any(_insert_after(b, split, side) for b in item.branches if b):
+            return True
+        if isinstance(item, Side) and _insert_after(item.items, split, side):
+            return True
+    return False
 
 
 def order(seq: Sequence) -> list[int]:
@@ -111,7 +157,9 @@ def order(seq: Sequence) -> list[int]:
     """
     out: list[int] = []
     for item in seq:
-        if isinstance(item, Merge):
+        if isinstance(item, Side):
+            out.extend(order(item.items))
+        elif isinstance(item, Merge):
             for branch in item.branches:
                 out.extend(order(branch or []))
             out.append(item.index)
@@ -129,7 +177,9 @@ def branch_scopes(seq: Sequence, scope: tuple[str, ...] = ()) -> dict[int, tuple
     """
     out: dict[int, tuple[str, ...]] = {}
     for item in seq:
-        if isinstance(item, Merge):
+        if isinstance(item, Side):
+            out.update(branch_scopes(item.items, (*scope, f"output {item.name}")))
+        elif isinstance(item, Merge):
             for k, branch in enumerate(item.branches, 1):
                 out.update(branch_scopes(branch or [], (*scope, f"branch {k}")))
             out[item.index] = scope
@@ -141,10 +191,14 @@ def branch_scopes(seq: Sequence, scope: tuple[str, ...] = ()) -> dict[int, tuple
 def canonical(network: Network) -> tuple[Network, list[int]]:
     """The network renumbered in the order its spec text would give, and the old index of each
     new node (0 first). A chain, or a network parsed from a spec, comes back unchanged; a network
-    without scopes (read from Keras) gets ``branch N`` scopes for its branches."""
+    without scopes (read from Keras) gets ``branch N`` scopes for its branches. A network whose
+    branches do not nest (or that has side outputs) comes back unchanged."""
     from dataclasses import replace
 
-    seq = structure(network)
+    try:
+        seq = structure(network)
+    except SpecError:  # written one line per layer (paper.py's flat writing): keep the order
+        return network, list(range(len(network.nodes)))
     old = [0, *order(seq)]
     new_of = {o: n for n, o in enumerate(old)}
     labels = branch_scopes(seq) if not any(n.scope for n in network.nodes) else {}

@@ -28,6 +28,8 @@ class Node:
         source: how the layer was written (``"conv3-64"``), when it was written in the spec.
         scope: the blocks and branches the layer sits in, outermost first
             (``("bottleneck(64)", "branch 2")``); empty for a layer of the main chain.
+        label: the name the spec gave the layer's output (``conv1-64 as stem``), for ``from stem``.
+        origin: the label its input was taken ``from`` (empty: the line before), while it is read.
     """
 
     kind: str
@@ -36,6 +38,8 @@ class Node:
     location: Location | None = field(default=None, compare=False)
     source: str = field(default="", compare=False)
     scope: tuple[str, ...] = field(default=(), compare=False)
+    label: str = field(default="", compare=False)
+    origin: str = field(default="", compare=False)
 
 
 @dataclass
@@ -50,6 +54,12 @@ class Network:
     @property
     def input_shape(self) -> Shape:
         return tuple(self.nodes[0].args["shape"])
+
+    @property
+    def outputs(self) -> list[int]:
+        """The nodes no other node reads: the last one, and side outputs (auxiliary classifiers)."""
+        read = {p for n in self.nodes for p in n.inputs}
+        return [i for i in range(1, len(self.nodes)) if i not in read] or [0]
 
     @property
     def layers(self) -> list[Node]:

@@ -122,7 +122,8 @@ def _parse_layer(line: _Line) -> tuple[Node, int, bool]:
     kind = K.KINDS[kind_name]
 
     repeat, options, positional = 1, [], [(rest.lstrip("-") if rest.startswith("-") else rest, col)]
-    for token, tcol in line.tokens[1:]:
+    tokens, names = _names(line, line.tokens[1:])
+    for token, tcol in tokens:
         if kind_name != "input" and (r := _REPEAT.fullmatch(token.lower())):
             repeat = int(r.group(1))
             if repeat > MAX_REPEAT:
@@ -166,8 +167,34 @@ def _parse_layer(line: _Line) -> tuple[Node, int, bool]:
         if arg not in args:
             raise line.error(f"`{word}` needs {arg}", col, len(first), f"write e.g. `{kind.example}`")
     node = Node(kind_name, args, (), line.loc(col, len(first)),
-                source=line.text.split("#", 1)[0].strip())
+                source=line.text.split("#", 1)[0].strip(), label=names.get("as", ""), origin=names.get("from", ""))
+    if kind_name == "input" and node.origin:
+        raise line.error("the input takes no `from`: it is the start of every chain", col, len(first))
     return node, repeat, "activation" in given
+
+
+_LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _names(line: _Line, tokens: list[tuple[str, int]]) -> tuple[list[tuple[str, int]], dict[str, str]]:
+    """Take ``as NAME`` (label this layer's output) and ``from NAME`` (read a labelled output instead
+    of the line before) out of a line's tokens."""
+    rest, names, i = [], {}, 0
+    while i < len(tokens):
+        token, tcol = tokens[i]
+        if token.lower() in ("as", "from") and i + 1 < len(tokens):
+            name, ncol = tokens[i + 1]
+            if not _LABEL.fullmatch(name):
+                raise line.error(f"`{token} {name}`: a label is a name (letters, digits, _)", ncol, len(name),
+                                 f"write e.g. `{token} stem`")
+            if token.lower() in names:
+                raise line.error(f"`{token}` twice on one line", tcol, len(token))
+            names[token.lower()] = name
+            i += 2
+            continue
+        rest.append((token, tcol))
+        i += 1
+    return rest, names
 
 
 @dataclass
@@ -185,13 +212,23 @@ class _Stmt:
 
 @dataclass
 class _Merge:
-    """A merge while it is read: its node (no inputs yet) and its branches (``None``: identity)."""
+    """A merge while it is read: its node (no inputs yet) and its branches (``None``: identity),
+    each with the label it starts ``from`` (``""``: where the merge stands) and its line."""
 
     node: Node
     branches: list[list[_Item] | None]
+    origins: list[tuple[str, Location | None]] = field(default_factory=list)
 
 
-_Item = tuple[Node, bool] | _Merge  # a layer (with whether `activation=` was explicit) or a merge
+@dataclass
+class _Side:
+    """A side output while it is read (``output aux1`` and the layers indented below it)."""
+
+    name: str
+    items: list[_Item]
+
+
+_Item = tuple[Node, bool] | _Merge | _Side  # a layer (with whether `activation=` was explicit), a merge, an output
 
 
 def _tree(lines: list[_Line]) -> list[_Stmt]:
@@ -224,7 +261,7 @@ def _flat(stmts: list[_Stmt]) -> list[_Stmt]:
 
 def _takes_body(st: _Stmt) -> bool:
     word = st.word
-    if word in ("block", "branch"):
+    if word in ("block", "branch", "output"):
         return True
     kind = K.WORDS.get(word)
     return kind is not None and K.KINDS[kind[0]].inputs != 1
@@ -439,7 +476,15 @@ class _Reader:
             if word in ("branch", "identity"):
                 raise line.error(f"`{word}` outside `add` or `concat`", col, len(first),
                                  "branches are written indented under a merge: `add`, then `branch` lines")
+            if word == "output":
+                items.append(self.side(st, line, env, scope))
+                continue
             called = self.call(line, env, scope)
+            if called is None and (m := _CALL_AS.fullmatch(line.text.split("#", 1)[0].rstrip())):
+                # `down(64) as e1`: the block's last layer gets the label
+                called = self.call(_Line(line.path, line.number, m.group(1)), env, scope)
+                if called:
+                    called[-1] = _labelled(called[-1], m.group(2))
             if called is not None:
                 items.extend(called)
                 continue
@@ -465,6 +510,17 @@ class _Reader:
                 items.extend([(node, explicit)] * repeat)
         return items
 
+    def side(self, st: _Stmt, line: _Line, env: dict[str, Any], scope: tuple[str, ...]) -> _Side:
+        """``output aux1`` with layers indented below: a chain from here that ends as an extra output."""
+        first, col = line.tokens[0]
+        if len(line.tokens) != 2 or not _LABEL.fullmatch(line.tokens[1][0]):
+            raise line.error("`output` needs a name", col, len(first),
+                             "write e.g. `output aux1`, with the side output's layers indented below")
+        if not st.body:
+            raise line.error("an `output` without layers", col, len(first), "indent its layers below it")
+        name = line.tokens[1][0]
+        return _Side(name, self.sequence(st.body, env, (*scope, f"output {name}")))
+
     def merge(self, st: _Stmt, node: Node, env: dict[str, Any], scope: tuple[str, ...]) -> _Merge:
         line = st.line
         first, col = line.tokens[0]
@@ -473,11 +529,17 @@ class _Reader:
             raise line.error(f"`{first}` needs its branches, indented below it", col, len(first),
                              f"write e.g.\n{example}")
         branches: list[list[_Item] | None] = []
+        origins: list[tuple[str, Location | None]] = []
         for sub in st.body:
             bline = self.substituted(sub, env)
             word, bcol = sub.word, bline.tokens[0][1]
             n = len(branches) + 1
-            if word == "identity" and len(bline.tokens) == 1:
+            rest, names = _names(bline, bline.tokens[1:]) if word in ("identity", "branch") else ([], {})
+            if "as" in names:
+                raise bline.error("a branch takes `from NAME`, not `as`", bcol, len(bline.text.strip()),
+                                  "label a layer of the branch instead")
+            origins.append((names.get("from", ""), bline.loc(bcol)))
+            if word == "identity" and not rest:
                 if sub.body:
                     raise bline.error("`identity` takes no layers", bcol, 8,
                                       "write the layers under a `branch` line instead")
@@ -486,7 +548,7 @@ class _Reader:
                 if not sub.body:
                     raise bline.error("a `branch` without layers", bcol, 6,
                                       "indent its layers below it; for a plain shortcut write `identity`")
-                label = " ".join(t for t, _ in bline.tokens[1:]) or str(n)
+                label = " ".join(t for t, _ in rest) or str(n)
                 branches.append(self.sequence(sub.body, env, (*scope, f"branch {label}")))
             else:
                 raise bline.error(f"inside `{first}`, each branch starts with `branch` (or is `identity`), "
@@ -495,17 +557,37 @@ class _Reader:
         if len(branches) < 2:
             raise line.error(f"`{first}` has {len(branches)} branch; a merge needs two or more", col, len(first),
                              "add `identity` for a shortcut, or another `branch`")
-        return _Merge(node, branches)
+        return _Merge(node, branches, origins)
+
+
+_CALL_AS = re.compile(r"(.*\S)\s+as\s+([A-Za-z_][A-Za-z0-9_]*)\s*")
+
+
+def _labelled(item: _Item, label: str) -> _Item:
+    """The item with ``label`` on its node (a merge's node, a side output's last layer)."""
+    if isinstance(item, _Merge):
+        return _Merge(replace(item.node, label=label), item.branches, item.origins)
+    if isinstance(item, _Side):
+        return _Side(item.name, [*item.items[:-1], _labelled(item.items[-1], label)])
+    return replace(item[0], label=label), item[1]
 
 
 def _rescoped(items: list[_Item], at: int, tag: str) -> list[_Item]:
     """The items with the label at position ``at`` of their scope replaced by ``tag`` (the next
     repetition of a block: reading its body again would give the same layers)."""
     def node(n: Node) -> Node:  # built directly: `dataclasses.replace` costs as much as the rest together
-        return Node(n.kind, n.args, n.inputs, n.location, n.source, (*n.scope[:at], tag, *n.scope[at + 1:]))
+        return Node(n.kind, n.args, n.inputs, n.location, n.source, (*n.scope[:at], tag, *n.scope[at + 1:]),
+                    n.label, n.origin)
 
-    return [_Merge(node(item.node), [None if b is None else _rescoped(b, at, tag) for b in item.branches])
-            if isinstance(item, _Merge) else (node(item[0]), item[1]) for item in items]
+    def again(item: _Item) -> _Item:
+        if isinstance(item, _Side):
+            return _Side(item.name, _rescoped(item.items, at, tag))
+        if isinstance(item, _Merge):
+            return _Merge(node(item.node), [None if b is None else _rescoped(b, at, tag) for b in item.branches],
+                          item.origins)
+        return node(item[0]), item[1]
+
+    return [again(item) for item in items]
 
 
 def _apply_activation_rule(read: list[_Item]) -> list[_Item]:
@@ -522,17 +604,23 @@ def _apply_activation_rule(read: list[_Item]) -> list[_Item]:
         item = read[i]
         if isinstance(item, _Merge):
             out.append(_Merge(item.node, [None if b is None else _apply_activation_rule(b)
-                                          for b in item.branches]))
+                                          for b in item.branches], item.origins))
+            i += 1
+            continue
+        if isinstance(item, _Side):
+            out.append(_Side(item.name, _apply_activation_rule(item.items)))
             i += 1
             continue
         node, explicit = item
         kind = K.KINDS[node.kind]
         nxt = read[i + 1] if i + 1 < len(read) else None
         nxt_node = nxt[0] if isinstance(nxt, tuple) else None
-        if kind.fused_activation and not explicit and nxt_node is not None:
+        if (kind.fused_activation and not explicit and nxt_node is not None and not nxt_node.origin
+                and not (node.label and nxt_node.label)):
             if nxt_node.kind == "activation":
                 out.append((replace(node, args={**node.args, "activation": nxt_node.args["function"]},
-                                    source=f"{node.source} + {nxt_node.source}"), explicit))
+                                    source=f"{node.source} + {nxt_node.source}",
+                                    label=node.label or nxt_node.label), explicit))
                 i += 2
                 continue
             if nxt_node.kind == "batchnorm":
@@ -542,18 +630,43 @@ def _apply_activation_rule(read: list[_Item]) -> list[_Item]:
     return out
 
 
-def _link(items: list[_Item], start: int, nodes: list[Node]) -> int:
-    """Append the items to ``nodes`` with their parents filled in; return the last one's index."""
+def _link(items: list[_Item], start: int, nodes: list[Node], labels: dict[str, int] | None = None) -> int:
+    """Append the items to ``nodes`` with their parents filled in; return the last one's index.
+
+    ``labels`` maps each ``as NAME`` read so far to its node: the latest one wins, so a label set
+    in a repeated block names the current repetition's layer (as a variable in Keras code does).
+    """
+    labels = {} if labels is None else labels
+
+    def find(name: str, location: Location | None) -> int:
+        if name not in labels:
+            close = [k for k in labels if k.lower() == name.lower()]
+            raise SpecError(f"`from {name}`: no layer before this line is labelled `{name}`", location=location,
+                            hint=f"did you mean `{close[0]}`?" if close else
+                            f"label a layer above with `as {name}` (e.g. `conv3-64 as {name}`)")
+        return labels[name]
+
     current = start
     for item in items:
+        if isinstance(item, _Side):
+            _link(item.items, current, nodes, labels)
+            continue
         if isinstance(item, _Merge):
-            ends = tuple(current if b is None else _link(b, current, nodes) for b in item.branches)
+            origins = item.origins or [("", None)] * len(item.branches)
+            ends = []
+            for b, (origin, where) in zip(item.branches, origins):
+                begin = find(origin, where) if origin else current
+                ends.append(begin if b is None else _link(b, begin, nodes, labels))
             n = item.node
-            nodes.append(Node(n.kind, n.args, ends, n.location, n.source, n.scope))
+            node = Node(n.kind, n.args, tuple(ends), n.location, n.source, n.scope, n.label)
         else:
             n = item[0]  # built directly: `dataclasses.replace` is several times slower
-            nodes.append(Node(n.kind, n.args, (current,), n.location, n.source, n.scope))
+            parent = find(n.origin, n.location) if n.origin else current
+            node = Node(n.kind, n.args, (parent,), n.location, n.source, n.scope, n.label)
+        nodes.append(node)
         current = len(nodes) - 1
+        if node.label:
+            labels[node.label] = current
     return current
 
 
@@ -666,12 +779,16 @@ def format_paper(network: Network, *, header: bool = True) -> str:
 def paper_lines(network: Network) -> list[tuple[str, int | None]]:
     """The lines of :func:`format_paper` (without the ``network`` line), each with the node it writes:
     0 for the input, ``None`` for a ``branch`` or ``identity`` line."""
-    from .graph import Merge, structure
+    from .graph import Merge, Side, structure
 
     lines: list[tuple[str, int | None]] = [(K.KINDS["input"].text(network.nodes[0].args), 0)]
 
     def write(seq: list[Any], indent: str) -> None:
         for pos, item in enumerate(seq):
+            if isinstance(item, Side):
+                lines.append((f"{indent}output {item.name}", None))
+                write(item.items, indent + "  ")
+                continue
             if isinstance(item, Merge):
                 node = network.nodes[item.index]
                 lines.append((indent + K.KINDS[node.kind].text(node.args), item.index))
@@ -692,5 +809,33 @@ def paper_lines(network: Network) -> list[tuple[str, int | None]]:
                 text += f" activation={node.args['activation'] or 'none'}"
             lines.append((indent + text, item))
 
-    write(structure(network), "")
+    try:
+        seq = structure(network)
+    except SpecError:  # branches that do not nest, or side outputs: one line per layer, with labels
+        return _flat_lines(network)
+    write(seq, "")
+    return lines
+
+
+def _flat_lines(network: Network) -> list[tuple[str, int | None]]:
+    """Any network, one line per node in order: a layer that does not read the line before says
+    ``from tN``, and node N is written ``as tN`` (ConvNeXt's and NASNet's cells, side outputs)."""
+    nodes = network.nodes
+    used = {p for i, n in enumerate(nodes) for p in n.inputs if p != i - 1}
+
+    def label(i: int) -> str:
+        return f" as t{i}" if i in used else ""
+
+    lines: list[tuple[str, int | None]] = [(K.KINDS["input"].text(nodes[0].args) + label(0), 0)]
+    for i, node in enumerate(nodes[1:], start=1):
+        kind = K.KINDS[node.kind]
+        text = kind.text(node.args)
+        if kind.fused_activation and "activation=" not in text:
+            text += f" activation={node.args['activation'] or 'none'}"  # never folded into by the next line
+        if kind.inputs == 1:
+            frm = f" from t{node.inputs[0]}" if node.inputs[0] != i - 1 else ""
+            lines.append((text + frm + label(i), i))
+            continue
+        lines.append((text + label(i), i))
+        lines += [("  identity" + (f" from t{p}" if p != i - 1 else ""), None) for p in node.inputs]
     return lines

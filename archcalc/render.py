@@ -99,8 +99,10 @@ def analysis_dict(a: Analysis) -> dict[str, Any]:
                 "trainable_params": r.trainable, "non_trainable_params": r.non_trainable,
                 "activations": r.activations, "activation_bytes": r.activations * m.dtype_bytes * m.batch,
                 "macs": r.macs, "flops": 2 * r.macs,
-                "receptive_field": {"size": max(r.rf_size), "stride": max(r.rf_stride),
-                                    "size_hw": list(r.rf_size), "stride_hw": list(r.rf_stride)},
+                "receptive_field": {"size": max(r.rf_size), "stride": number(max(r.rf_stride)),
+                                    "size_hw": list(r.rf_size), "stride_hw": [number(x) for x in r.rf_stride],
+                                    "padding": number(max(r.rf_padding, default=0)),
+                                    "padding_hw": [number(x) for x in r.rf_padding]},
                 "inputs": list(r.inputs), "scope": list(r.scope), "activation": r.activation,
             }
             for r in a.rows
@@ -160,15 +162,29 @@ def csv_text(analyses: list[Analysis], *, explain: bool = False) -> str:
         for r in a.rows:
             w.writerow([a.network, r.index, r.name, r.kind, shape_text(r.output_shape), r.params, r.weights,
                         r.biases, r.trainable, r.non_trainable, r.activations, r.activations * scale,
-                        r.macs, 2 * r.macs, shape_text(r.rf_size), shape_text(r.rf_stride),
+                        r.macs, 2 * r.macs, shape_text(r.rf_size), "x".join(str(number(x)) for x in r.rf_stride),
                         " ".join(map(str, r.inputs)), " / ".join(r.scope), *(["; ".join(r.explain)] * explain)])
     return out.getvalue()
 
 
-def _rf(r_size: tuple[int, int], r_stride: tuple[int, int]) -> str:
-    size = str(r_size[0]) if r_size[0] == r_size[1] else shape_text(r_size)
-    stride = str(r_stride[0]) if r_stride[0] == r_stride[1] else shape_text(r_stride)
-    return f"{size} /{stride}"
+def number(x: Any) -> int | float:
+    """A stride or padding for JSON: an int, or a float below one pixel (after upsampling).
+
+    >>> from fractions import Fraction
+    >>> number(32), number(Fraction(1, 2))
+    (32, 0.5)
+    """
+    return x if isinstance(x, int) else int(x) if x == int(x) else round(float(x), 6)
+
+
+def _axes_text(values: tuple[Any, ...]) -> str:
+    """One number when every axis agrees (``3``), else one per axis (``7x3``); ``0.5`` below one."""
+    shown = [str(number(v)) for v in values]
+    return shown[0] if len(set(shown)) == 1 else "x".join(shown)
+
+
+def _rf(r_size: tuple[int, ...], r_stride: tuple[Any, ...]) -> str:
+    return f"{_axes_text(r_size)} /{_axes_text(r_stride)}"
 
 
 def short_name(name: str) -> str:

@@ -225,11 +225,22 @@ def branching_specs(draw: st.DrawFn) -> str:
 def brute_force_field(net: Network) -> tuple[int, int]:
     """Receptive field size and jump along H of the last node, by enumerating input positions.
 
-    Every layer here is a centred window (odd kernel, `same` padding) of size k and stride s: output
-    position p reads positions p·s − (k−1)/2 … p·s + (k−1)/2 of its input, on an unbounded grid. A
-    merge reads position p of every branch. The field is the span of input positions that one
+    Every layer here is a window (odd kernel, `same` padding) of size k and stride s: output position
+    p reads positions p·s − b … p·s − b + k − 1 of its input, on an unbounded grid, where b is the
+    padding TensorFlow puts before the input: half the total, rounded down (the total is
+    (⌈n/s⌉ − 1)·s + k − n for an input of n, so a stride-2 window on an even map is not centred).
+    A merge reads position p of every branch. The field is the span of input positions that one
     output position reaches; the jump is how far that span moves for the next output position.
     """
+    @cache
+    def size(i: int) -> int:  # the length of node i's output along H ('same': ⌈n/s⌉)
+        node = net.nodes[i]
+        if i == 0:
+            return net.input_shape[0]
+        if len(node.inputs) > 1:
+            return size(node.inputs[0])
+        return -(-size(node.inputs[0]) // node.args.get("strides", (1, 1))[0])
+
     @cache
     def reach(i: int, p: int) -> frozenset[int]:
         node = net.nodes[i]
@@ -240,8 +251,9 @@ def brute_force_field(net: Network) -> tuple[int, int]:
         args = node.args
         k, s = (args["kernel"] if node.kind == "conv" else args.get("pool", (1, 1)))[0], \
             args.get("strides", (1, 1))[0]
-        half = (k - 1) // 2
-        return frozenset().union(*(reach(node.inputs[0], p * s + d) for d in range(-half, half + 1)))
+        n = size(node.inputs[0])
+        before = max((-(-n // s) - 1) * s + k - n, 0) // 2
+        return frozenset().union(*(reach(node.inputs[0], p * s - before + d) for d in range(k)))
 
     last = len(net.nodes) - 1
     a, b = reach(last, 10), reach(last, 11)

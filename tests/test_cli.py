@@ -35,7 +35,8 @@ def test_summary_json_has_design_fields(capsys: pytest.CaptureFixture[str]) -> N
                                   "activations", "macs", "receptive_field")} == {
         "index": 1, "name": "conv3-64", "kind": "conv", "output_shape": [224, 224, 64], "params": 1792,
         "weights": 1728, "biases": 64, "activations": 3211264, "macs": 86704128,
-        "receptive_field": {"size": 3, "stride": 1, "size_hw": [3, 3], "stride_hw": [1, 1]}}
+        "receptive_field": {"size": 3, "stride": 1, "size_hw": [3, 3], "stride_hw": [1, 1],
+                            "padding": 1, "padding_hw": [1, 1]}}
     assert obj["totals"]["params"] == 138357544 and obj["totals"]["flops"] == 30940528640
 
 

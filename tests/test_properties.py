@@ -609,7 +609,12 @@ def test_keras_model_name_survives_a_round_trip(name: str) -> None:
 
 # Each spelling a paper-notation word needs after it to be a complete layer.
 _WORD_SUFFIX = {"conv": "3-8", "depthwise": "3", "separable": "3-8", "dense": "-8", "dropout": " 0.5",
-                "reshape": " 192", "add": "\n  identity\n  identity", "concat": "\n  identity\n  identity"}
+                "reshape": " 192", "add": "\n  identity\n  identity", "concat": "\n  identity\n  identity",
+                "deconv": "2-8", "adaptive_avgpool": " 2", "adaptive_maxpool": " 2", "embedding": " 10-4",
+                "rescale": " 1/255", "resize": " 4x4", "center_crop": " 4x4", "random_crop": " 4x4",
+                "augment": " flip", "permute": " 2x1x3",
+                **{k: "\n  identity\n  identity" for k in ("subtract", "multiply", "average", "maximum",
+                                                            "minimum", "scaled_add")}}
 
 
 @pytest.mark.parametrize("word", sorted(w for w, (k, _) in WORDS.items() if k != "input" and w != "relu6"))

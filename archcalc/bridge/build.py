@@ -51,7 +51,7 @@ class KerasLayer:
         return self.cls in _CUSTOM
 
 
-_CUSTOM = {"LocalResponseNormalization"}
+_CUSTOM = {"LocalResponseNormalization", "CustomScaleLayer", "LayerScale", "StochasticDepth"}
 
 Translation = Callable[[dict[str, Any], Shape], list[KerasLayer]]
 TRANSLATIONS: dict[str, Translation] = {}
@@ -66,28 +66,53 @@ def translates(*kinds: str) -> Callable[[Translation], Translation]:
     return register
 
 
-def _pair(p: tuple[int, int]) -> int | tuple[int, int]:
-    return p[0] if p[0] == p[1] else tuple(p)  # type: ignore[return-value]
+def _rank(shape: Shape) -> int:
+    """Spatial axes of a feature map (``Conv1D``, ``Conv2D``, ``Conv3D``)."""
+    return max(1, len(shape) - 1)
 
 
-def _padding(args: dict[str, Any]) -> tuple[list[KerasLayer], str]:
-    """Keras' ``padding=`` for the layer, and a ZeroPadding2D before it for a number of pixels."""
+def _axes(value: Any, shape: Shape) -> tuple[Any, ...]:
+    """One entry per spatial axis (a value written once for every axis, spread)."""
+    from ..kinds import KINDS, per_axis
+
+    return per_axis(KINDS["conv"], tuple(value), _rank(shape), "a size")
+
+
+def _pair(p: tuple[int, ...]) -> int | tuple[int, ...]:
+    return p[0] if len(set(p)) == 1 else tuple(p)  # type: ignore[return-value]
+
+
+def _pad_layer(pairs: tuple[tuple[int, int], ...], rank: int, cls: str = "ZeroPadding") -> KerasLayer:
+    """``ZeroPadding2D(1)``, ``ZeroPadding2D(((0, 1), (0, 1)))``, ``ZeroPadding1D((2, 0))``."""
+    if rank == 1:
+        return KerasLayer(f"{cls}1D", (pairs[0] if pairs[0][0] != pairs[0][1] else pairs[0][0],))
+    if all(a == b for a, b in pairs):
+        return KerasLayer(f"{cls}{rank}D", (_pair(tuple(a for a, _ in pairs)),))
+    return KerasLayer(f"{cls}{rank}D", (tuple(pairs),))
+
+
+def _padding(args: dict[str, Any], shape: Shape) -> tuple[list[KerasLayer], str]:
+    """Keras' ``padding=`` for the layer, and a ZeroPadding layer before it for a number of pixels."""
     pad = args["padding"]
     if isinstance(pad, str):
         return [], pad
-    if pad == (0, 0):
+    rank = _rank(shape)
+    pairs = tuple(p if isinstance(p, tuple) else (p, p) for p in _axes(pad, shape))
+    if not any(a or b for a, b in pairs):
         return [], "valid"
-    return [KerasLayer("ZeroPadding2D", (_pair(pad),), role="pad")], "valid"
+    return [KerasLayer(_pad_layer(pairs, rank).cls, _pad_layer(pairs, rank).args, role="pad")], "valid"
 
 
-def _window_kwargs(args: dict[str, Any], padding: str) -> dict[str, Any]:
+def _window_kwargs(args: dict[str, Any], padding: str, shape: Shape) -> dict[str, Any]:
     kw: dict[str, Any] = {}
-    if args["strides"] != (1, 1):
-        kw["strides"] = _pair(args["strides"])
+    strides = _axes(args["strides"], shape)
+    if set(strides) != {1}:
+        kw["strides"] = _pair(strides)
     if padding != "valid":
         kw["padding"] = padding
-    if args.get("dilation", (1, 1)) != (1, 1):
-        kw["dilation_rate"] = _pair(args["dilation"])
+    dilation = _axes(args.get("dilation", (1, 1)), shape)
+    if set(dilation) != {1}:
+        kw["dilation_rate"] = _pair(dilation)
     return kw
 
 
@@ -100,23 +125,26 @@ def _tail_kwargs(args: dict[str, Any]) -> dict[str, Any]:
     return kw
 
 
-# The sliding-window layers: Keras class, positional arguments, and options that differ by kind
-# (archcalc argument → Keras keyword, written only when not 1).
+# The sliding-window layers: Keras class (with the rank), positional arguments, and options that
+# differ by kind (archcalc argument → Keras keyword, written only when not 1).
 _CONVOLUTIONS: dict[str, tuple[str, tuple[str, ...], dict[str, str]]] = {
-    "conv": ("Conv2D", ("filters", "kernel"), {"groups": "groups"}),
-    "depthwise": ("DepthwiseConv2D", ("kernel",), {"multiplier": "depth_multiplier"}),
-    "separable": ("SeparableConv2D", ("filters", "kernel"), {"multiplier": "depth_multiplier"}),
+    "conv": ("Conv{}D", ("filters", "kernel"), {"groups": "groups"}),
+    "depthwise": ("DepthwiseConv{}D", ("kernel",), {"multiplier": "depth_multiplier"}),
+    "separable": ("SeparableConv{}D", ("filters", "kernel"), {"multiplier": "depth_multiplier"}),
+    "deconv": ("Conv{}DTranspose", ("filters", "kernel"), {}),
 }
 
 
 @translates(*_CONVOLUTIONS)
 def _convolution(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
     cls, positional, extra = _CONVOLUTIONS[args["_kind"]]
-    pre, padding = _padding(args)
-    kw = _window_kwargs(args, padding)
+    pre, padding = _padding(args, shape)
+    kw = _window_kwargs(args, padding, shape)
     kw.update({keras_name: args[arg] for arg, keras_name in extra.items() if args[arg] != 1})
-    values = tuple(tuple(args[a]) if a == "kernel" else args[a] for a in positional)
-    return [*pre, KerasLayer(cls, values, {**kw, **_tail_kwargs(args)})]
+    if args.get("output_padding") is not None:
+        kw["output_padding"] = _pair(_axes(args["output_padding"], shape))
+    values = tuple(_axes(args[a], shape) if a == "kernel" else args[a] for a in positional)
+    return [*pre, KerasLayer(cls.format(_rank(shape)), values, {**kw, **_tail_kwargs(args)})]
 
 
 @translates("dense")
@@ -128,28 +156,57 @@ def _dense(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
 
 @translates("maxpool", "avgpool")
 def _pool(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
-    pre, padding = _padding(args)
+    from .. import formulas as F
+
+    pre, padding = _padding(args, shape)
+    pool = _axes(args["pool"], shape)
+    strides = _axes(args["strides"] or args["pool"], shape)
+    if args.get("ceil"):
+        # Keras has no ceil mode: padding the end so that the last (partial) window fits gives the
+        # same shape (max pooling then sees zeros there instead of PyTorch's -inf).
+        pad = args["padding"]
+        pads = [(0, 0)] * _rank(shape) if pad == "valid" else [
+            p if isinstance(p, tuple) else (p, p) for p in _axes(pad, shape)]
+        ends = []
+        for n, k, s, (a, b) in zip(shape[:-1], pool, strides, pads):
+            out = F.ceil_output_size(n, k, s, (a, b))
+            ends.append((a, b + max((out - 1) * s + k - (n + a + b), 0)))
+        pre = [KerasLayer(_pad_layer(tuple(ends), _rank(shape)).cls, _pad_layer(tuple(ends), _rank(shape)).args,
+                          role="pad")] if any(a or b for a, b in ends) else []
+        padding = "valid"
     kw: dict[str, Any] = {}
-    if args["strides"] != args["pool"]:
-        kw["strides"] = _pair(args["strides"])
+    if strides != pool:
+        kw["strides"] = _pair(strides)
     if padding != "valid":
         kw["padding"] = padding
-    cls = "MaxPooling2D" if args.get("_kind") == "maxpool" else "AveragePooling2D"
-    return [*pre, KerasLayer(cls, (tuple(args["pool"]),), kw)]
+    cls = "MaxPooling{}D" if args.get("_kind") == "maxpool" else "AveragePooling{}D"
+    return [*pre, KerasLayer(cls.format(_rank(shape)), (pool,), kw)]
+
+
+@translates("adaptive_avgpool", "adaptive_maxpool")
+def _adaptive(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
+    cls = "AdaptiveAveragePooling{}D" if args["_kind"] == "adaptive_avgpool" else "AdaptiveMaxPooling{}D"
+    return [KerasLayer(cls.format(_rank(shape)), (_pair(_axes(args["size"], shape)),))]
 
 
 @translates("global_avgpool", "global_maxpool")
 def _global_pool(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
-    cls = "GlobalAveragePooling2D" if args["_kind"] == "global_avgpool" else "GlobalMaxPooling2D"
-    return [KerasLayer(cls, (), {"keepdims": True} if args["keepdims"] else {})]
+    cls = "GlobalAveragePooling{}D" if args["_kind"] == "global_avgpool" else "GlobalMaxPooling{}D"
+    return [KerasLayer(cls.format(_rank(shape)), (), {"keepdims": True} if args["keepdims"] else {})]
 
 
-@translates("zeropad")
-def _zeropad(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
-    (t, b), (left, r) = args["padding"]
-    if t == b and left == r:
-        return [KerasLayer("ZeroPadding2D", (_pair((t, left)),))]
-    return [KerasLayer("ZeroPadding2D", (((t, b), (left, r)),))]
+@translates("zeropad", "crop")
+def _edges(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
+    from ..kinds.reshape import resolve_pairs
+
+    arg, cls = ("padding", "ZeroPadding") if args["_kind"] == "zeropad" else ("cropping", "Cropping")
+    pairs = _axes(resolve_pairs(args[arg], args.get("rank")), shape)
+    return [_pad_layer(tuple(pairs), _rank(shape), cls)]
+
+
+@translates("upsample")
+def _upsample(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
+    return [KerasLayer(f"UpSampling{_rank(shape)}D", (_pair(_axes(args["size"], shape)),))]
 
 
 @translates("flatten")
@@ -168,6 +225,20 @@ def _batchnorm(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
     return [KerasLayer("BatchNormalization", (), kw)]
 
 
+@translates("layernorm")
+def _layernorm(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
+    kw: dict[str, Any] = {k: False for k in ("center", "scale") if not args[k]}
+    if tuple(args["axis"]) != (-1,):
+        kw["axis"] = list(args["axis"])
+    return [KerasLayer("LayerNormalization", (), kw)]
+
+
+@translates("groupnorm")
+def _groupnorm(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
+    kw = {k: False for k in ("center", "scale") if not args[k]}
+    return [KerasLayer("GroupNormalization", (), {"groups": args["groups"], **kw})]
+
+
 @translates("lrn")
 def _lrn(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
     return [KerasLayer("LocalResponseNormalization", (), {"size": args["size"]})]
@@ -184,19 +255,85 @@ def _prelu(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
     return [KerasLayer("PReLU", (), {"shared_axes": list(axes)} if axes else {})]
 
 
-@translates("add")
-def _add(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
-    return [KerasLayer("Add")]
+_MERGE_CLASSES = {"add": "Add", "subtract": "Subtract", "multiply": "Multiply", "average": "Average",
+                  "maximum": "Maximum", "minimum": "Minimum"}
+
+
+@translates(*_MERGE_CLASSES)
+def _merge(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
+    return [KerasLayer(_MERGE_CLASSES[args["_kind"]])]
+
+
+@translates("scaled_add")
+def _scaled_add(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
+    return [KerasLayer("CustomScaleLayer", (), {"scale": args["scale"]})]
 
 
 @translates("concat")
 def _concat(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
-    return [KerasLayer("Concatenate")]  # axis=-1: the channels, as archcalc's concat
+    axis = args.get("axis", -1)
+    return [KerasLayer("Concatenate", (), {} if axis == -1 else {"axis": axis})]
 
 
 @translates("reshape")
 def _reshape(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
     return [KerasLayer("Reshape", (tuple(args["shape"]),))]
+
+
+@translates("permute")
+def _permute(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
+    return [KerasLayer("Permute", (tuple(args["dims"]),))]
+
+
+@translates("embedding")
+def _embedding(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
+    return [KerasLayer("Embedding", (args["vocabulary"], args["dim"]))]
+
+
+@translates("rescale")
+def _rescale(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
+    return [KerasLayer("Rescaling", (args["scale"],), {"offset": args["offset"]} if args["offset"] else {})]
+
+
+@translates("normalize")
+def _normalize(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
+    # Given statistics are numbers, not weights; these stand for whatever the user's were.
+    return [KerasLayer("Normalization", (), {"mean": 0.0, "variance": 1.0} if args["given"] else {})]
+
+
+_TO_SIZE = {"resize": "Resizing", "center_crop": "CenterCrop", "random_crop": "RandomCrop"}
+
+
+@translates(*_TO_SIZE)
+def _to_size(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
+    return [KerasLayer(_TO_SIZE[args["_kind"]], (args["height"], args["width"]))]
+
+
+# The augmentation layers' required arguments: any value does, none changes a shape or a count.
+_AUGMENT_ARGS: dict[str, tuple[Any, ...]] = {
+    "RandomRotation": (0.1,), "RandomZoom": (0.1,), "RandomTranslation": (0.1, 0.1), "RandomContrast": (0.1,),
+    "RandomBrightness": (0.1,), "RandomHue": (0.1,), "RandomSaturation": (0.1,), "RandomGrayscale": (),
+    "RandomSharpness": (0.1,), "RandomPosterization": (4,), "RandomColorDegeneration": (0.1,),
+    "RandomColorJitter": (), "RandomShear": (0.1,),
+}
+
+
+@translates("augment")
+def _augment(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
+    from ..kinds.preprocessing import AUGMENTATIONS
+
+    cls = next(c for c, w in AUGMENTATIONS.items() if w == args["what"])
+    return [KerasLayer(cls, _AUGMENT_ARGS.get(cls, ()))]
+
+
+@translates("layerscale")
+def _layerscale(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
+    return [KerasLayer("LayerScale", (), {"init_values": 1e-6, "projection_dim": shape[-1]})]
+
+
+@translates("stochastic_depth")
+def _stochastic_depth(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
+    return [KerasLayer("StochasticDepth", (), {"drop_path_rate": args["rate"]})]
 
 
 def translate(node: Node, shape: Shape) -> list[KerasLayer]:
@@ -267,7 +404,8 @@ def build_model(p: Plan):
     """The Keras model of a plan, built (weights allocated), as a functional model named after the network.
 
     Each row takes its parents' outputs (``Node.inputs``): one tensor for a layer, the list of the
-    branches' tensors for a merge (``Add()([a, b])``); the model's output is the last row's.
+    branches' tensors for a merge (``Add()([a, b])``); the model's outputs are the rows no other row
+    reads: the last one, and side outputs (auxiliary classifiers) in the order written.
     """
     from .tf import keras
 
@@ -288,4 +426,5 @@ def build_model(p: Plan):
                                  hint="check the layer's options against the shape that reaches it") from None
         outputs.append(x)
     name = re.sub(r"[^0-9A-Za-z_.-]+", "_", p.network.name) or "model"
-    return k.Model(inputs, outputs[-1], name=name)
+    ends = p.network.outputs  # side outputs (auxiliary classifiers) are outputs of the model too
+    return k.Model(inputs, outputs[ends[0]] if len(ends) == 1 else [outputs[i] for i in ends], name=name)

@@ -72,6 +72,79 @@ def _docstring_text(text: str) -> str:
     return "".join(out)
 
 
+_SCALE_SOURCE = '''
+
+@keras.saving.register_keras_serializable(package="archcalc")
+class CustomScaleLayer(layers.Layer):
+    """InceptionResNetV2's scaled residual: inputs [x, r] give x + scale * r; no weights."""
+
+    def __init__(self, scale=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.scale = scale
+
+    def call(self, inputs):
+        return inputs[0] + inputs[1] * self.scale
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale}
+'''
+
+_LAYERSCALE_SOURCE = '''
+
+@keras.saving.register_keras_serializable(package="archcalc")
+class LayerScale(layers.Layer):
+    """ConvNeXt's layer scale: each channel times a learned gamma (projection_dim weights)."""
+
+    def __init__(self, init_values=1e-6, projection_dim=1, **kwargs):
+        super().__init__(**kwargs)
+        self.init_values, self.projection_dim = init_values, projection_dim
+
+    def build(self, input_shape):
+        self.gamma = self.add_weight(shape=(self.projection_dim,),
+                                     initializer=keras.initializers.Constant(self.init_values))
+
+    def call(self, inputs):
+        return inputs * self.gamma
+
+    def get_config(self):
+        return {**super().get_config(), "init_values": self.init_values, "projection_dim": self.projection_dim}
+'''
+
+_DROPPATH_SOURCE = '''
+
+@keras.saving.register_keras_serializable(package="archcalc")
+class StochasticDepth(layers.Layer):
+    """Drop path: while training, an example's whole input is zeroed with probability drop_path_rate."""
+
+    def __init__(self, drop_path_rate=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.drop_path_rate = drop_path_rate
+
+    def call(self, inputs, training=None):
+        if not training or not self.drop_path_rate:
+            return inputs
+        keep = 1.0 - self.drop_path_rate
+        shape = (keras.ops.shape(inputs)[0],) + (1,) * (len(inputs.shape) - 1)
+        return inputs / keep * keras.ops.floor(keep + keras.random.uniform(shape))
+
+    def get_config(self):
+        return {**super().get_config(), "drop_path_rate": self.drop_path_rate}
+'''
+
+#: The source of each custom layer, written into the exported .py when the network uses it.
+_CUSTOM_SOURCES = {"LocalResponseNormalization": _LRN_SOURCE, "CustomScaleLayer": _SCALE_SOURCE,
+                   "LayerScale": _LAYERSCALE_SOURCE, "StochasticDepth": _DROPPATH_SOURCE}
+
+
+def _outputs(network: Network) -> str:
+    """``x21``, or ``[x14, x30, x41]`` with side outputs (auxiliary classifiers)."""
+    ends = [f"x{i}" for i in network.outputs]
+    return ends[0] if len(ends) == 1 else f"[{', '.join(ends)}]"
+
+
 def _call(layer: B.KerasLayer) -> str:
     prefix = "" if layer.custom else "layers."
     parts = [repr(a) for a in layer.args] + [f"{k}={v!r}" for k, v in layer.kwargs.items()]
@@ -101,14 +174,15 @@ def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
     chain = all(n.inputs == (i - 1,) for i, n in enumerate(network.nodes) if i)
     lines = [f"        keras.Input(shape={tuple(network.input_shape)!r}),"] if chain else [
         f"x0 = keras.Input(shape={tuple(network.input_shape)!r})"]
-    custom = False
+    custom: list[str] = []
     for row, keras_row in zip(analysis.rows, p.rows):
         # A branching network is written in Keras' functional style, one variable per row:
         # x17 = layers.Add()([x8, x16]).
         parents = [f"x{i}" for i in row.inputs]
         tensor = f"[{', '.join(parents)}]" if len(parents) > 1 else parents[0]
         for _name, layer in keras_row:
-            custom |= layer.custom
+            if layer.custom and layer.cls not in custom:
+                custom.append(layer.cls)
             if layer.role == "flatten":
                 note = f"{row.index} {short_name(row.name)} flattens {shape_text(shapes[row.inputs[0]])} first"
             elif layer.role == "pad":
@@ -135,8 +209,7 @@ def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
         "import keras",
         "from keras import layers",
     ]
-    if custom:
-        head.append(_LRN_SOURCE.rstrip("\n"))
+    head += [_CUSTOM_SOURCES[cls].rstrip("\n") for cls in custom]
     model = [
         "model = keras.Sequential(",
         "    [",
@@ -144,7 +217,7 @@ def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
         "    ],",
         f"    name={network.name!r},",
         ")",
-    ] if chain else [*lines, f"model = keras.Model(x0, x{len(analysis.rows)}, name={network.name!r})"]
+    ] if chain else [*lines, f"model = keras.Model(x0, {_outputs(network)}, name={network.name!r})"]
     body = [
         "",
         *model,

@@ -20,7 +20,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from .. import kinds as K
 from ..analysis import Analysis, analyze_network
@@ -51,6 +51,16 @@ class Imported:
     source: str
     notes: list[str] = field(default_factory=list)
     model: Any = None
+    objects: dict[str, Any] = field(default_factory=dict)  # Keras layer (or operation) by name
+
+
+def _output_shape(obj: Any) -> tuple[int, ...]:
+    """The output shape of a layer or an operation of a functional graph, without the batch."""
+    try:
+        out = obj.output
+    except (AttributeError, ValueError):  # an operation, or a layer called more than once
+        out = obj._inbound_nodes[-1].output_tensors[0]
+    return tuple(int(d) for d in out.shape[1:])
 
 
 def application_names() -> list[str]:
@@ -77,7 +87,12 @@ def load_model(ref: str) -> tuple[Any, str]:
                               hint=f"did you mean `keras.applications.{close[0]}`?" if close else
                               "it has: " + ", ".join(names[:10]) + ", …")
         # weights=None: the architecture only, with fresh weights; nothing is downloaded.
-        return getattr(k.applications, name)(weights=None), f"keras.applications.{name}"
+        model = getattr(k.applications, name)(weights=None)
+        if any(d is None for d in model.input_shape[1:]):
+            # MobileNetV3 leaves the image size open by default: take the size it was trained at.
+            return (getattr(k.applications, name)(weights=None, input_shape=(224, 224, 3)),
+                    f"keras.applications.{name}(input_shape=(224, 224, 3))")
+        return model, f"keras.applications.{name}"
     if not path.exists():
         raise SourceError(f"no such model file: `{ref}`",
                           hint="give a .keras or .h5 file, or `keras.applications.VGG16`")
@@ -123,32 +138,80 @@ def _parents(entry: dict[str, Any]) -> list[str]:
     return found
 
 
-def _layer_entries(model: Any) -> tuple[tuple[int, ...], set[str], list[tuple[Any, list[str]]]]:
+class _ScalarOp:
+    """``x + 3.0`` or ``x * (1/6)`` in a functional graph (MobileNetV3's hard sigmoid): the same
+    numbers as Keras' ``Rescaling(scale, offset)``, and read as one. No weights."""
+
+    _AS = {"Add": lambda c: (1.0, c), "Subtract": lambda c: (1.0, -c), "Multiply": lambda c: (c, 0.0),
+           "TrueDivide": lambda c: (1.0 / c, 0.0), "Divide": lambda c: (1.0 / c, 0.0)}
+
+    def __init__(self, op: Any, scale: float, offset: float) -> None:
+        self.op, self.scale, self.offset = op, scale, offset
+        self._inbound_nodes = op._inbound_nodes
+
+    @classmethod
+    def of(cls, op: Any, entry: dict[str, Any]) -> _ScalarOp | None:
+        """The op as a rescaling when it is one: a tensor first, a number second."""
+        name = type(op).__name__
+        if hasattr(op, "weights") or name not in cls._AS or not entry.get("inbound_nodes"):
+            return None
+        call = entry["inbound_nodes"][0].get("args", ())
+        if (len(call) != 2 or not isinstance(call[0], dict) or isinstance(call[1], bool)
+                or not isinstance(call[1], (int, float)) or (name in ("TrueDivide", "Divide") and not call[1])):
+            return None
+        scale, offset = cls._AS[name](float(call[1]))
+        return cls(op, scale, offset)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"scale": self.scale, "offset": self.offset}
+
+    weights: ClassVar[list[Any]] = []
+    trainable_weights: ClassVar[list[Any]] = []
+    trainable = True
+
+
+def _layer_entries(model: Any) -> tuple[tuple[int, ...], set[str], list[tuple[Any, str, list[str]]]]:
     """The input shape, the input layers' names, and the layers in topological order, each with
-    its parents' names."""
+    its name and its parents' names.
+
+    A functional model's graph may hold operations that are not layers (ConvNeXt's ``inputs + x``
+    is ``keras.ops.add``): they come as entries too. A ``Sequential`` used as a layer (ConvNeXt's
+    stem) is opened into its layers.
+    """
     config = model.get_config()
-    layers = {layer.name: layer for layer in model.layers}
-    shape = tuple(int(d) for d in model.input_shape[1:]) if not isinstance(model.input_shape, list) else None
-    if shape is None or any(d is None for d in model.input_shape[1:]):
+    dims = model.input_shape[1:] if not isinstance(model.input_shape, list) else None
+    if dims is None or any(d is None for d in dims):
         raise KerasError(f"the model's input shape {model.input_shape} is not one fixed image or vector",
                          hint="archcalc analyses one input of a known size; rebuild the model with e.g. "
                               "input_shape=(224, 224, 3)")
-    entries = []
+    shape = tuple(int(d) for d in dims)
+    objects = {op.name: op for op in getattr(model, "operations", model.layers)}
+    entries: list[tuple[Any, str, list[str]]] = []
     if "input_layers" in config:  # functional
         inputs = config["input_layers"]
         inputs = [inputs] if inputs and isinstance(inputs[0], str) else inputs
         input_names = {i[0] for i in inputs}
         if len(input_names) != 1:
             raise KerasError(f"the model has {len(input_names)} inputs", hint="archcalc analyses one-input models")
+        renamed: dict[str, str] = {}  # a nested Sequential's name → its last layer's
         for entry in config["layers"]:
             if entry["class_name"] == "InputLayer":
                 continue
-            entries.append((layers[entry["name"]], _parents(entry)))
+            obj = objects[entry["name"]]
+            parents = [renamed.get(p, p) for p in _parents(entry)]
+            if type(obj).__name__ == "Sequential" and len(parents) == 1:
+                previous = parents[0]
+                for layer in obj.layers:
+                    entries.append((layer, layer.name, [previous]))
+                    previous = layer.name
+                renamed[entry["name"]] = previous
+                continue
+            entries.append((_ScalarOp.of(obj, entry) or obj, entry["name"], parents))
     else:  # Sequential: a chain
         input_names = {"<input>"}
         previous = "<input>"
         for layer in model.layers:
-            entries.append((layer, [previous]))
+            entries.append((layer, layer.name, [previous]))
             previous = layer.name
     return shape, input_names, entries
 
@@ -180,32 +243,41 @@ def read_model(model: Any, source: str = "") -> Imported:
     nodes, names = [Node("input", {"shape": shape}, (), None, "input")], [["input"]]
     index: dict[str, int] = dict.fromkeys(input_names, 0)
     notes: list[str] = []
-    for layer, parents in entries:
-        cls = type(layer).__name__
+    objects: dict[str, Any] = {}
+    for layer, lname, parents in entries:
+        objects[lname] = layer
+        cls = "Rescaling" if isinstance(layer, _ScalarOp) else type(layer).__name__
         kind_name, preset = K.KERAS_NAMES.get(cls) or (None, None)
         if kind_name is None:
-            why = "a merge archcalc does not have; it has add and concat" if cls in _MERGES else "no archcalc kind"
-            unsupported.append((cls, layer.name, why))
+            why = "a merge archcalc does not have" if cls in _MERGES else (
+                "runs arbitrary Python code: archcalc cannot know its shape or weights" if cls == "Lambda"
+                else "no archcalc kind")
+            unsupported.append((cls, lname, why))
             continue
         kind = K.KINDS[kind_name]
         if (len(parents) != 1) != (kind.inputs != 1):
-            unsupported.append((cls, layer.name, f"{len(parents)} inputs"))
+            unsupported.append((cls, lname, f"{len(parents)} input(s)"))
             continue
         if any(p not in index for p in parents):  # a parent could not be read, and is listed already
             downstream += 1
             continue
+        # An operation (keras.ops.add of two tensors) has no constructor options.
+        config = layer.get_config() if hasattr(layer, "get_config") and hasattr(layer, "weights") else {}
         try:
-            args = _args(kind, preset, layer.get_config())
+            args = _args(kind, preset, config)
         except BadValue as e:
-            unsupported.append((cls, layer.name, e.message))
+            unsupported.append((cls, lname, e.message))
             continue
-        if layer.weights and not layer.trainable:
-            notes.append(f"{layer.name} is frozen (trainable=False): archcalc counts its weights as trainable")
-        if kind_name == "dense" and len(layer.input.shape) == 2:
+        if getattr(layer, "weights", None) and not layer.trainable:
+            notes.append(f"{lname} is frozen (trainable=False): archcalc counts its weights as trainable")
+        in_shape = _output_shape(objects[parents[0]]) if parents[0] in objects else shape
+        if kind_name == "dense" and len(in_shape) == 1:
             args["flatten"] = True  # a flat input: the paper's default, the same numbers, a shorter line
+        if kind_name == "concat" and args.get("axis") == len(in_shape):
+            args["axis"] = -1  # Keras' channel axis 3 of an image is archcalc's -1
         nodes.append(Node(kind_name, args, tuple(index[p] for p in parents), None, ""))
-        names.append([layer.name])
-        index[layer.name] = len(nodes) - 1
+        names.append([lname])
+        index[lname] = len(nodes) - 1
     if unsupported:
         raise KerasError(f"{len(unsupported)} layer(s) of {source or 'the model'} cannot be written in "
                          "archcalc's notation yet", details=_grouped(unsupported, downstream),
@@ -218,7 +290,7 @@ def read_model(model: Any, source: str = "") -> Imported:
         raise KerasError(f"{source or 'the model'} cannot be written in archcalc's notation: {e.message}",
                          hint=e.hint) from None
     names = [names[i] for i in old]
-    imported = Imported(network, names[1:], source, notes, model)
+    imported = Imported(network, names[1:], source, notes, model, objects)
     _check(imported)
     return imported
 
@@ -289,10 +361,10 @@ def _check(imported: Imported) -> None:
     analysis = analyze_network(imported.network)
     frozen = bool(imported.notes)
     for row, keras_names in zip(analysis.rows, imported.keras_names):
-        layers = [model.get_layer(n) for n in keras_names]
-        shape = tuple(int(d) for d in layers[-1].output.shape[1:])
-        params = sum(math.prod(w.shape) for layer in layers for w in layer.weights)
-        trainable = sum(math.prod(w.shape) for layer in layers for w in layer.trainable_weights)
+        layers = [imported.objects[n] if n in imported.objects else model.get_layer(n) for n in keras_names]
+        shape = _output_shape(layers[-1])
+        params = sum(math.prod(w.shape) for layer in layers for w in getattr(layer, "weights", []))
+        trainable = sum(math.prod(w.shape) for layer in layers for w in getattr(layer, "trainable_weights", []))
         if shape != tuple(row.output_shape) or params != row.params or (not frozen and trainable != row.trainable):
             raise KerasError(
                 f"archcalc reads Keras layer `{keras_names[-1]}` as `{row.name}` but disagrees with Keras: "

@@ -34,9 +34,10 @@ from ..render import human_count, short_name
 #: slab), and a node with several parents (add, concatenate) as "merge", whatever its kind.
 STYLE_OF_KIND = {
     "input": "input",
-    "conv": "conv", "depthwise": "conv", "separable": "conv",
-    "dense": "fc",
+    "conv": "conv", "depthwise": "conv", "separable": "conv", "deconv": "conv",
+    "dense": "fc", "embedding": "fc",
     "maxpool": "pool", "avgpool": "pool", "global_avgpool": "pool", "global_maxpool": "pool",
+    "adaptive_avgpool": "pool", "adaptive_maxpool": "pool",
     "block": "block",  # a box that stands for a block of layers (draw --collapse)
 }
 #: Legend text of each style, in legend order.
