@@ -28,6 +28,8 @@ class Node:
         source: how the layer was written (``"conv3-64"``), when it was written in the spec.
         scope: the blocks and branches the layer sits in, outermost first
             (``("bottleneck(64)", "branch 2")``); empty for a layer of the main chain.
+        shares: the index of an earlier node whose weights this one reuses (a Keras layer object
+            called twice): its parameters are counted there, once.
     """
 
     kind: str
@@ -36,6 +38,7 @@ class Node:
     location: Location | None = field(default=None, compare=False)
     source: str = field(default="", compare=False)
     scope: tuple[str, ...] = field(default=(), compare=False)
+    shares: int | None = None
 
 
 @dataclass
