@@ -86,7 +86,7 @@ def parse(text: str, path: str = "<text>") -> ast.Module:
     >>> parse("x = (" * 3)
     Traceback (most recent call last):
     ...
-    archcalc.errors.SpecError: <text>:1:13: the code does not parse: '(' was never closed
+    archcalc.errors.SpecError: <text>:1:15: the code does not parse: '(' was never closed
     """
     lines = text.splitlines() or [""]
     if len(text) > MAX_CODE_CHARS:
@@ -417,15 +417,14 @@ class Evaluator:
     def _def(self, stmt: ast.FunctionDef, scope: Scope) -> None:
         if stmt.decorator_list:
             # A decorator could replace the function by anything: the name is unknown.
+            decorator = self.segment(stmt.decorator_list[0])
             scope.names[stmt.name] = Unknown.of(stmt.name, self.location(stmt),
-                                                f"a function with the decorator `{self.segment(stmt.decorator_list[0])}`")
+                                                f"a function with the decorator `{decorator}`")
             return
         scope.names[stmt.name] = self.function(stmt, stmt.name, scope)
 
     def function(self, node: ast.FunctionDef | ast.Lambda, name: str, scope: Scope) -> Function:
         a = node.args
-        if a.vararg is not None and a.vararg.arg and False:  # *args is bound in call_function
-            pass
         positional = [*a.posonlyargs, *a.args]
         defaults: dict[str, Any] = {}
         for arg, default in zip(positional[len(positional) - len(a.defaults):], a.defaults):
@@ -696,19 +695,28 @@ class Evaluator:
             if isinstance(cls, ClassValue) and instance is not MISSING:
                 return Super(cls, instance)
             raise self.error(node, "`super()` outside a method of a class")
+        if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
+                and node.func.attr == "add" and self._undefined(node.func.value.id, scope):
+            # `model.add(...)` lines pasted without `model = Sequential()`: the model they build.
+            implicit = self.names.implicit_model(self, node.func.value)
+            if implicit is not None:
+                self.globals.names[node.func.value.id] = implicit
         func = self.expr(node.func, scope)
         args, kwargs = self.arguments(node, scope)
         if isinstance(func, Value):
             return func.call(self, args, kwargs, node)
         raise self.error(node.func, f"{_kind(func)} cannot be called (`{self.segment(node.func)}`)")
 
+    def _undefined(self, name: str, scope: Scope) -> bool:
+        return scope.lookup(name) is MISSING and name not in BUILTINS and self.names.undefined(name) is MISSING
+
     def refuse_tensors(self, values: list[Any], node: ast.Call) -> None:
         """A call archcalc does not know that is given a tensor of the model: refused, since it
         could change the model in a way archcalc would not count."""
         for value in _flatten(values):
             if self.names.is_tensor(value):
-                raise self.error(node, f"archcalc does not know what `{self.segment(node.func)}` does to a tensor "
-                                       "of the model",
+                raise self.error(node, f"archcalc does not know what `{self.segment(node.func)}` does to "
+                                       f"{value.what}",
                                  hint="write it as a Keras layer (e.g. `layers.Activation('relu')(x)`); "
                                       "archcalc reads layers")
 
@@ -783,6 +791,8 @@ class Evaluator:
                     else left == right and type(left) is type(right)
                 result = same if isinstance(op, ast.Is) else not same
             elif isinstance(op, (ast.In, ast.NotIn)):
+                if isinstance(right, SetValue):
+                    right = right.members
                 if isinstance(right, Value) or not isinstance(right, (tuple, list, str, dict, set, frozenset)):
                     raise self.error(right_node, f"archcalc cannot look inside {_kind(right)}")
                 if isinstance(right, str) and not isinstance(left, str):
@@ -980,13 +990,13 @@ _OP_SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Floo
 
 def _check_cost(ev: Evaluator, op: ast.operator, a: Any, b: Any, node: ast.AST) -> None:
     """Refuse before computing what would be too big (powers, shifts, repetition)."""
-    if isinstance(op, ast.Pow) and isinstance(a, int) and isinstance(b, int) and abs(a) > 1:
-        if b > MAX_INT_BITS or a.bit_length() * b > MAX_INT_BITS:
-            raise ev.error(node, f"`{_show(a)} ** {_show(b)}` has more than {MAX_INT_BITS} bits, more than archcalc "
-                                 "reads", hint="sizes, counts and shapes of a model are far smaller")
-    if isinstance(op, ast.Pow) and isinstance(a, float) or isinstance(b, float) and isinstance(op, ast.Pow):
-        if abs(b) > 10_000:
-            raise ev.error(node, f"`{_show(a)} ** {_show(b)}`: the exponent is larger than archcalc computes")
+    if isinstance(op, ast.Pow) and isinstance(a, int) and isinstance(b, int) and abs(a) > 1 \
+            and (b > MAX_INT_BITS or a.bit_length() * b > MAX_INT_BITS):
+        raise ev.error(node, f"`{_show(a)} ** {_show(b)}` has more than {MAX_INT_BITS} bits, more than archcalc "
+                             "reads", hint="sizes, counts and shapes of a model are far smaller")
+    if isinstance(op, ast.Pow) and isinstance(b, (int, float)) and isinstance(a, (int, float)) \
+            and (isinstance(a, float) or isinstance(b, float)) and abs(b) > 10_000:
+        raise ev.error(node, f"`{_show(a)} ** {_show(b)}`: the exponent is larger than archcalc computes")
     if isinstance(op, ast.LShift) and isinstance(b, int) and b > MAX_INT_BITS:
         raise ev.error(node, f"`{_show(a)} << {_show(b)}` has more than {MAX_INT_BITS} bits")
     if isinstance(op, ast.Mult):
@@ -1068,7 +1078,7 @@ def _signature(function: Function) -> str:
     node = function.node
     try:
         return f"{function.name}({ast.unparse(node.args)})"
-    except Exception:  # noqa: BLE001 — only the message depends on it
+    except Exception:
         return function.name
 
 
@@ -1228,7 +1238,7 @@ def _isinstance(ev: Evaluator, node: ast.Call, value: Any, types: Any) -> bool:
 
 
 _TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
-    "int": lambda v: isinstance(v, int) and not isinstance(v, bool) or isinstance(v, bool),
+    "int": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or isinstance(v, bool),
     "float": lambda v: isinstance(v, float), "str": lambda v: isinstance(v, str),
     "tuple": lambda v: isinstance(v, tuple), "list": lambda v: isinstance(v, list),
     "dict": lambda v: isinstance(v, dict), "bool": lambda v: isinstance(v, bool),
@@ -1245,12 +1255,48 @@ BUILTINS: dict[str, Value] = {
         "bool": lambda ev, n, v=False: ev.truth(v, n), "round": _round,
         "any": lambda ev, n, v: any(ev.truth(x, n) for x in _sequence_of(ev, n, v)),
         "all": lambda ev, n, v: all(ev.truth(x, n) for x in _sequence_of(ev, n, v)),
-        "divmod": lambda ev, n, a, b: divmod(a, b), "set": lambda ev, n, v=(): list(dict.fromkeys(
+        "divmod": lambda ev, n, a, b: divmod(a, b), "set": lambda ev, n, v=(): SetValue(dict.fromkeys(
             _sequence_of(ev, n, v))), "map": _map, "isinstance": _isinstance,
         "pow": lambda ev, n, a, b: ev.binary(ast.Pow(), a, b, n),
     }.items()
 }
 BUILTINS["print"] = NoOp("`print`")
+
+class SetValue(Value):
+    """A set, kept in insertion order (Python's own would iterate in an order that changes per run)."""
+
+    what = "a set"
+
+    def __init__(self, members: dict[Any, None]) -> None:
+        self.members = members
+
+    def attribute(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
+        def add(ev: Evaluator, n: ast.AST, value: Any) -> None:
+            if not _hashable(value):
+                raise ev.error(n, f"{_kind(value)} cannot be in a set")
+            if len(self.members) >= MAX_SEQUENCE:
+                raise ev.error(n, f"a set of more than {MAX_SEQUENCE:,} items")
+            self.members[value] = None
+
+        def update(ev: Evaluator, n: ast.AST, values: Any) -> None:
+            for x in ev.iterate(values, n):
+                add(ev, n, x)
+
+        table: dict[str, Callable[..., Any]] = {
+            "add": add, "update": update, "discard": lambda ev, n, v: self.members.pop(v, None) and None}
+        if name not in table:
+            return super().attribute(ev, name, node)
+        return Builtin(name, _builtin(table[name]))
+
+    def items(self, ev: Evaluator, node: ast.AST) -> list[Any]:
+        return list(self.members)
+
+    def length(self, ev: Evaluator, node: ast.AST) -> int:
+        return len(self.members)
+
+    def truth(self) -> bool:
+        return bool(self.members)
+
 
 # Methods of plain data: (type, name) → function(ev, node, obj, *args). Nothing else is reachable.
 
@@ -1369,6 +1415,9 @@ class _NoNames:
 
     def is_tensor(self, value: Any) -> bool:
         return False
+
+    def implicit_model(self, ev: Evaluator, name: ast.Name) -> Any:
+        return None
 
     def base_class(self, value: Any) -> Any:
         return None

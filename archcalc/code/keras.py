@@ -77,8 +77,9 @@ class KerasNames:
         if path.split(".")[0] not in KERAS_ROOTS:
             return []
         if path.endswith("layers"):
-            return [(name, LayerClass(name)) for name in K.KERAS_NAMES if name not in ("Input",)] + \
-                [("Input", InputFunction()), ("add", MergeFunction("Add")), ("concatenate", MergeFunction("Concatenate"))]
+            return [(name, LayerClass(name)) for name in K.KERAS_NAMES if name not in ("Input",)] + [
+                ("Input", InputFunction()), ("add", MergeFunction("Add")),
+                ("concatenate", MergeFunction("Concatenate"))]
         if path.endswith("models"):
             return [("Sequential", SequentialClass()), ("Model", ModelClass())]
         return []
@@ -96,7 +97,13 @@ class KerasNames:
             isinstance(value, Module) and value.keras)
 
     def is_tensor(self, value: Any) -> bool:
-        return isinstance(value, Tensor)
+        """Tensors and layers: what an unknown function must not be given (it could change the model)."""
+        return isinstance(value, (Tensor, Layer))
+
+    def implicit_model(self, ev: Evaluator, name: ast.Name) -> Any:
+        model = Sequential(ev.location(name))
+        self.models.append(model)
+        return model
 
     def base_class(self, value: Any) -> Any:
         if isinstance(value, ModelClass):
@@ -269,7 +276,8 @@ def needs_error(ev: Evaluator, input_shape: Any) -> SpecError:
         details.append(f"`{cause.name}` ({where}: {cause.why}) reaches {role} at {used.line}:{used.column}")
     first_cause, first_node, _ = causes[0]
     location = first_cause.location or ev.location(first_node)
-    defines = " ".join(f"--define {n}={_example(n)}" for n in names if _is_name(n))
+    roles = {c.name: role for c, _, role in reversed(causes)}
+    defines = " ".join(f"--define {n}={_example(n, roles[n])}" for n in names if _is_name(n))
     hint = (f"give {'them' if len(names) > 1 else 'it'} on the command line: `{defines}` (numbers, strings, "
             "shapes like 28x28x1, tuples)" if defines else "write the value in the code")
     if any(role == "the input shape" for _, _, role in causes):
@@ -284,9 +292,16 @@ def _is_name(text: str) -> bool:
     return bool(re.fullmatch(r"[A-Za-z_]\w*", text))
 
 
-def _example(name: str) -> str:
+def _example(name: str, role: str) -> str:
+    """A plausible value to show in the hint, from the name or the argument it reaches."""
     v = name.lower()
-    if "shape" in v or "size" in v and "batch" not in v:
+    if "activation" in role:
+        return "relu"
+    if role == "the input shape":
+        return "28x28x1"
+    if "rate" in role:
+        return "0.5"
+    if "shape" in v or ("size" in v and "batch" not in v):
         return "28x28x1" if "shape" in v else "28"
     if "class" in v or "label" in v or "output" in v:
         return "10"
@@ -466,8 +481,9 @@ def make_layer(ev: Evaluator, class_name: str, args: list[Any], kwargs: dict[str
             given[key] = ev.names.input_shape
     unknown = [v for v in given.values() if isinstance(v, Unknown)]
     causes = Unknown.merge(unknown) if unknown else None
-    if causes is not None:
-        ev.need(causes, node, f"the arguments of `{class_name}`")
+    for key, value in given.items():
+        if isinstance(value, Unknown):
+            ev.need(value, node, f"`{key}` of `{class_name}`")
     input_shape = None
     for key, value in given.items():
         if isinstance(value, Unknown):
@@ -648,7 +664,8 @@ class Sequential(_Model):
             ev.need(layer, node, "the layers of `Sequential`")
             return
         if not isinstance(layer, (Layer, Sequential, FunctionalModel)) and not _is_layer_instance(layer):
-            raise ev.error(node, f"`add` is given {_kind(layer)}, not a layer", hint="write `model.add(layers.Dense(10))`")
+            raise ev.error(node, f"`add` is given {_kind(layer)}, not a layer",
+                           hint="write `model.add(layers.Dense(10))`")
         if isinstance(layer, _Model):
             layer.used_as_layer = True
         if isinstance(layer, Layer) and not self.layers and self.input_shape is None and layer.input_shape is not None:
@@ -694,7 +711,9 @@ class Sequential(_Model):
                 x, out = self.built_input
                 return names.extract(ev, name, x, out, self.location)
             first = self.layers[0]
-            raise SpecError(f"the model `{name}` has no input shape", location=getattr(first, "location", None)
+            written = f" before `{first.source}`" if isinstance(first, Layer) else ""
+            raise SpecError(f"the model `{name}` has no input shape{written}",
+                            location=getattr(first, "location", None)
                             or self.location,
                             hint="add `input_shape=(28, 28, 1)` to the first layer, start the list with "
                                  "`keras.Input(shape=(28, 28, 1))`, or give `--input 28x28x1`")
