@@ -348,16 +348,18 @@ class Evaluator:
                     return True
                 if isinstance(func, ast.Attribute) and func.attr in ("add", "build", "append", "extend"):
                     return True
-                root = func
+                root, attrs = func, []
                 while isinstance(root, (ast.Attribute, ast.Subscript)):
+                    attrs.insert(0, root.attr if isinstance(root, ast.Attribute) else "[]")
                     root = root.value
                 if isinstance(root, ast.Name):
                     value = scope.lookup(root.id)
                     if value is MISSING:
                         value = self.names.undefined(root.id)
-                    if value is not MISSING and not isinstance(value, Unknown) and (
-                            isinstance(value, (Function, ClassValue, Instance, BoundMethod))
-                            or self.names.builds(value)):
+                    if value is MISSING or isinstance(value, Unknown):
+                        continue
+                    if isinstance(value, (Function, ClassValue, Instance, BoundMethod)) \
+                            or self.names.builds_call(value, attrs):
                         return True
         return False
 
@@ -1116,15 +1118,16 @@ def _as_load(node: ast.AST) -> ast.AST:
 
 # -- builtins: a fixed table; each gets the evaluator and the call's node ------------------------
 
-def _builtin(function: Callable[..., Any]) -> Callable[..., Any]:
+def _builtin(function: Callable[..., Any], *, takes_values: bool = False) -> Callable[..., Any]:
     """Wrap a plain function over known values: unknown arguments give an unknown result; Python's
-    own errors become located SpecErrors."""
+    own errors become located SpecErrors. Only ``takes_values`` functions (containers) are given
+    the evaluator's own values (layers, tensors)."""
 
     def call(ev: Evaluator, node: ast.Call, *args: Any, **kwargs: Any) -> Any:
         values = [*args, *kwargs.values()]
-        if any(isinstance(v, Unknown) for v in values):
+        if any(isinstance(v, Unknown) for v in values) and not takes_values:
             return Unknown.merge(values)
-        if any(isinstance(v, Value) for v in values) and function not in _TAKES_VALUES:
+        if any(isinstance(v, Value) for v in values) and not takes_values and function not in _TAKES_VALUES:
             bad = next(v for v in values if isinstance(v, Value))
             raise ev.error(node, f"`{ev.segment(node.func)}` of {bad.what} is not something archcalc computes")
         try:
@@ -1339,6 +1342,26 @@ def _join(ev: Evaluator, node: ast.AST, obj: str, items: Any) -> str:
     return ev.check_value(obj.join(values), node)
 
 
+def _format(ev: Evaluator, node: ast.AST, obj: str, *args: Any, **kwargs: Any) -> str:
+    """``"{} and {name:>4}".format(...)`` with plain fields only: no attribute or item lookups, which
+    is how ``str.format`` reaches into objects."""
+    import string
+
+    try:
+        fields = list(string.Formatter().parse(obj))
+    except ValueError as e:
+        raise ev.error(node, f"cannot read the format string: {e}") from None
+    for _text, name, spec, conversion in fields:
+        if name is None:
+            continue
+        if not (name == "" or name.isdigit() or name.isidentifier()) or "{" in (spec or ""):
+            raise ev.error(node, f"archcalc reads `{{}}`, `{{0}}` and `{{name}}` fields only, got `{{{name}}}`")
+    values = [*args, *kwargs.values()]
+    if not all(isinstance(v, (int, float, str, bool, type(None))) for v in values):
+        return _show(obj)
+    return ev.check_value(obj.format(*args, **kwargs), node)
+
+
 def _pop(ev: Evaluator, node: ast.AST, obj: Any, *args: Any) -> Any:
     if not obj and not (isinstance(obj, dict) and len(args) == 2):
         raise ev.error(node, f"`pop` from an empty {_type_key(obj)}")
@@ -1356,14 +1379,14 @@ METHODS: dict[tuple[str, str], Callable[..., Any]] = {
     ("dict", "update"): lambda ev, n, obj, other=(), **kw: obj.update(_dict(ev, n, other, **kw)),
     ("dict", "setdefault"): lambda ev, n, obj, k, d=None: obj.setdefault(k, d), ("dict", "pop"): _pop,
     ("dict", "copy"): lambda ev, n, obj: dict(obj),
-    ("str", "join"): _join,
+    ("str", "join"): _join, ("str", "format"): _format,
     **{("str", name): _str_method(name) for name in (
         "lower", "upper", "strip", "lstrip", "rstrip", "startswith", "endswith", "split", "replace",
         "title", "capitalize", "isdigit")},
 }
 for _key, _function in list(METHODS.items()):
-    METHODS[_key] = _builtin(_function)
-_TAKES_VALUES.update(METHODS.values())
+    METHODS[_key] = _builtin(_function, takes_values=_key[0] in ("list", "dict", "tuple") and _key[1] not in (
+        "index", "count"))
 
 
 def evaluate_expression(text: str, values: dict[str, Any] | None = None, *, path: str = "<text>") -> Any:
@@ -1410,7 +1433,7 @@ class _NoNames:
     def undefined(self, name: str) -> Any:
         return MISSING
 
-    def builds(self, value: Any) -> bool:
+    def builds_call(self, value: Any, attributes: list[str]) -> bool:
         return False
 
     def is_tensor(self, value: Any) -> bool:

@@ -85,16 +85,27 @@ class KerasNames:
         return []
 
     def undefined(self, name: str) -> Any:
+        if name == "__name__":
+            return "__main__"  # a pasted script is read as if it were run
         if name in UNIMPORTED_MODULES:
             return resolve(self, UNIMPORTED_MODULES[name])
         if name in K.KERAS_NAMES or name in _SPECIAL:
             return resolve(self, f"keras.layers.{name}")
         return MISSING
 
+    def builds_call(self, value: Any, attributes: list[str]) -> bool:
+        """Whether calling ``value.a.b(...)`` could build part of a model (without calling it)."""
+        if isinstance(value, Module):
+            if "[]" in attributes:
+                return value.keras
+            return self.builds(resolve(self, ".".join([value.path, *attributes])))
+        if attributes and attributes[-1] in MODEL_NO_OPS:
+            return False
+        return self.builds(value) or bool(attributes)
+
     def builds(self, value: Any) -> bool:
         return isinstance(value, (LayerClass, Layer, Tensor, Sequential, FunctionalModel, SequentialClass,
-                                  ModelClass, InputFunction, MergeFunction, UnsupportedClass)) or (
-            isinstance(value, Module) and value.keras)
+                                  ModelClass, InputFunction, MergeFunction, UnsupportedClass))
 
     def is_tensor(self, value: Any) -> bool:
         """Tensors and layers: what an unknown function must not be given (it could change the model)."""
@@ -329,7 +340,7 @@ def resolve(names: KerasNames, path: str) -> Any:
         return MergeFunction({"add": "Add", "concatenate": "Concatenate"}[leaf])
     if leaf in K.KERAS_NAMES:
         return LayerClass(leaf)
-    if "activations" in parts or parts[-2:-1] == ["nn"]:
+    if parts[-2] in ("activations", "nn"):
         return ActivationFunction(leaf)
     if leaf == "image_data_format":
         return _Constant("channels_last")
@@ -365,6 +376,16 @@ class Module(Value):
     def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
         ev.refuse_tensors([*args, *kwargs.values()], node)
         return Unknown.of(ev.segment(node), ev.location(node), "a value computed by a library")
+
+
+@dataclass(eq=False)
+class Opaque(Value):
+    """A method that changes nothing archcalc counts (``model.fit``): its result is unknown."""
+
+    what: str = "a method"
+
+    def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        return Unknown.of(ev.segment(node), ev.location(node), "a value computed by Keras")
 
 
 @dataclass(eq=False)
@@ -448,6 +469,15 @@ class Layer(Value):
         raise ev.error(node, f"archcalc does not read `{name}` set on a layer")
 
 
+#: Keras classes whose positional arguments differ from their kind's (``ReLU(6.0)`` is ``max_value``).
+POSITIONAL: dict[str, tuple[str, ...]] = {
+    "ReLU": ("max_value", "negative_slope", "threshold"),
+    "LeakyReLU": ("negative_slope",),
+    "ELU": ("alpha",),
+    "Softmax": ("axis",),
+}
+
+
 def make_layer(ev: Evaluator, class_name: str, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Layer:
     """A layer object from its class name and arguments, bound to Keras' signature and defaults."""
     kind_name, preset = K.KERAS_NAMES[class_name]
@@ -463,7 +493,7 @@ def make_layer(ev: Evaluator, class_name: str, args: list[Any], kwargs: dict[str
         if "batch_shape" in given or "batch_input_shape" in given:
             shape = _drop_batch(ev, shape, node)
         return Layer(class_name, "input", {}, location, source, None, input_shape=shape)
-    params = list(kind.keras_params)
+    params = list(POSITIONAL.get(class_name, kind.keras_params))
     values: dict[str, Any] = {**kind.defaults, **kind.keras_defaults, **preset}
     if len(args) > len(params):
         raise ev.error(node, f"`{class_name}` takes at most {len(params)} positional arguments, got {len(args)}",
@@ -634,7 +664,7 @@ class _Model(Value):
     label: str | None = None
 
     def no_op(self, name: str) -> Value:
-        return NoOp(f"`model.{name}`")
+        return Opaque(f"`model.{name}`")
 
 
 class Sequential(_Model):
@@ -869,7 +899,7 @@ class SubclassState:
         if name == "build" and self.model:
             return _Method(lambda ev, args, kwargs, n: self.build(ev, _one(ev, args, kwargs, n, "input_shape"), n))
         if name in MODEL_NO_OPS:
-            return NoOp(f"`{name}`")
+            return Opaque(f"`{name}`")
         if name in ("add_weight", "add_variable"):
             raise ev.error(node, f"archcalc cannot count the weights that `{name}` creates",
                            hint="build the layer from Keras layers, which archcalc counts")
