@@ -9,10 +9,10 @@ import pytest
 
 pytest.importorskip("keras")
 
-from keras_reference import compare, options  # noqa: E402
+from keras_reference import compare, options
 
-from archcalc.analysis import analyze_network  # noqa: E402
-from archcalc.keras_code import parse_keras  # noqa: E402
+from archcalc.analysis import analyze_network
+from archcalc.keras_code import parse_keras
 
 CORPUS = Path(__file__).parent / "corpus" / "keras"
 FILES = sorted(CORPUS.glob("*.py"))

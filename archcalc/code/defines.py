@@ -2,8 +2,8 @@
 
 >>> parse_define("num_classes=10"), parse_define("input_shape=28x28x1"), parse_define("act=relu")
 (('num_classes', 10), ('input_shape', (28, 28, 1)), ('act', 'relu'))
->>> parse_define("size=(224, 224)"), parse_input_shape("500x1")
-(('size', (224, 224)), (500, 1))
+>>> parse_define("size=(224, 224)"), parse_define("widths=32,64"), parse_input_shape("500x1")
+(('size', (224, 224)), ('widths', (32, 64)), (500, 1))
 """
 
 from __future__ import annotations
@@ -23,13 +23,15 @@ def parse_value(text: str, what: str) -> Any:
     text = text.strip()
     if _SHAPE.fullmatch(text):
         return tuple(int(d) for d in re.split(r"\s*[x×]\s*", text))
+    if re.fullmatch(r"-?\d+(\s*,\s*-?\d+)+,?", text):  # 32,64: a tuple of numbers, no quotes needed
+        return tuple(int(d) for d in text.rstrip(",").split(","))
     if text in ("True", "False", "None") or re.fullmatch(r"[-+]?[\d.]+(e[-+]?\d+)?|[(\[].*|'.*'|\".*\"", text):
         try:
             value = evaluate_expression(text)
         except SpecError as e:
             raise UsageError(f"cannot read {what}: {e.message}",
-                             hint="write a number (10), a shape (28x28x1), a tuple ((28, 28, 1)) or a word "
-                                  "(relu)") from None
+                             hint="write a number (10), a shape (28x28x1), a tuple (32,64 or (28, 28, 1)) or "
+                                  "a word (relu)") from None
         return value
     if not text:
         raise UsageError(f"{what} is empty", hint="write e.g. `--define num_classes=10`")

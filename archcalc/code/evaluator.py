@@ -40,7 +40,7 @@ from .values import (
 
 #: Evaluation steps (one per statement or expression evaluated): a real model file takes a few
 #: thousand; ``for i in range(10**12)`` stops here in well under a second.
-MAX_STEPS = 300_000
+MAX_STEPS = 100_000
 #: Calls of the file's functions inside one another (recursion included).
 MAX_CALL_DEPTH = 64
 #: Levels of nesting of expressions and blocks in the text (``((((...))))``, ``-----1``).
@@ -97,7 +97,10 @@ def parse(text: str, path: str = "<text>") -> ast.Module:
             warnings.simplefilter("ignore")
             tree = ast.parse(text)
     except (MemoryError, RecursionError):
-        raise SpecError(f"{path}: the code is nested too deeply to read (more than {MAX_NESTING} levels)",
+        # Python's parser gives no position: point at the line with the most operators and brackets.
+        line = max(range(len(lines)), key=lambda i: sum(lines[i].count(c) for c in "+-*/~([{"))
+        raise SpecError(f"the code is nested too deeply to read (more than {MAX_NESTING} levels)",
+                        location=Location(path, line + 1, 1, lines[line], 1),
                         hint="write plain numbers instead of long chains of operators or brackets") from None
     except SyntaxError as e:
         line = e.lineno or 1
@@ -330,7 +333,7 @@ class Evaluator:
         """A condition or a loop whose value is unknown: if its body builds part of a model, that is
         refused (reported with the other unknown values); else the names it sets become unknown."""
         if self.builds(body, scope):
-            self.need(value, node, f"decides {what} around layer calls")
+            self.need(value, node, f"decides {what} around layer calls")  # the phrase follows the name
         for name in _assigned(body):
             if not (scope.module and name in self.defines):
                 scope.names[name] = Unknown.of(name, self.location(node),

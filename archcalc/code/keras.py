@@ -137,7 +137,7 @@ class KerasNames:
         if self.input_shape is not None:
             shape = self.input_shape
         if isinstance(shape, Unknown):
-            ev.need(shape, where, "the input shape")
+            ev.need(shape, where, "reaches the input shape")
             return self.add_node(ev, GraphNode(None, "input", {"shape": None}, (), ev.location(where), what, None),
                                  where)
         try:
@@ -284,14 +284,14 @@ def needs_error(ev: Evaluator, input_shape: Any) -> SpecError:
     for cause, node, role in causes:
         where = f"line {cause.location.line}" if cause.location else "the code"
         used = ev.location(node)
-        details.append(f"`{cause.name}` ({where}: {cause.why}) reaches {role} at {used.line}:{used.column}")
+        details.append(f"`{cause.name}` ({where}: {cause.why}) {role} at {used.line}:{used.column}")
     first_cause, first_node, _ = causes[0]
     location = first_cause.location or ev.location(first_node)
     roles = {c.name: role for c, _, role in reversed(causes)}
     defines = " ".join(f"--define {n}={_example(n, roles[n])}" for n in names if _is_name(n))
     hint = (f"give {'them' if len(names) > 1 else 'it'} on the command line: `{defines}` (numbers, strings, "
             "shapes like 28x28x1, tuples)" if defines else "write the value in the code")
-    if any(role == "the input shape" for _, _, role in causes):
+    if any(role == "reaches the input shape" for _, _, role in causes):
         hint += "; `--input 28x28x1` sets the input shape"
     count = f"{len(names)} value{'s' * (len(names) != 1)}"
     return SpecError(f"the model needs {count} that archcalc cannot know without running the code: "
@@ -308,8 +308,12 @@ def _example(name: str, role: str) -> str:
     v = name.lower()
     if "activation" in role:
         return "relu"
-    if role == "the input shape":
+    if role == "reaches the input shape":
         return "28x28x1"
+    if "`if`" in role or "`while`" in role:
+        return "True"
+    if "`for`" in role or "comprehension" in role:
+        return "32,64"
     if "rate" in role:
         return "0.5"
     if "shape" in v or ("size" in v and "batch" not in v):
@@ -507,13 +511,13 @@ def make_layer(ev: Evaluator, class_name: str, args: list[Any], kwargs: dict[str
     for key in shape_keys:
         if isinstance(given.get(key), Unknown):
             if ev.names.input_shape is None:
-                ev.need(given[key], node, "the input shape")
+                ev.need(given[key], node, "reaches the input shape")
             given[key] = ev.names.input_shape
     unknown = [v for v in given.values() if isinstance(v, Unknown)]
     causes = Unknown.merge(unknown) if unknown else None
     for key, value in given.items():
         if isinstance(value, Unknown):
-            ev.need(value, node, f"`{key}` of `{class_name}`")
+            ev.need(value, node, f"reaches `{key}` of `{class_name}`")
     input_shape = None
     for key, value in given.items():
         if isinstance(value, Unknown):
@@ -647,7 +651,7 @@ class SequentialClass(Value):
         model = Sequential(ev.location(node), label=given.get("name") if isinstance(given.get("name"), str) else None)
         layers = given.get("layers")
         if isinstance(layers, Unknown):
-            ev.need(layers, node, "the layers of `Sequential`")
+            ev.need(layers, node, "reaches the layers of `Sequential`")
         elif layers is not None:
             if not isinstance(layers, (list, tuple)):
                 raise ev.error(node, f"`Sequential` takes a list of layers, got {_kind(layers)}")
@@ -691,7 +695,7 @@ class Sequential(_Model):
             self.input_shape, self.input_where = layer.input_shape, node
             return
         if isinstance(layer, Unknown):
-            ev.need(layer, node, "the layers of `Sequential`")
+            ev.need(layer, node, "reaches the layers of `Sequential`")
             return
         if not isinstance(layer, (Layer, Sequential, FunctionalModel)) and not _is_layer_instance(layer):
             raise ev.error(node, f"`add` is given {_kind(layer)}, not a layer",
@@ -801,7 +805,7 @@ class ModelClass(Value):
             outputs = outputs[0]
         for what, value in (("inputs", inputs), ("outputs", outputs)):
             if isinstance(value, Unknown):
-                ev.need(value, node, f"the {what} of `Model`")
+                ev.need(value, node, f"reaches the {what} of `Model`")
             elif not isinstance(value, Tensor):
                 raise ev.error(node, f"the {what} of `Model` are {_kind(value)}, not one tensor",
                                hint="archcalc analyses models with one input and one output")

@@ -1,5 +1,4 @@
 # A function that builds and returns the model, called with arguments.
-import tensorflow as tf
 from tensorflow.keras import layers, models
 
 
