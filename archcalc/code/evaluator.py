@@ -1354,7 +1354,7 @@ def _format(ev: Evaluator, node: ast.AST, obj: str, *args: Any, **kwargs: Any) -
         fields = list(string.Formatter().parse(obj))
     except ValueError as e:
         raise ev.error(node, f"cannot read the format string: {e}") from None
-    for _text, name, spec, conversion in fields:
+    for _text, name, spec, _conversion in fields:
         if name is None:
             continue
         if not (name == "" or name.isdigit() or name.isidentifier()) or "{" in (spec or ""):

@@ -1,6 +1,6 @@
 # Batch norm, dropout and global max pooling in a Sequential list.
-from keras import Input, Sequential
-from keras.layers import Activation, BatchNormalization, Conv2D, Dense, Dropout, GlobalMaxPooling2D
+from keras import Sequential, Input
+from keras.layers import Conv2D, BatchNormalization, Dropout, GlobalMaxPooling2D, Dense, Activation
 
 model = Sequential([
     Input((50, 50, 3)),

@@ -1,4 +1,5 @@
 # The TensorFlow CNN tutorial's model; the dataset call is never run by archcalc.
+import tensorflow as tf
 from tensorflow.keras import datasets, layers, models
 
 if __name__ == "__main__":

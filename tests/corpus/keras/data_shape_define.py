@@ -1,7 +1,7 @@
 # archcalc: --input 500x1
 # The input shape comes from the data (x_train.shape[1:]): given with --input.
-import keras
 import numpy as np
+import keras
 from keras import layers
 
 x_train = np.load("FordA_TRAIN.npy") if False else np.zeros((4, 500, 1))

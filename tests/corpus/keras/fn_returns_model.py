@@ -1,4 +1,5 @@
 # A function that builds and returns the model, called with arguments.
+import tensorflow as tf
 from tensorflow.keras import layers, models
 
 

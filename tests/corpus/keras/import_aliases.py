@@ -1,6 +1,6 @@
 # Import aliases: layers as L, keras as K.
-import keras as K
 import tensorflow as tf
+import keras as K
 from tensorflow.keras import layers as L
 
 model = K.Sequential(name="aliased")

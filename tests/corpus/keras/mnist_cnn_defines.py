@@ -2,8 +2,9 @@
 # The classic MNIST convnet script as pasted from the middle of a notebook: `input_shape` and
 # `num_classes` were set in cells that were not copied.
 import keras
-from keras.layers import Conv2D, Dense, Dropout, Flatten, MaxPooling2D
 from keras.models import Sequential
+from keras.layers import Dense, Dropout, Flatten
+from keras.layers import Conv2D, MaxPooling2D
 
 model = Sequential()
 model.add(Conv2D(32, kernel_size=(3, 3),

@@ -2,6 +2,7 @@
 # In[1]:
 # !pip install tensorflow
 import numpy as np
+import tensorflow as tf
 from tensorflow import keras
 
 # In[2]:

@@ -2,7 +2,7 @@
 import tensorflow as tf
 
 strategy = tf.distribute.MirroredStrategy()
-print(f"Number of devices: {strategy.num_replicas_in_sync}")
+print("Number of devices: {}".format(strategy.num_replicas_in_sync))
 
 with strategy.scope():
     model = tf.keras.Sequential([

@@ -1,7 +1,7 @@
 # The TensorFlow 2 "expert" tutorial style: a keras.Model subclass, built with model.build.
 import tensorflow as tf
+from tensorflow.keras.layers import Dense, Flatten, Conv2D
 from tensorflow.keras import Model
-from tensorflow.keras.layers import Conv2D, Dense, Flatten
 
 
 class MyModel(Model):

@@ -1,8 +1,9 @@
 # The lecture notes' "VGG on Keras" cell (seed 004), as printed there: a helper with a loop inside.
-from keras.layers import Conv2D, Input, MaxPooling2D
+import tensorflow as tf
 from keras.models import Model
-
-
+from keras.layers import Input
+from keras.layers import Conv2D
+from keras.layers import MaxPooling2D
 # function for creating a vgg block
 def vgg_block(layer_in, n_filters, n_conv):
     # add convolutional layers

@@ -1,8 +1,8 @@
 # A whole tutorial script: data, model, training and plotting; only the model is read.
 import os
 
-import matplotlib.pyplot as plt
 import numpy as np
+import matplotlib.pyplot as plt
 import tensorflow as tf
 from tensorflow import keras
 from tensorflow.keras import layers
