@@ -108,7 +108,7 @@ def parse(text: str, path: str = "<text>") -> ast.Module:
         message = str(e.msg)
         if "Exceeds the limit" in message:
             message = "a number has more digits than archcalc reads"
-            hint = f"numbers in a model have at most {MAX_INT_BITS * 3 // 10} digits"
+            hint = f"numbers in a model have at most {len(str(2 ** MAX_INT_BITS))} digits"
         else:
             message = f"the code does not parse: {message}"
             hint = "fix the Python syntax on that line (a missing comma or bracket?)"
