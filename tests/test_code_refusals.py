@@ -99,7 +99,8 @@ def test_refusals_word_for_word(code: str, expected: list[str]) -> None:
      "m.py:1:1"),
     ("model = Sequential([Input((8,)), Dense(0x" + "f" * 3600 + ")])\n",
      "a number with more than 256 bits (about 78 digits), more than archcalc reads", "m.py:1:40"),
-    ("n = 7\nfor _ in range(10):\n    n = n * n\nname = f'{n}'\nmodel = Sequential([Input((8,)), Dense(2, name=name)])\n",
+    ("n = 7\nfor _ in range(10):\n    n = n * n\nname = f'{n}'\n"
+     "model = Sequential([Input((8,)), Dense(2, name=name)])\n",
      "a number with more than 256 bits (about 78 digits), more than archcalc reads", "m.py:3:9"),
     ("model = Sequential([Input((8,)), Dense(" + "9" * 5000 + ")])\n",
      "a number has more digits than archcalc reads", "m.py:1:1"),
