@@ -111,6 +111,13 @@ class KerasNames:
         """Tensors and layers: what an unknown function must not be given (it could change the model)."""
         return isinstance(value, (Tensor, Layer))
 
+    def own_class(self, name: str, decorators: list[str]) -> Any:
+        """archcalc's own Keras layers (``LocalResponseNormalization``), as ``archcalc export`` writes them:
+        registered under the package ``archcalc``, they mean archcalc's kind of that name."""
+        registered = any("register_keras_serializable" in d and re.search(r"package\s*=\s*['\"]archcalc['\"]", d)
+                         for d in decorators)
+        return LayerClass(name) if registered and name in K.KERAS_NAMES else None
+
     def implicit_model(self, ev: Evaluator, name: ast.Name) -> Any:
         model = Sequential(ev.location(name))
         self.models.append(model)
