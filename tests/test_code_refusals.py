@@ -54,8 +54,8 @@ def refusal(code: str) -> list[str]:
         " --> m.py:1:1", "  |", "1 | img = get_image_size()", "  | ^^^",
         "  `img` (line 1: set from `get_image_size()`) reaches the input shape at 2:21",
         "  `n_out` (line 2: never defined) reaches `units` of `Dense` at 2:53",
-        "hint: give them on the command line: `--define img=28x28x1 --define n_out=64` (numbers, strings, shapes "
-        "like 28x28x1, tuples); `--input 28x28x1` sets the input shape"]),
+        "hint: give it on the command line: `--define n_out=64` (numbers, strings, shapes like 28x28x1, tuples); "
+        "`--input 28x28x1` sets the input shape"]),
     ("inputs = Input((8,))\nx = tf.nn.relu(inputs)\nmodel = Model(inputs, x)\n", [
         "error: archcalc does not know what `tf.nn.relu` does to a tensor of the model",
         " --> m.py:2:5", "  |", "2 | x = tf.nn.relu(inputs)", "  |     ^^^^^^^^^^^^^^^^^^",

@@ -25,7 +25,7 @@ def parse_value(text: str, what: str) -> Any:
         return tuple(int(d) for d in re.split(r"\s*[x×]\s*", text))
     if re.fullmatch(r"-?\d+(\s*,\s*-?\d+)+,?", text):  # 32,64: a tuple of numbers, no quotes needed
         return tuple(int(d) for d in text.rstrip(",").split(","))
-    if text in ("True", "False", "None") or re.fullmatch(r"[-+]?[\d.]+(e[-+]?\d+)?|[(\[].*|'.*'|\".*\"", text):
+    if text in ("True", "False", "None") or re.fullmatch(r"[-+]?[\d.]+(e[-+]?\d+)?|[(\[{].*|'.*'|\".*\"", text):
         try:
             value = evaluate_expression(text)
         except SpecError as e:

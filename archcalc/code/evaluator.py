@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import re
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -95,7 +96,15 @@ def parse(text: str, path: str = "<text>") -> ast.Module:
     try:
         with warnings.catch_warnings():  # "invalid escape sequence" and the like are not errors here
             warnings.simplefilter("ignore")
-            tree = ast.parse(text)
+            try:
+                tree = ast.parse(text)
+            except SyntaxError:
+                # A notebook export: IPython's `%magic` and `!shell` lines are not Python. They are
+                # blanked (line numbers stay) and the rest must parse.
+                magic = re.compile(r"^[ \t]*[%!]")
+                if not any(magic.match(line) for line in lines):
+                    raise
+                tree = ast.parse("\n".join("" if magic.match(line) else line for line in text.split("\n")))
     except (MemoryError, RecursionError):
         # Python's parser gives no position: point at the line with the most operators and brackets.
         line = max(range(len(lines)), key=lambda i: sum(lines[i].count(c) for c in "+-*/~([{"))

@@ -295,11 +295,18 @@ def needs_error(ev: Evaluator, input_shape: Any) -> SpecError:
     first_cause, first_node, _ = causes[0]
     location = first_cause.location or ev.location(first_node)
     roles = {c.name: role for c, _, role in reversed(causes)}
-    defines = " ".join(f"--define {n}={_example(n, roles[n])}" for n in names if _is_name(n))
-    hint = (f"give {'them' if len(names) > 1 else 'it'} on the command line: `{defines}` (numbers, strings, "
-            "shapes like 28x28x1, tuples)" if defines else "write the value in the code")
-    if any(role == "reaches the input shape" for _, _, role in causes):
-        hint += "; `--input 28x28x1` sets the input shape"
+    computed = {c.name for c, _, _ in causes if c.why != "never defined"}
+    shape = "reaches the input shape"
+    # An input shape computed from data (`x_train = np.load(...)`) is given with --input, not --define.
+    defined = [n for n in names if _is_name(n) and not (roles[n] == shape and n in computed)]
+    defines = " ".join(f"--define {n}={_example(n, roles[n])}" for n in defined)
+    parts = []
+    if defines:
+        parts.append(f"give {'them' if len(defined) > 1 else 'it'} on the command line: `{defines}` (numbers, "
+                     "strings, shapes like 28x28x1, tuples)")
+    if any(role == shape for _, _, role in causes):
+        parts.append("`--input 28x28x1` sets the input shape")
+    hint = "; ".join(parts) if parts else "write the value in the code"
     count = f"{len(names)} value{'s' * (len(names) != 1)}"
     return SpecError(f"the model needs {count} that archcalc cannot know without running the code: "
                      + ", ".join(f"`{n}`" for n in names),
