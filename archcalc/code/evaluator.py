@@ -37,6 +37,7 @@ from .values import (
     Super,
     Unknown,
     Value,
+    deep_unknown,
 )
 
 #: Evaluation steps (one per statement or expression evaluated): a real model file takes a few
@@ -173,7 +174,7 @@ class Evaluator:
             ast.Pass: self._pass, ast.FunctionDef: self._def, ast.ClassDef: self._class,
             ast.Import: self._import, ast.ImportFrom: self._import_from, ast.With: self._with,
             ast.Try: self._try, ast.Assert: self._pass, ast.Delete: self._delete, ast.Raise: self._raise,
-            ast.Global: self._pass, ast.Nonlocal: self._pass,
+            ast.Global: self._global, ast.Nonlocal: self._nonlocal,
         }
         self.expressions: dict[type, Callable[[Any, Scope], Any]] = {
             ast.Constant: self._constant, ast.Name: self._name, ast.Attribute: self._attribute,
@@ -270,13 +271,17 @@ class Evaluator:
         value = self.binary(stmt.op, current, self.expr(stmt.value, scope), stmt)
         self.bind(stmt.target, value, scope, stmt)
 
-    def bind(self, target: ast.AST, value: Any, scope: Scope, source: ast.AST) -> None:
-        """Assign to a name, a tuple of targets, an attribute or an item."""
+    def bind(self, target: ast.AST, value: Any, scope: Scope, source: ast.AST, rename: bool = True) -> None:
+        """Assign to a name, a tuple of targets, an attribute or an item. ``rename``: an unknown value
+        assigned at the top level is known by the name it is assigned to (not for loop variables)."""
         if isinstance(target, ast.Name):
+            if target.id in scope.global_names:
+                scope = self.globals
             if scope.module and target.id in self.defines:
                 return  # --define wins over the file's own value
-            if isinstance(value, Unknown):
-                # The user gives the value by this name: say where it was set and from what.
+            if isinstance(value, Unknown) and scope.module and rename:
+                # At the top level the user can give the value by this name (--define wins over the
+                # file's assignment): say where it was set and from what.
                 value = Unknown.of(target.id, self.location(target),
                                    f"set from `{self.segment(source)}`")
             scope.names[target.id] = value
@@ -284,7 +289,7 @@ class Evaluator:
             if isinstance(value, Unknown):
                 for element in target.elts:
                     self.bind(element.value if isinstance(element, ast.Starred) else element, value, scope,
-                              source)
+                              source, rename)
                 return
             items = self.iterate(value, source)
             starred = [i for i, e in enumerate(target.elts) if isinstance(e, ast.Starred)]
@@ -296,12 +301,12 @@ class Evaluator:
                 parts = [*items[:i], list(items[i:len(items) - after]), *items[len(items) - after:]]
                 for element, item in zip(target.elts, parts):
                     self.bind(element.value if isinstance(element, ast.Starred) else element, item, scope,
-                              source)
+                              source, rename)
                 return
             if len(items) != len(target.elts):
                 raise self.error(target, f"cannot unpack {len(items)} values into {len(target.elts)} names")
             for element, item in zip(target.elts, items):
-                self.bind(element, item, scope, source)
+                self.bind(element, item, scope, source, rename)
         elif isinstance(target, ast.Attribute):
             obj = self.expr(target.value, scope)
             if isinstance(obj, Value):
@@ -325,6 +330,12 @@ class Evaluator:
             self.bind(target.value, value, scope, source)
         else:
             raise self.error(target, f"cannot assign to `{self.segment(target)}`")
+
+    def _global(self, stmt: ast.Global, scope: Scope) -> None:
+        scope.global_names.update(stmt.names)
+
+    def _nonlocal(self, stmt: ast.Nonlocal, scope: Scope) -> None:
+        raise self.error(stmt, "archcalc does not read `nonlocal`", hint="return the value from the function instead")
 
     def _delete(self, stmt: ast.Delete, scope: Scope) -> None:
         for target in stmt.targets:
@@ -384,7 +395,7 @@ class Evaluator:
                                                f"the loop variable over `{self.segment(stmt.iter)}`")
             return
         for item in self.iterator(iterable, stmt.iter):
-            self.bind(stmt.target, item, scope, stmt.iter)
+            self.bind(stmt.target, item, scope, stmt.iter, rename=False)
             try:
                 self.block(stmt.body, scope)
             except _Break:
@@ -804,8 +815,9 @@ class Evaluator:
         left = self.expr(node.left, scope)
         for op, right_node in zip(node.ops, node.comparators):
             right = self.expr(right_node, scope)
-            if isinstance(left, Unknown) or isinstance(right, Unknown):
-                return Unknown.merge([left, right])
+            unknown = deep_unknown([left, right] if not isinstance(right, SetValue) else [left])
+            if unknown is not None:
+                return unknown
             if isinstance(op, (ast.Is, ast.IsNot)):
                 same = left is right if (left is None or right is None or isinstance(left, bool)) \
                     else left == right and type(left) is type(right)
@@ -886,7 +898,7 @@ class Evaluator:
             if isinstance(iterable, Unknown):
                 raise _UnknownComprehension(iterable)
             for item in self.iterator(iterable, gen.iter):
-                self.bind(gen.target, item, local, gen.iter)
+                self.bind(gen.target, item, local, gen.iter, rename=False)
                 conditions = [self.expr(c, local) for c in gen.ifs]
                 unknown = [c for c in conditions if isinstance(c, Unknown)]
                 if unknown:
@@ -952,6 +964,10 @@ class Evaluator:
 
     # -- helpers ---------------------------------------------------------------------------------
     def truth(self, value: Any, node: ast.AST) -> bool:
+        unknown = value if isinstance(value, Unknown) else None
+        if unknown is not None:  # callers decide unknown conditions before; this is the safety net
+            raise self.error(node, f"`{self.segment(node)}` depends on {_causes(unknown)}, which archcalc cannot know "
+                                   "without running the code", hint="give the value with --define NAME=VALUE")
         if isinstance(value, Value):
             truth = getattr(value, "truth", None)
             if truth is None:
@@ -1143,7 +1159,11 @@ def _builtin(function: Callable[..., Any], *, takes_values: bool = False) -> Cal
 
     def call(ev: Evaluator, node: ast.Call, *args: Any, **kwargs: Any) -> Any:
         values = [*args, *kwargs.values()]
-        if any(isinstance(v, Unknown) for v in values) and not takes_values:
+        if not takes_values and function not in _TAKES_VALUES:
+            unknown = deep_unknown(values)
+            if unknown is not None:
+                return unknown
+        elif any(isinstance(v, Unknown) for v in values) and not takes_values:
             return Unknown.merge(values)
         if any(isinstance(v, Value) for v in values) and not takes_values and function not in _TAKES_VALUES:
             bad = next(v for v in values if isinstance(v, Value))
@@ -1224,7 +1244,10 @@ def _int(ev: Evaluator, node: ast.Call, value: Any = 0, base: int | None = None)
     return int(value)
 
 
-def _str(ev: Evaluator, node: ast.Call, value: Any = "") -> str:
+def _str(ev: Evaluator, node: ast.Call, value: Any = "") -> Any:
+    unknown = deep_unknown(value)
+    if unknown is not None:
+        return unknown
     if isinstance(value, (int, float, str, bool, type(None))):
         return str(value)
     return _show(value, limit=MAX_SEQUENCE)
@@ -1274,8 +1297,8 @@ BUILTINS: dict[str, Value] = {
         "min": _minmax(min), "max": _minmax(max), "sum": _sum, "abs": lambda ev, n, v: abs(v),
         "int": _int, "float": lambda ev, n, v=0.0: float(v), "str": _str,
         "bool": lambda ev, n, v=False: ev.truth(v, n), "round": _round,
-        "any": lambda ev, n, v: any(ev.truth(x, n) for x in _sequence_of(ev, n, v)),
-        "all": lambda ev, n, v: all(ev.truth(x, n) for x in _sequence_of(ev, n, v)),
+        "any": lambda ev, n, v: deep_unknown(v) or any(ev.truth(x, n) for x in _sequence_of(ev, n, v)),
+        "all": lambda ev, n, v: deep_unknown(v) or all(ev.truth(x, n) for x in _sequence_of(ev, n, v)),
         "divmod": lambda ev, n, a, b: divmod(a, b), "set": lambda ev, n, v=(): SetValue(dict.fromkeys(
             _sequence_of(ev, n, v))), "map": _map, "isinstance": _isinstance,
         "pow": lambda ev, n, a, b: ev.binary(ast.Pow(), a, b, n),

@@ -29,7 +29,7 @@ from ..graph import canonical
 from ..network import Network, Node
 from ..values import BadValue, integer_list
 from .evaluator import Evaluator, _kind, parse
-from .values import MISSING, Instance, NoOp, Unknown, Value
+from .values import MISSING, Instance, NoOp, Unknown, Value, deep_unknown
 
 #: Top-level packages whose names are Keras'.
 KERAS_ROOTS = ("keras", "tensorflow", "tf_keras")
@@ -143,6 +143,7 @@ class KerasNames:
         """An input node; ``--input`` wins over the code's shape."""
         if self.input_shape is not None:
             shape = self.input_shape
+        shape = deep_unknown(shape) or shape
         if isinstance(shape, Unknown):
             ev.need(shape, where, "reaches the input shape")
             return self.add_node(ev, GraphNode(None, "input", {"shape": None}, (), ev.location(where), what, None),
@@ -521,6 +522,8 @@ def make_layer(ev: Evaluator, class_name: str, args: list[Any], kwargs: dict[str
         if key in given:
             raise ev.error(node, f"`{class_name}` got `{key}` twice")
         given[key] = value
+    for key, value in given.items():  # `(k, k)` with `k` unknown is unknown as a whole
+        given[key] = deep_unknown(value) or value
     shape_keys = ("input_shape", "batch_input_shape", "input_dim")
     for key in shape_keys:
         if isinstance(given.get(key), Unknown):
@@ -579,6 +582,9 @@ def make_layer(ev: Evaluator, class_name: str, args: list[Any], kwargs: dict[str
 
 
 def _drop_batch(ev: Evaluator, shape: Any, node: ast.AST) -> Any:
+    if isinstance(shape, (list, tuple)) and shape and not isinstance(shape[0], Unknown):
+        shape = (None, *shape[1:])  # the batch size is not the model's business
+    shape = deep_unknown(shape) or shape
     if isinstance(shape, Unknown):
         return shape
     if not isinstance(shape, (tuple, list)) or not shape:

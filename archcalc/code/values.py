@@ -84,6 +84,23 @@ class Unknown(Value):
         return self
 
 
+def deep_unknown(value: Any, limit: int = 10_000) -> Unknown | None:
+    """The Unknown values inside a tuple, list or dict (merged), or None when everything is known."""
+    found: list[Any] = []
+    stack, seen = [value], 0
+    while stack and seen < limit:
+        seen += 1
+        v = stack.pop()
+        if isinstance(v, Unknown):
+            found.append(v)
+        elif isinstance(v, (list, tuple)):
+            stack.extend(v)
+        elif isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+    return Unknown.merge(found) if found else None
+
+
 @dataclass(eq=False)
 class Function(Value):
     """A ``def`` (or ``lambda``) of the file, with the scope it was defined in."""
@@ -239,6 +256,7 @@ class Scope:
         self.names: dict[str, Any] = {}
         self.parent = parent
         self.module = module
+        self.global_names: set[str] = set()  # `global x` in a function: x is bound in the module
 
     def lookup(self, name: str) -> Any:
         scope: Scope | None = self
