@@ -282,8 +282,11 @@ class Evaluator:
             if isinstance(value, Unknown) and scope.module and rename:
                 # At the top level the user can give the value by this name (--define wins over the
                 # file's assignment): say where it was set and from what.
+                roots = [c.name for c in value.causes if c.name != target.id]
+                depends = f", which depends on {_causes(Unknown(tuple(c for c in value.causes if c.name in roots)))}" \
+                    if roots and not any(r in self.segment(source) for r in roots[:1]) else ""
                 value = Unknown.of(target.id, self.location(target),
-                                   f"set from `{self.segment(source)}`")
+                                   f"set from `{self.segment(source)}`{depends}")
             scope.names[target.id] = value
         elif isinstance(target, (ast.Tuple, ast.List)):
             if isinstance(value, Unknown):
