@@ -1465,29 +1465,43 @@ def evaluate_expression(text: str, values: dict[str, Any] | None = None, *, path
     return value
 
 
-class _NoNames:
-    """The empty names table: nothing is imported, no name has a meaning of its own."""
+class Names:
+    """A names table: what a framework's names mean to the evaluator. This base means nothing at all
+    (every import is unknown); :class:`archcalc.code.keras.KerasNames` is Keras', and a reader of
+    another framework subclasses it with its own.
+    """
 
     def module(self, path: str) -> Any:
+        """What ``import path`` (or ``from a import b``: ``"a.b"``) binds."""
         return Unknown.of(path, None, "an import")
 
     def star(self, path: str) -> list[tuple[str, Any]]:
+        """The names ``from path import *`` binds."""
         return []
 
     def undefined(self, name: str) -> Any:
+        """The meaning of a name the code uses without defining it (``Conv2D`` in a pasted cell), or MISSING."""
         return MISSING
 
     def builds_call(self, value: Any, attributes: list[str]) -> bool:
+        """Whether calling ``value.<attributes>(...)`` could build part of a model (decided without calling)."""
         return False
 
     def is_tensor(self, value: Any) -> bool:
+        """Whether a value is part of the model (a library function given it is refused)."""
         return False
 
     def implicit_model(self, ev: Evaluator, name: ast.Name) -> Any:
+        """The model that ``name.add(...)`` on an undefined name stands for, if any."""
         return None
 
     def own_class(self, name: str, decorators: list[str]) -> Any:
+        """What a class definition of the file means instead of itself (archcalc's exported layers)."""
         return None
 
     def base_class(self, value: Any) -> Any:
+        """The framework's side of a class based on ``value`` (``keras.Model``), or None."""
         return None
+
+
+_NoNames = Names

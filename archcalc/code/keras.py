@@ -28,7 +28,7 @@ from ..errors import ArchcalcError, Location, SpecError
 from ..graph import canonical
 from ..network import Network, Node
 from ..values import BadValue, integer_list
-from .evaluator import Evaluator, _kind, parse
+from .evaluator import Evaluator, Names, _kind, parse
 from .values import MISSING, Instance, NoOp, Unknown, Value, deep_unknown
 
 #: Top-level packages whose names are Keras'.
@@ -56,7 +56,7 @@ class GraphNode:
     shape: tuple[int, ...] | None  # None when an unknown value reached the layer
 
 
-class KerasNames:
+class KerasNames(Names):
     """The names table for Keras, and the graph the code builds.
 
     Args:
@@ -206,6 +206,8 @@ class KerasNames:
                 names[id(value)] = var
         networks: list[Network] = []
         taken: set[str] = set()
+        if not self.models:
+            networks.extend(self.unclosed(ev))
         for model in self.models:
             var = names.get(id(model))
             if var is None and getattr(model, "used_as_layer", False):
@@ -218,6 +220,28 @@ class KerasNames:
                 network.name, n = f"{base}_{n}", n + 1
             taken.add(network.name)
             networks.append(network)
+        return networks
+
+    def unclosed(self, ev: Evaluator) -> list[Network]:
+        """Functional code pasted without ``keras.Model(...)``: each input to the last layer built on it."""
+        networks = []
+        for i, g in enumerate(self.graph):
+            if g.kind != "input":
+                continue
+            last, reached = None, {i}
+            for j in range(i + 1, len(self.graph)):
+                if any(p in reached for p in self.graph[j].parents):
+                    reached.add(j)
+                    last = j
+            if last is not None:
+                parents = {p for j in reached for p in self.graph[j].parents}
+                ends = [j for j in sorted(reached) if j not in parents and j != i]
+                if len(ends) > 1:
+                    raise SpecError(f"the layers built on this input end in {len(ends)} places and no "
+                                    "`keras.Model(inputs, outputs)` says which is the output",
+                                    location=g.location, hint="add `model = keras.Model(inputs, outputs)`")
+                name = "model" if not networks else f"model_{len(networks) + 1}"
+                networks.append(self.extract(ev, name, Tensor(self, i), Tensor(self, last), g.location))
         return networks
 
     def extract(self, ev: Evaluator, name: str, inputs: Tensor, output: Any, where: Location | None) -> Network:
