@@ -205,7 +205,11 @@ class Evaluator:
         self.needs.append((value, node, role))
 
     def step(self, node: ast.AST) -> None:
-        self.steps += 1
+        self.charge(node, 1)
+
+    def charge(self, node: ast.AST, steps: int) -> None:
+        """Count work against MAX_STEPS (a names table charges more for what costs more)."""
+        self.steps += steps
         if self.steps > MAX_STEPS:
             raise self.error(node, f"the code takes more than {MAX_STEPS:,} steps to read (a loop that "
                                    "runs too long?)",

@@ -39,6 +39,9 @@ UNIMPORTED_MODULES = {"tf": "tensorflow", "keras": "keras", "layers": "keras.lay
 MODEL_NO_OPS = ("compile", "fit", "evaluate", "predict", "summary", "save", "save_weights", "load_weights",
                 "fit_generator", "predict_on_batch", "train_on_batch", "test_on_batch", "to_json",
                 "count_params", "get_config", "get_weights", "set_weights", "reset_states")
+#: Evaluation steps a layer's creation and each of its calls cost (they take as long as that many
+#: plain steps), so that a runaway loop of layers stops as fast as any other.
+LAYER_STEPS = 25
 #: Layers of a model built in a file at most (the evaluator's step budget comes first in practice).
 MAX_LAYERS = 20_000
 
@@ -175,6 +178,7 @@ class KerasNames(Names):
         if layer.kind == "input":
             raise ev.error(where, "an `InputLayer` is not called on a tensor",
                            hint="use `keras.Input(shape=...)` to start a functional model")
+        ev.charge(where, LAYER_STEPS)
         shapes = [self.graph[t.index].shape if t.index is not None else None for t in tensors]
         parents = tuple(t.index for t in tensors)
         if layer.causes is not None or any(s is None for s in shapes) or any(p is None for p in parents):
@@ -523,6 +527,7 @@ POSITIONAL: dict[str, tuple[str, ...]] = {
 
 def make_layer(ev: Evaluator, class_name: str, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Layer:
     """A layer object from its class name and arguments, bound to Keras' signature and defaults."""
+    ev.charge(node, LAYER_STEPS)
     kind_name, preset = K.KERAS_NAMES[class_name]
     kind = K.KINDS[kind_name]
     location, source = ev.location(node.func), ev.segment(node, 80)
