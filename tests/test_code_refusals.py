@@ -88,9 +88,9 @@ def test_refusals_word_for_word(code: str, expected: list[str]) -> None:
 
 @pytest.mark.parametrize(("code", "message", "where"), [
     (HEAD + "for i in range(10**12):\n    model.add(Dense(4))\n",
-     "the code takes more than 100,000 steps to read (a loop that runs too long?)", "m.py:4:5"),
+     "the code takes more than 100,000 steps to read (a loop that runs too long?)", "m.py:4:15"),
     (HEAD + "while True:\n    model.add(Dense(4))\n",
-     "the code takes more than 100,000 steps to read (a loop that runs too long?)", "m.py:4:5"),
+     "the code takes more than 100,000 steps to read (a loop that runs too long?)", "m.py:4:15"),
     ("x = 0\nwhile True:\n    x = x\n", "the code takes more than 100,000 steps to read (a loop that runs too long?)",
      "m.py:3:5"),
     ("model = Sequential([Input((8,)), Dense(" + "-" * 100_000 + "1)])\n",
