@@ -120,3 +120,43 @@ def test_mutated_programs_raise_only_archcalc_errors(at: int, cut: int, insert: 
         parse_keras(MUTABLE[:at] + insert + MUTABLE[at + cut:], "mutant.py")
     except ArchcalcError:
         pass
+
+
+@st.composite
+def sequential_statements(draw: st.DrawFn, depth: int = 0) -> list[str]:
+    """Statements that add to a Sequential `model`, directly, in loops and ifs, or through a helper."""
+    f = draw(st.integers(1, 8))
+    what = draw(st.sampled_from(["conv", "pool", "helper", "bn"] + (["for", "if"] if depth < 2 else [])))
+    if what == "conv":
+        return [f"model.add(layers.Conv2D({f}, {draw(st.sampled_from([1, 3]))}, padding='same'))"]
+    if what == "pool":
+        return ["model.add(layers.MaxPooling2D(2, padding='same'))"]
+    if what == "bn":
+        return ["model.add(layers.BatchNormalization())"]
+    if what == "helper":
+        return [f"add_convs(model, {f}, n={draw(st.integers(0, 2))})"]
+    body = ["    " + line for line in draw(sequential_statements(depth + 1))]
+    if what == "for":
+        return [f"for width in {draw(st.lists(st.integers(1, 6), max_size=3))}:", *body]
+    return [f"if {draw(st.integers(0, 3))} in {draw(st.lists(st.integers(0, 3), max_size=3))}:", *body,
+            "else:", "    model.add(layers.Dropout(0.1))"]
+
+
+@st.composite
+def sequential_programs(draw: st.DrawFn) -> str:
+    size = draw(st.integers(3, 10))
+    body = [line for _ in range(draw(st.integers(1, 4))) for line in draw(sequential_statements())]
+    return ("import keras\nfrom keras import layers\n\n\ndef add_convs(m, f, n=1):\n    for _ in range(n):\n"
+            "        m.add(layers.Conv2D(f, 3, padding='same', activation='relu'))\n\n\n"
+            f"model = keras.Sequential([keras.Input(shape=({size}, {size}, 2))])\n" + "\n".join(body)
+            + "\nmodel.add(layers.Flatten())\nmodel.add(layers.Dense(3))\n")
+
+
+@pytest.mark.filterwarnings("ignore")
+@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(sequential_programs())
+def test_random_sequential_programs_agree_with_keras(code: str) -> None:
+    pytest.importorskip("keras")
+    from keras_reference import compare
+
+    assert compare(code, "random.py", defines={}, input_shape=None) == [], code
