@@ -194,3 +194,11 @@ def test_several_models_are_networks_named_by_their_variables(capsys: pytest.Cap
     assert code == 0 and [n["network"] for n in json.loads(out)] == ["encoder", "decoder", "autoencoder"]
     code, out, _ = run(["summary", str(path), "--net", "decoder", "--format", "json"], capsys)
     assert code == 0 and json.loads(out)["input_shape"] == [16]
+
+
+@pytest.mark.parametrize("command", [["summary"], ["compare"], ["verify"], ["export"], ["draw"], ["train"],
+                                     ["check"], ["exercise", "solve"]])
+def test_every_command_that_reads_a_spec_takes_define_and_input(command: list[str],
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run([*command, "--help"], capsys)
+    assert code == 0 and "--define" in out and "--input" in out
