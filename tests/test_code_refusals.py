@@ -197,7 +197,7 @@ def test_several_models_are_networks_named_by_their_variables(capsys: pytest.Cap
 
 
 @pytest.mark.parametrize("command", [["summary"], ["compare"], ["verify"], ["export"], ["draw"], ["train"],
-                                     ["check"], ["exercise", "solve"]])
+                                     ["check"], ["exercise", "solve"], ["profile"]])
 def test_every_command_that_reads_a_spec_takes_define_and_input(command: list[str],
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run([*command, "--help"], capsys)
