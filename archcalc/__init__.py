@@ -46,37 +46,64 @@ __all__ = [
 ]
 
 
-def parse(text_or_path: str, net: str | None = None) -> list[Network]:
+def parse(text_or_path: str, net: str | None = None, *, define: dict[str, object] | None = None,
+          input: object = None) -> list[Network]:
     """Networks from a spec: a file path, a bundled name (``"vgg16"``), or the text itself.
+
+    Args:
+        text_or_path: the spec.
+        net: the name of one network of the spec.
+        define: values the code uses but does not define, as ``--define`` gives them
+            (``{"num_classes": 10, "input_shape": (28, 28, 1)}``; strings like ``"28x28x1"`` are read
+            as the command line reads them).
+        input: the input shape of the network, ``(28, 28, 1)`` or ``"28x28x1"`` (``--input``).
 
     >>> [n.name for n in parse("network tiny\\ninput 8x8\\nconv3-4")]
     ['tiny']
+    >>> parse("model = Sequential([Dense(num_classes)])", define={"num_classes": 10}, input=(784,))[0].input_shape
+    (784,)
     """
+    reading = _reading(define, input)
     if "\n" in text_or_path or not _is_reference(text_or_path):
-        networks = parse_text(text_or_path)
+        networks = parse_text(text_or_path, **reading)  # type: ignore[arg-type]
         if net is not None:
             networks = [n for n in networks if n.name == net] or _no_such(net, networks)
         return networks
-    return load(text_or_path, net)
+    return load(text_or_path, net, **reading)  # type: ignore[arg-type]
 
 
-def analyze(text_or_path: str, net: str | None = None, **options: object) -> Analysis:
-    """Analyse one network. Options as :func:`archcalc.analysis.analyze_network`
-    (``batch``, ``dtype``, ``count_bias``, ``optimizer``).
+def _reading(define: dict[str, object] | None, input: object) -> dict[str, object]:
+    from .code.defines import parse_input_shape, parse_value
+
+    defines = {k: parse_value(v, f"the value of `{k}`") if isinstance(v, str) else v
+               for k, v in (define or {}).items()}
+    if isinstance(input, (tuple, list)):
+        shape = parse_input_shape("x".join(str(v) for v in input))
+    else:
+        shape = parse_input_shape(None if input is None else str(input))
+    return {"defines": defines, "input_shape": shape}
+
+
+def analyze(text_or_path: str, net: str | None = None, *, define: dict[str, object] | None = None,
+            input: object = None, **options: object) -> Analysis:
+    """Analyse one network. ``define`` and ``input`` as :func:`parse`; options as
+    :func:`archcalc.analysis.analyze_network` (``batch``, ``dtype``, ``count_bias``, ``optimizer``).
 
     >>> analyze("input 28x28\\nconv3-32\\nmaxpool\\nFC-10\\nsoft-max").totals.params
     63050
     """
-    networks = parse(text_or_path, net)
+    networks = parse(text_or_path, net, define=define, input=input)
     if len(networks) > 1:
         raise UsageError(f"the spec holds {len(networks)} networks: " + ", ".join(n.name for n in networks),
                          hint="pick one with net=NAME, or use analyze_all()")
     return analyze_network(networks[0], **options)  # type: ignore[arg-type]
 
 
-def analyze_all(text_or_path: str, **options: object) -> list[Analysis]:
-    """Analyse every network of a spec."""
-    return [analyze_network(n, **options) for n in parse(text_or_path)]  # type: ignore[arg-type]
+def analyze_all(text_or_path: str, *, define: dict[str, object] | None = None, input: object = None,
+                **options: object) -> list[Analysis]:
+    """Analyse every network of a spec (``define`` and ``input`` as :func:`parse`)."""
+    return [analyze_network(n, **options)  # type: ignore[arg-type]
+            for n in parse(text_or_path, define=define, input=input)]
 
 
 def from_keras(model: object, **options: object) -> Analysis:

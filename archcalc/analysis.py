@@ -8,6 +8,7 @@ it returns.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -287,6 +288,8 @@ def analyze_network(network: Network, *, batch: int = 1, dtype: str = "float32",
 
         acts = math.prod(out)
         peak = max(peak, acts + sum(math.prod(s) for s in in_shapes))
+        if node.shares is not None:  # a layer called again: its weights are counted where first used
+            effect = dataclasses.replace(effect, weights=0, biases=0, non_trainable=0)
         biases = effect.biases if count_bias else 0
         trainable = effect.weights + biases
         stored_trainable += effect.weights + effect.biases

@@ -144,13 +144,23 @@ class Block:
 
 
 def literal(text: str) -> Any:
-    """An argument's value: a whole number when it is one, else the word as written.
+    """An argument's value: a whole number when it is written as one (decimal digits), else the word
+    as written (``0x3`` is a padding of 0 by 3, not hexadecimal).
 
-    >>> literal("64"), literal("same"), literal("-1")
-    (64, 'same', -1)
+    >>> literal("64"), literal("same"), literal("-1"), literal("0x3")
+    (64, 'same', -1, '0x3')
     """
     text = text.strip()
-    return int(text) if re.fullmatch(r"[+-]?\d+", text) else text
+    if re.fullmatch(r"[+-]?\d+", text):
+        if len(text.lstrip("+-")) > _MAX_DIGITS:
+            raise BadValue(f"the number `{text[:20]}…` has {len(text.lstrip('+-')):,} digits, more than archcalc "
+                           f"reads ({_MAX_DIGITS})", "sizes and counts of a network are far smaller")
+        return int(text)
+    return text
+
+
+#: Digits of a whole number in a block's arguments (the evaluator's bit limit, in decimal).
+_MAX_DIGITS = 77
 
 
 def split_arguments(text: str | None) -> tuple[list[Any], dict[str, Any]]:
@@ -204,24 +214,37 @@ def parameters(text: str | None) -> dict[str, Any]:
 def evaluate(expression: str, values: dict[str, Any]) -> Any:
     """The value of one ``{...}`` field: a parameter or whole-number arithmetic on parameters.
 
+    The text is checked to be only names, decimal whole numbers and ``+ - * // / %``; the arithmetic is
+    then done by the code evaluator (:func:`archcalc.code.evaluator.evaluate_expression`), with its limits.
+
     >>> evaluate("4*filters", {"filters": 64}), evaluate("act", {"act": "relu6"})
     (256, 'relu6')
+    >>> evaluate("0x3", {})
+    Traceback (most recent call last):
+    ...
+    archcalc.values.BadValue: `{0x3}` is not arithmetic on the block's parameters
     >>> evaluate("__import__('os')", {})
     Traceback (most recent call last):
     ...
     archcalc.values.BadValue: `{__import__('os')}` is not arithmetic on the block's parameters
     """
+    from .code.evaluator import evaluate_expression
+    from .errors import SpecError
+
+    text = expression.strip()
     try:
-        tree = ast.parse(expression.strip(), mode="eval")
-    except SyntaxError:
+        tree = ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
         raise BadValue(f"cannot read `{{{expression}}}`",
                        "write a parameter or arithmetic, e.g. `{4*filters}`") from None
 
-    def walk(node: ast.AST) -> Any:
+    def check(node: ast.AST) -> None:
+        """Only what the notation allows: the evaluator would read more of Python."""
         if isinstance(node, ast.Expression):
-            return walk(node.body)
-        if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
-            return node.value
+            return check(node.body)
+        if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool) \
+                and (ast.get_source_segment(text, node) or "").isdigit():  # `0x3`, `1_000`: not decimal
+            return None
         if isinstance(node, ast.Name):
             if node.id not in values:
                 import difflib
@@ -230,23 +253,44 @@ def evaluate(expression: str, values: dict[str, Any]) -> Any:
                 raise BadValue(f"`{node.id}` is not a parameter of this block",
                                f"did you mean `{close[0]}`?" if close else
                                "the parameters are: " + (", ".join(values) or "none"))
-            return values[node.id]
+            return None
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            return -_number(walk(node.operand), expression)
+            return check(node.operand)
         if isinstance(node, ast.BinOp) and type(node.op) in (*_OPERATORS, ast.Div):
-            left, right = _number(walk(node.left), expression), _number(walk(node.right), expression)
-            if isinstance(node.op, (ast.FloorDiv, ast.Mod, ast.Div)) and right == 0:
-                raise BadValue(f"`{{{expression}}}` divides by zero")
-            if isinstance(node.op, ast.Div):
-                if left % right:
-                    raise BadValue(f"`{{{expression}}}` = {left}/{right} is not a whole number",
-                                   "use `//` to round down")
-                return left // right
-            return _OPERATORS[type(node.op)](left, right)
+            check(node.left)
+            check(node.right)
+            return None
         raise BadValue(f"`{{{expression}}}` is not arithmetic on the block's parameters",
                        "write a parameter or arithmetic, e.g. `{4*filters}`")
 
-    return walk(tree)
+    def numbers_only(node: ast.AST) -> None:
+        for sub in ast.walk(node):
+            if isinstance(sub, (ast.BinOp, ast.UnaryOp)):
+                for side in (getattr(sub, "left", None), getattr(sub, "right", None), getattr(sub, "operand", None)):
+                    if isinstance(side, ast.Name):
+                        _number(values[side.id], expression)
+
+    check(tree)
+    numbers_only(tree)
+    for sub in ast.walk(tree):
+        if isinstance(sub, ast.BinOp) and isinstance(sub.op, (ast.FloorDiv, ast.Mod, ast.Div)) and \
+                _constant_zero(sub.right, values):
+            raise BadValue(f"`{{{expression}}}` divides by zero")
+    try:
+        result = evaluate_expression(text, values)
+    except SpecError as e:
+        raise BadValue(f"`{{{expression}}}`: {e.message}", e.hint) from None
+    if isinstance(result, float):
+        if not result.is_integer():
+            raise BadValue(f"`{{{expression}}}` = {result:g} is not a whole number", "use `//` to round down")
+        return int(result)
+    return result
+
+
+def _constant_zero(node: ast.AST, values: dict[str, Any]) -> bool:
+    if isinstance(node, ast.Constant):
+        return node.value == 0
+    return isinstance(node, ast.Name) and values.get(node.id) == 0
 
 
 def _number(value: Any, expression: str) -> int:

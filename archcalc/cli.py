@@ -19,10 +19,12 @@ from .analysis import Analysis, analyze_network
 from .bridge import commands as bridge_commands
 from .cli_common import (
     BatchOpt,
+    DefineOpt,
     DType,
     DTypeOpt,
     Format,
     FormatOpt,
+    InputOpt,
     NetOpt,
     NoBiasOpt,
     Optimizer,
@@ -30,6 +32,7 @@ from .cli_common import (
     emit,
     make_console,
     out,
+    spec_options,
     table_width,
 )
 from .errors import EXIT_INTERNAL, ArchcalcError, UsageError
@@ -50,12 +53,13 @@ app = typer.Typer(
 )
 
 
-def _analyses(specs: list[str], net: str | None, **options: object) -> list[Analysis]:
+def _analyses(specs: list[str], net: str | None, reading: dict[str, object] | None = None,
+              **options: object) -> list[Analysis]:
     from .source import load
 
     networks: list[Network] = []
     for spec in specs:
-        networks.extend(load(spec, net))
+        networks.extend(load(spec, net, **(reading or {})))  # type: ignore[arg-type]
     return [analyze_network(n, **options) for n in networks]  # type: ignore[arg-type]
 
 
@@ -67,6 +71,8 @@ def summary(
     dtype: DTypeOpt = DType.float32,
     no_bias: NoBiasOpt = False,
     net: NetOpt = None,
+    define: DefineOpt = None,
+    input: InputOpt = None,
     explain: Annotated[bool, typer.Option("--explain", "-e", help="Show the working behind each number.")] = False,
     optimizer: Annotated[Optimizer, typer.Option(help="Optimizer, for its state in the training memory.")]
     = "adam",  # type: ignore[assignment]
@@ -89,7 +95,8 @@ def summary(
     from .analysis import largest_batch
 
     budget = render.parse_bytes(fit_memory) if fit_memory else None
-    analyses = _analyses([spec], net, batch=batch, dtype=dtype.value, count_bias=not no_bias,
+    analyses = _analyses([spec], net, spec_options(define, input), batch=batch, dtype=dtype.value,
+                         count_bias=not no_bias,
                          optimizer=Optimizer(optimizer).value)
     if plot is not None:
         from .pictures.charts import write_charts
@@ -122,12 +129,15 @@ def compare(
     batch: BatchOpt = 1,
     dtype: DTypeOpt = DType.float32,
     no_bias: NoBiasOpt = False,
+    define: DefineOpt = None,
+    input: InputOpt = None,
 ) -> None:
     """Networks side by side: parameters, MACs, memory, receptive field (`compare vgg` is the
     VGG paper's Table 2)."""
     from . import render
 
-    analyses = _analyses(specs, None, batch=batch, dtype=dtype.value, count_bias=not no_bias)
+    analyses = _analyses(specs, None, spec_options(define, input), batch=batch, dtype=dtype.value,
+                         count_bias=not no_bias)
     if not emit(format, json=lambda: render.json_text(analyses) if len(analyses) > 1
                 else "[" + render.json_text(analyses) + "]\n",
                 csv=lambda: render.compare_csv(analyses), markdown=lambda: render.compare_markdown(analyses)):

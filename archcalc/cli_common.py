@@ -43,6 +43,24 @@ NoBiasOpt = Annotated[bool, typer.Option("--no-bias", help="Count weights only (
 NetOpt = Annotated[str | None, typer.Option("--net", metavar="NAME",
                                             help="Pick one network of a file that holds several.")]
 
+DefineOpt = Annotated[list[str] | None, typer.Option(
+    "--define", "-D", metavar="NAME=VALUE",
+    help="A value the code uses but does not define (repeatable): a number, a string, a shape like 28x28x1 "
+         "or a tuple: --define num_classes=10.")]
+InputOpt = Annotated[str | None, typer.Option(
+    "--input", metavar="SHAPE", help="The input shape of the network (any notation), e.g. 28x28x1 or 500x1.")]
+
+
+def spec_options(define: list[str] | None, input: str | None) -> dict[str, object]:
+    """The keyword arguments of ``source.load`` for ``--define`` and ``--input``.
+
+    >>> spec_options(["n=10"], "28x28x1")
+    {'defines': {'n': 10}, 'input_shape': (28, 28, 1)}
+    """
+    from .code.defines import parse_defines, parse_input_shape
+
+    return {"defines": parse_defines(define), "input_shape": parse_input_shape(input)}
+
 
 def out(text: str) -> None:
     sys.stdout.write(text)
@@ -93,6 +111,6 @@ def _pipe_closed() -> None:
 
 
 __all__ = [
-    "BatchOpt", "DType", "DTypeOpt", "Format", "FormatOpt", "NetOpt", "NoBiasOpt", "Optimizer",
-    "WideOpt", "emit", "make_console", "out", "table_width",
+    "BatchOpt", "DType", "DTypeOpt", "DefineOpt", "Format", "FormatOpt", "InputOpt", "NetOpt", "NoBiasOpt",
+    "Optimizer", "WideOpt", "emit", "make_console", "out", "spec_options", "table_width",
 ]

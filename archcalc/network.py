@@ -30,6 +30,8 @@ class Node:
             (``("bottleneck(64)", "branch 2")``); empty for a layer of the main chain.
         label: the name the spec gave the layer's output (``conv1-64 as stem``), for ``from stem``.
         origin: the label its input was taken ``from`` (empty: the line before), while it is read.
+        shares: the index of an earlier node whose weights this one reuses (a Keras layer object
+            called twice): its parameters are counted there, once.
     """
 
     kind: str
@@ -40,6 +42,7 @@ class Node:
     scope: tuple[str, ...] = field(default=(), compare=False)
     label: str = field(default="", compare=False)
     origin: str = field(default="", compare=False)
+    shares: int | None = None
 
 
 @dataclass

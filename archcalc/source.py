@@ -162,10 +162,13 @@ def bundled_names() -> list[str]:
     return names
 
 
-def parse_text(text: str, path: str = "<text>", *, only: str | None = None) -> list[Network]:
+def parse_text(text: str, path: str = "<text>", *, only: str | None = None, defines: dict | None = None,
+               input_shape: tuple[int, ...] | None = None) -> list[Network]:
     """Parse a spec in whichever notation it is written (Keras code or the paper's).
 
     ``only`` names the network wanted, when one is: a paper-notation file then expands only that one.
+    ``defines`` (``--define``) gives values the code uses but does not define; ``input_shape``
+    (``--input``) replaces the input shape of every network, in either notation.
 
     Raises:
         SourceError: the text holds a lone surrogate (``"\\ud800"``: half a UTF-16 pair, which no file
@@ -180,11 +183,18 @@ def parse_text(text: str, path: str = "<text>", *, only: str | None = None) -> l
         raise SourceError(f"the spec holds a lone surrogate U+{ord(bad.group()):04X}, which is not a character",
                           location=Location(path, number, bad.start() - start + 1, line), hint="save it as UTF-8 text")
     if looks_like_keras(text):
-        return parse_keras(text, path)
-    return parse_paper(text, path, only=only)
+        return parse_keras(text, path, defines=defines, input_shape=input_shape)
+    networks = parse_paper(text, path, only=only)
+    if input_shape is not None:
+        from dataclasses import replace
+
+        for n in networks:
+            n.nodes[0] = replace(n.nodes[0], args={**n.nodes[0].args, "shape": tuple(input_shape)})
+    return networks
 
 
-def load(ref: str, net: str | None = None) -> list[Network]:
+def load(ref: str, net: str | None = None, *, defines: dict | None = None,
+         input_shape: tuple[int, ...] | None = None) -> list[Network]:
     """The networks a spec reference names, or the one ``net`` picks.
 
     Raises:
@@ -193,7 +203,7 @@ def load(ref: str, net: str | None = None) -> list[Network]:
     """
     spec, named = resolve(ref)
     wanted = net or named
-    networks = parse_text(spec.text, spec.path, only=wanted)
+    networks = parse_text(spec.text, spec.path, only=wanted, defines=defines, input_shape=input_shape)
     if wanted is None:
         return networks
     for n in networks:

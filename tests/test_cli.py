@@ -96,7 +96,8 @@ def test_list(capsys: pytest.CaptureFixture[str]) -> None:
     ("FC-10\n", ["comes before the input shape", "net.txt:1:1", "input 224x224x3"]),
     ("# only a comment\n", ["holds no layers"]),
     ("model.add(Conv2D(32, (3,3), input_shape=input_shape))\n",
-     ["uses the variable `input_shape`", "net.txt:1:"]),
+     ["the model needs 1 value that archcalc cannot know without running the code: `input_shape`",
+      "net.txt:1:41", "--define input_shape=28x28x1", "--input 28x28x1"]),
     ("model.add(Conv2D(32, (3,3)))\n", ["no input shape", "input_shape=(28, 28, 1)"]),
 ])
 def test_bad_input_is_located_and_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -153,7 +154,7 @@ def test_forgiving_spellings(text: str, name: str, expect: str, tmp_path: Path, 
 
 @pytest.mark.parametrize(("text", "expect"), [
     ("act = get()\nmodel = Sequential([Conv2D(32, 3, activation=act, input_shape=(28, 28, 1))])\n",
-     "e.g. `'relu'`"),
+     "--define act=relu"),
     ("model = Sequential([Conv2D(32, 3, activation='relu'), Dense(3)])\n",
      "no input shape before `Conv2D(32, 3, activation='relu')`"),
 ])

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from ..cli_common import Format, FormatOpt, NetOpt, emit, make_console, out
+from ..cli_common import DefineOpt, Format, FormatOpt, InputOpt, NetOpt, emit, make_console, out, spec_options
 
 MaxMemoryOpt = Annotated[str, typer.Option(
     "--max-memory", metavar="SIZE",
@@ -30,6 +30,8 @@ def verify(
         metavar="[SPEC...]", help="Spec files or bundled names; none: every bundled spec.")] = None,
     format: FormatOpt = Format.table,
     net: NetOpt = None,
+    define: DefineOpt = None,
+    input: InputOpt = None,
     max_memory: MaxMemoryOpt = "4GiB",
 ) -> None:
     """Build each network as a real Keras model and compare, layer by layer, the output shape and
@@ -43,7 +45,7 @@ def verify(
     # No SPEC: every network of every bundled file (a file's path gives all of its networks, where
     # its bare name may pick one: `mobilenet` is MobileNet, not also MobileNetV2 beside it).
     refs = [(ref, ref) for ref in specs] if specs else [(f.stem, str(f)) for f in bundled_files()]
-    networks = [(shown, n) for shown, ref in refs for n in load(ref, net)]
+    networks = [(shown, n) for shown, ref in refs for n in load(ref, net, **spec_options(define, input))]
     reports = []
     console = make_console() if format is Format.table else None
     for ref, network in networks:
@@ -67,6 +69,8 @@ def export(
     spec: Annotated[str, typer.Argument(metavar="SPEC", help="A spec file or a bundled spec's name.")],
     output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE", help="model.keras, model.h5 or model.py")],
     net: NetOpt = None,
+    define: DefineOpt = None,
+    input: InputOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")] = False,
     max_memory: MaxMemoryOpt = "4GiB",
 ) -> None:
@@ -78,7 +82,7 @@ def export(
     from .export import export as write
 
     check_target(output, force)  # before any work: a bad target costs nothing
-    networks = load(spec, net)
+    networks = load(spec, net, **spec_options(define, input))
     if len(networks) > 1:
         raise UsageError(f"`{spec}` holds {len(networks)} networks: " + ", ".join(n.name for n in networks),
                          hint="pick one with --net NAME")

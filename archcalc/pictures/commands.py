@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from archcalc.cli_common import NetOpt, NoBiasOpt, out
+from archcalc.cli_common import DefineOpt, InputOpt, NetOpt, NoBiasOpt, out, spec_options
 
 
 def draw(
@@ -21,6 +21,8 @@ def draw(
              "pip install 'archcalc[plot]'). Default: NAME.svg in the current folder, NAME being the "
              "network's (or the spec's) name.")] = None,
     net: NetOpt = None,
+    define: DefineOpt = None,
+    input: InputOpt = None,
     title: Annotated[str | None, typer.Option(
         metavar="TEXT", help="Heading of the picture instead of the network's name.")] = None,
     max_width: Annotated[int, typer.Option(
@@ -47,7 +49,7 @@ def draw(
     from archcalc.pictures.draw import write_diagram
     from archcalc.source import load
 
-    networks = load(spec, net)
+    networks = load(spec, net, **spec_options(define, input))
     analyses = [analyze_network(n, count_bias=not no_bias) for n in networks]
     if output is None:
         stem = net or (networks[0].name if len(networks) == 1 else Path(spec).stem)

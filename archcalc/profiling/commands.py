@@ -9,7 +9,20 @@ from typing import Annotated
 
 import typer
 
-from ..cli_common import BatchOpt, DType, DTypeOpt, Format, FormatOpt, NetOpt, Optimizer, emit, make_console
+from ..cli_common import (
+    BatchOpt,
+    DefineOpt,
+    DType,
+    DTypeOpt,
+    Format,
+    FormatOpt,
+    InputOpt,
+    NetOpt,
+    Optimizer,
+    emit,
+    make_console,
+    spec_options,
+)
 
 
 def profile(
@@ -34,6 +47,8 @@ def profile(
     format: FormatOpt = Format.table,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
     net: NetOpt = None,
+    define: DefineOpt = None,
+    input: InputOpt = None,
 ) -> None:
     """Measure a training step (peak memory, median step time, images/s) in a fresh process, next to
     archcalc's memory estimate and a roofline step time."""
@@ -44,7 +59,7 @@ def profile(
     from .report import csv_text, json_text, markdown_text, rich_parts
 
     budget = parse_bytes(fit_memory) if fit_memory else None
-    networks = load(spec, net)
+    networks = load(spec, net, **spec_options(define, input))
     if len(networks) > 1:
         raise UsageError(f"`{spec}` holds {len(networks)} networks: " + ", ".join(n.name for n in networks),
                          hint="pick one with --net NAME")

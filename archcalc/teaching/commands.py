@@ -12,7 +12,20 @@ from typing import Annotated
 
 import typer
 
-from ..cli_common import DType, DTypeOpt, Format, FormatOpt, NetOpt, NoBiasOpt, emit, make_console, out
+from ..cli_common import (
+    DefineOpt,
+    DType,
+    DTypeOpt,
+    Format,
+    FormatOpt,
+    InputOpt,
+    NetOpt,
+    NoBiasOpt,
+    emit,
+    make_console,
+    out,
+    spec_options,
+)
 
 
 def _exit(code: int) -> None:
@@ -54,6 +67,8 @@ def check(
     no_bias: NoBiasOpt = False,
     dtype: DTypeOpt = DType.float32,
     net: NetOpt = None,
+    define: DefineOpt = None,
+    input: InputOpt = None,
     answer_format: Annotated[AnswerFormat | None, typer.Option(
         "--answer-format", help="Read the answers in this format (default: by extension, then by content).")] = None,
     scores: Annotated[str | None, typer.Option(
@@ -95,7 +110,7 @@ def check(
     if format is CheckFormat.gradescope and len(answers) > 1:
         raise UsageError(f"--format gradescope grades one submission, got {len(answers)} files",
                          hint="Gradescope runs the autograder once per student: pass that student's file")
-    graded = grade_files(answers, spec, net=net, count_bias=not no_bias,
+    graded = grade_files(answers, spec, net=net, reading=spec_options(define, input), count_bias=not no_bias,
                          fmt=answer_format.value if answer_format else None, bytes_per_value=dtype_size(dtype.value),
                          carried_credit=carried_credit)
     results = list(zip(answers, graded))
@@ -210,6 +225,8 @@ def exercise_solve(
     format: FormatOpt = Format.table,
     no_bias: NoBiasOpt = False,
     net: NetOpt = None,
+    define: DefineOpt = None,
+    input: InputOpt = None,
 ) -> None:
     """The filled table of a spec, with the working of every number (the answer key)."""
     import json
@@ -218,7 +235,7 @@ def exercise_solve(
     from ..source import load
     from .exercise import key_analysis, key_csv, key_markdown, solve_dict, solve_rich
 
-    networks = load(spec, net)
+    networks = load(spec, net, **spec_options(define, input))
     if len(networks) > 1 and format is not Format.table and format is not Format.markdown and \
             format is not Format.json:
         raise UsageError(f"`{spec}` holds {len(networks)} networks", hint="pick one with --net NAME")

@@ -867,7 +867,7 @@ def _net(text: str) -> Network:
 
 def grade_files(paths: list[str], spec: str, *, net: str | None = None, count_bias: bool = True,
                 fmt: str | None = None, bytes_per_value: int = BYTES_PER_VALUE,
-                carried_credit: float = 0.0) -> list[Result | ArchcalcError]:
+                carried_credit: float = 0.0, reading: dict[str, Any] | None = None) -> list[Result | ArchcalcError]:
     """Grade answer files; a file that cannot be read gives its error in its place, not a crash.
 
     Args:
@@ -875,6 +875,7 @@ def grade_files(paths: list[str], spec: str, *, net: str | None = None, count_bi
         spec: one spec (file or bundled name) for every file; or a folder of specs (``exercise new
             --count`` writes one), each sheet then graded against the network it names in its
             ``# spec: NAME`` line.
+        reading: ``--define`` and ``--input`` for reading the spec (``source.load``'s keywords).
     """
     from ..source import load
     from .answers import read_sheet
@@ -886,7 +887,7 @@ def grade_files(paths: list[str], spec: str, *, net: str | None = None, count_bi
     if folder:
         library = spec_folder(Path(spec))
     else:
-        networks = load(spec, net)
+        networks = load(spec, net, **(reading or {}))
         if len(networks) > 1:
             from ..errors import UsageError
 

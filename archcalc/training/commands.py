@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from ..cli_common import Format, NetOpt, emit, make_console
+from ..cli_common import DefineOpt, Format, InputOpt, NetOpt, emit, make_console, spec_options
 
 
 def train(
@@ -60,6 +60,8 @@ def train(
                                "set's.")] = Format.table,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, only the results.")] = False,
     net: NetOpt = None,
+    define: DefineOpt = None,
+    input: InputOpt = None,
 ) -> None:
     """Train the spec's network on a dataset and report test accuracy, loss, time and images/s.
 
@@ -83,7 +85,7 @@ def train(
 
         cluster()  # TF_CONFIG checked before any data is read
     checkpoint = report.check_output_dir(output, force=force, resume=resume) if output is not None else None
-    networks = load(spec, net)
+    networks = load(spec, net, **spec_options(define, input))
     if len(networks) > 1:
         raise UsageError(f"`{spec}` holds {len(networks)} networks: " + ", ".join(n.name for n in networks),
                          hint="pick one with --net NAME")
