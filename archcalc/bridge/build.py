@@ -412,12 +412,18 @@ def build_model(p: Plan):
     k = keras()
     inputs = k.Input(shape=p.input_shape, name="input")
     outputs: list[Any] = [inputs]
-    for node, row in zip(p.network.layers, p.rows):
+    made: dict[int, list[Any]] = {}  # node index -> its Keras layer objects, for a node that shares them
+    for index, (node, row) in enumerate(zip(p.network.layers, p.rows), start=1):
         parents = [outputs[i] for i in node.inputs]
         x = parents if len(parents) > 1 else parents[0]
-        for name, layer in row:
+        # A Keras layer object called twice in the code (shared weights): call the first use's layers again.
+        reuse = made.get(node.shares) if node.shares is not None else None
+        made[index] = []
+        for position, (name, layer) in enumerate(row):
             try:
-                x = instantiate(layer, name)(x)
+                obj = reuse[position] if reuse is not None else instantiate(layer, name)
+                made[index].append(obj)
+                x = obj(x)
             except KerasError:
                 raise
             except (ValueError, TypeError) as e:

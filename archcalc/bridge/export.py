@@ -171,16 +171,18 @@ def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
     """
     p = B.plan(network, [tuple(network.input_shape)] + [tuple(r.output_shape) for r in analysis.rows])
     shapes = [tuple(network.input_shape)] + [tuple(r.output_shape) for r in analysis.rows]
-    chain = all(n.inputs == (i - 1,) for i, n in enumerate(network.nodes) if i)
+    # Layers called again (shared weights) need a variable for the layer object: functional style.
+    reused = {n.shares for n in network.nodes if n.shares is not None}
+    chain = not reused and all(n.inputs == (i - 1,) for i, n in enumerate(network.nodes) if i)
     lines = [f"        keras.Input(shape={tuple(network.input_shape)!r}),"] if chain else [
         f"x0 = keras.Input(shape={tuple(network.input_shape)!r})"]
     custom: list[str] = []
-    for row, keras_row in zip(analysis.rows, p.rows):
+    for row, keras_row, node in zip(analysis.rows, p.rows, network.layers):
         # A branching network is written in Keras' functional style, one variable per row:
         # x17 = layers.Add()([x8, x16]).
         parents = [f"x{i}" for i in row.inputs]
         tensor = f"[{', '.join(parents)}]" if len(parents) > 1 else parents[0]
-        for _name, layer in keras_row:
+        for position, (_name, layer) in enumerate(keras_row):
             if layer.custom and layer.cls not in custom:
                 custom.append(layer.cls)
             if layer.role == "flatten":
@@ -195,7 +197,15 @@ def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
             if chain:
                 lines.append(f"        {_call(layer)},  # {note}")
             else:
-                lines.append(f"x{row.index} = {_call(layer)}({tensor})  # {note}")
+                call = _call(layer)
+                if node.shares is not None:  # the layer object of its first use, called again
+                    call = f"layer{node.shares}_{position}"
+                    note = one_line(f"{row.index} {short_name(row.name)}: {shape_text(tuple(row.output_shape))}, "
+                                    f"the weights of layer {node.shares}")
+                elif row.index in reused:
+                    lines.append(f"layer{row.index}_{position} = {call}  # called again below: shared weights")
+                    call = f"layer{row.index}_{position}"
+                lines.append(f"x{row.index} = {call}({tensor})  # {note}")
                 tensor = f"x{row.index}"
     about = f" from `{_docstring_text(spec)}`" if spec else ""
     head = [

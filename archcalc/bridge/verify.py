@@ -189,13 +189,15 @@ def _gib(n: int) -> str:
 def _verify_model(network: Network, analysis: Analysis, p: B.Plan) -> Report:
     model = B.build_model(p)
     layers = []
-    for row, keras_row in zip(analysis.rows, p.rows):
-        objs = [model.get_layer(name) for name, _ in keras_row]
+    for row, keras_row, node in zip(analysis.rows, p.rows, network.layers):
+        # A layer called again (shared weights) is the first use's Keras layer, its weights counted there.
+        first = p.rows[node.shares - 1] if node.shares is not None else keras_row
+        objs = [model.get_layer(name) for name, _ in first]
         shape = tuple(int(d) for d in objs[-1].output.shape[1:])
-        total, trainable, frozen = _counts(objs)
+        total, trainable, frozen = _counts(objs) if node.shares is None else (0, 0, 0)
         theirs = {"output_shape": shape, "params": total, "trainable": trainable, "non_trainable": frozen}
         ours = _ours(row)
-        layers.append(LayerCheck(row.index, row.name, [n for n, _ in keras_row],
+        layers.append(LayerCheck(row.index, row.name, [n for n, _ in first],
                                  [Cell(f, ours[f], theirs[f]) for f in FIELDS]))
     total, trainable, frozen = _counts(model.layers)
     t = analysis.totals
