@@ -115,6 +115,12 @@ def _parse_layer(line: _Line) -> tuple[Node, int, bool]:
     word, rest = m.group(1), m.group(2)
     if first.lower() in K.WORDS:  # words with digits in them: relu6
         word, rest = first.lower(), ""
+    if len(line.tokens) > 1 and not rest:  # `max pool 2x2`, `soft max`: one word split in two
+        second = line.tokens[1][0]
+        joined = _WORD.fullmatch((first + second).lower())
+        if joined and joined.group(1) != word and joined.group(1) in K.WORDS:
+            raise line.error(f"`{first} {second}` is one word in the notation: `{first}{second}`", col,
+                             line.tokens[1][1] - col + len(second), f"write `{first}{second}`, without the space")
     if word not in K.WORDS:
         raise line.error(f"unknown layer kind `{first}`", col, len(first),
                          _did_you_mean(word, rest))
@@ -123,7 +129,7 @@ def _parse_layer(line: _Line) -> tuple[Node, int, bool]:
 
     repeat, options, positional = 1, [], [(rest.lstrip("-") if rest.startswith("-") else rest, col)]
     tokens, names = _names(line, line.tokens[1:])
-    for token, tcol in tokens:
+    for token, tcol in _joined(tokens, kind):
         if kind_name != "input" and (r := _REPEAT.fullmatch(token.lower())):
             repeat = int(r.group(1))
             if repeat > MAX_REPEAT:
@@ -153,8 +159,14 @@ def _parse_layer(line: _Line) -> tuple[Node, int, bool]:
 
             close = difflib.get_close_matches(key, list(kind.options), n=1)
             known = ", ".join(f"`{k}=`" for k in kind.options) or "none"
-            raise line.error(f"`{word}` has no option `{key}`", tcol, length,
-                             f"did you mean `{close[0]}={value}`?" if close else f"its options are: {known}")
+            hint = f"its options are: {known}"
+            if close:  # suggest the near option only with a value it takes (`padding=reflect` is no fix)
+                try:
+                    kind.options[close[0]][1](value)
+                    hint = f"did you mean `{close[0]}={value}`?"
+                except BadValue as e:
+                    hint = f"the nearest option is `{close[0]}=`, but {e.message}; its options are: {known}"
+            raise line.error(f"`{word}` has no option `{key}`", tcol, length, hint)
         arg, convert = kind.options[key]
         try:
             args[arg] = convert(value)
@@ -195,6 +207,41 @@ def _names(line: _Line, tokens: list[tuple[str, int]]) -> tuple[list[tuple[str, 
         rest.append((token, tcol))
         i += 1
     return rest, names
+
+
+def _joined(tokens: list[tuple[str, int]], kind: Any) -> list[tuple[str, int]]:
+    """The obvious spellings of a repeat and of an option, as the notation writes them: `x 2` is `x2`,
+    and `stride 2` or `stride = 2` is `stride=2` (for an option the layer has).
+
+    >>> from archcalc.kinds import KINDS
+    >>> _joined([("x", 10), ("2", 12), ("stride", 14), ("2", 21), ("padding", 23), ("=", 31), ("1", 33)],
+    ...         KINDS["conv"])
+    [('x2', 10), ('stride=2', 14), ('padding=1', 23)]
+    """
+    out: list[tuple[str, int]] = []
+    i = 0
+    while i < len(tokens):
+        token, tcol = tokens[i]
+        ahead = [t for t, _ in tokens[i + 1:i + 3]]
+        if token.lower() in ("x", "×", "*") and ahead and ahead[0].isdigit():
+            out.append((f"x{ahead[0]}", tcol))
+            i += 2
+        elif token.lower() in kind.options and ahead[:1] == ["="] and len(ahead) == 2:
+            out.append((f"{token}={ahead[1]}", tcol))
+            i += 3
+        elif token.lower() in kind.options and ahead and "=" not in ahead[0] and not _REPEAT.fullmatch(ahead[0]):
+            out.append((f"{token}={ahead[0]}", tcol))
+            i += 2
+        elif token.endswith("=") and token[:-1].lower() in kind.options and ahead:  # `stride= 2`
+            out.append((token + ahead[0], tcol))
+            i += 2
+        elif token.startswith("=") and out and out[-1][0].lower() in kind.options:  # `stride =2`
+            out[-1] = (out[-1][0] + token, out[-1][1])
+            i += 1
+        else:
+            out.append((token, tcol))
+            i += 1
+    return out
 
 
 @dataclass
