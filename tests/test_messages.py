@@ -28,6 +28,9 @@ REFUSED = [
      "the nearest option is `padding=`, but padding must be `same`, `valid` or a number of pixels, got "
      "`reflect`; its options are: "),
     ("conv3-64 padding_mode=valid", "`conv` has no option `padding_mode`", "did you mean `padding=valid`?"),
+    # Found by the fuzz campaign: a division by zero was an internal error (exit 70).
+    ("rescale 1/0", "`rescale 1/0` divides by zero", "write e.g. `rescale 1/255`"),
+    ("rescale 1e308/1e-308", "`rescale 1e308/1e-308` is not a finite number", "write e.g. `rescale 1/255`"),
 ]
 
 

@@ -36,7 +36,11 @@ class Rescale(Kind):
         if not text:
             raise V.BadValue(f"`{word}` needs the scale", f"write `{word} 1/255`")
         m = re.fullmatch(r"\s*([0-9.eE+-]+)\s*/\s*([0-9.eE+-]+)\s*", text)
+        if m and _number(m.group(2), "the scale") == 0:
+            raise V.BadValue(f"`{word} {text.strip()}` divides by zero", f"write e.g. `{word} 1/255`")
         value = _number(m.group(1), "the scale") / _number(m.group(2), "the scale") if m else _number(text, "the scale")
+        if value in (float("inf"), float("-inf")):  # 1e308/1e-308: JSON has no infinity
+            raise V.BadValue(f"`{word} {text.strip()}` is not a finite number", f"write e.g. `{word} 1/255`")
         return {"scale": value}
 
     def head(self, args: dict[str, Any]) -> str:
