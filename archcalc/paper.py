@@ -50,7 +50,8 @@ from .values import BadValue
 _WORD = re.compile(r"([a-z][a-z_]*(?:-[a-z][a-z_]*)*)(.*)", re.S)
 _REPEAT = re.compile(r"[x×*](\d+)")
 _OPTION = re.compile(r"([A-Za-z_][A-Za-z_0-9]*)\s*=\s*(.*)")
-_LONG_NUMBER = re.compile(rf"\d{{{MAX_NUMBER_DIGITS + 1},}}")
+# A whole number's digits; a decimal's fraction may be long (Keras writes `dropout 0.0035087719298245615`).
+_LONG_NUMBER = re.compile(rf"(?<![\d.])\d{{{MAX_NUMBER_DIGITS + 1},}}")
 
 
 @contextmanager

@@ -18,6 +18,8 @@ ACCEPTED = [
     ("conv3-64 stride = 2", "conv3-64 stride=2"),
     ("conv3-64 stride= 2 padding =valid", "conv3-64 stride=2 padding=valid"),
     ("conv3-64 activation none x 2", "conv3-64 activation=none x2"),
+    # A decimal's fraction is not a size: Keras' EfficientNetV2M writes its dropout rates so.
+    ("dropout 0.0035087719298245615", "dropout 0.0035087719298245615"),
 ]
 
 #: Lines that are refused: (line, message, hint), word for word.
