@@ -56,3 +56,13 @@ def test_draw_collapse_writes_one_block_per_unit(tmp_path: Path, capsys: pytest.
     svg = target.read_text()
     assert "176 layers" in svg and ">identity_bottleneck(256)</text>" in svg and ">x5</text>" in svg
     assert len(re.findall(r'<g class="block', svg)) == 11  # the input and the ten units
+
+
+def test_1d_and_3d_maps_are_drawn_as_maps_not_as_flat_vectors() -> None:
+    """A sequence (steps x C) and a volume (D x H x W x C) get boxes of their own, not the FC bar."""
+    from archcalc.pictures.layout import _volume, bar, side, thickness
+
+    w, h, dx, dy = _volume("conv", (500, 64))
+    assert (w, h) == (thickness(64), side(500)) and (dx, dy) != (5.0, 4.0)
+    assert _volume("conv", (16, 32, 32, 8)) == _volume("conv", (32, 32, 8))  # D is in the label
+    assert _volume("fc", (4096,)) == (12.0, bar(4096), 5.0, 4.0)

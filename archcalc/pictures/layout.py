@@ -284,13 +284,18 @@ def _style(kind: str, inputs: tuple[int, ...]) -> str:
 
 
 def _volume(style: str, shape: tuple[int, ...]) -> tuple[float, float, float, float]:
-    """(w, h, dx, dy) of a block showing ``shape``."""
-    if len(shape) == 3:
-        h, w, c = shape
+    """(w, h, dx, dy) of a block showing ``shape``: a 2-D map ``(H, W, C)`` as a volume; a 3-D map
+    ``(D, H, W, C)`` as its ``(H, W, C)`` volume (the label gives D); a 1-D map ``(steps, C)`` as a
+    volume one step deep, its height following the steps; a flat vector as a thin bar."""
+    if len(shape) >= 3:
+        h, w, c = shape[-3:]
         depth = side(w)
         thick = SLAB if style in ("op", "merge") else thickness(c)
         # The depth is drawn at about 35° and foreshortened, as in the textbook figures.
         return thick, side(h), round(depth * 0.32, 1), round(depth * 0.22, 1)
+    if len(shape) == 2:
+        steps, c = shape
+        return (SLAB if style in ("op", "merge") else thickness(c)), side(steps), 3.0, 2.0
     (n,) = shape if len(shape) == 1 else (math.prod(shape),)
     return (SLAB if style == "op" else 12.0), bar(n), 5.0, 4.0
 
