@@ -15,6 +15,7 @@ and every check that could not be made is listed.
 from __future__ import annotations
 
 import math
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,14 +131,19 @@ def verify(network: Network, analysis: Analysis, *, max_memory: int = DEFAULT_MA
     if depth > MAX_VERIFY_DEPTH:  # said before TensorFlow is even imported
         raise KerasError(f"network `{network.name}` is {depth:,} layers deep; verify builds at most "
                          f"{MAX_VERIFY_DEPTH:,} layers one after the other (MAX_VERIFY_DEPTH)",
-                         hint="Keras builds a model by recursing once a layer and Python's stack ends near "
-                              "1,000 calls; verify a shorter network with the same kinds of layers")
+                         hint="Keras builds a model by recursing a few calls a layer, and deeper recursion "
+                              "risks the process's stack; verify a shorter network with the same kinds of layers")
     from .tf import keras
 
     k = keras()
     start = time.perf_counter()
     p = B.plan(network, _shapes(analysis))
     weight_bytes = analysis.totals.params * 4
+    # Keras builds (and serialises) a functional model by recursing about three calls a layer: Python's
+    # default limit of 1,000 stopped at about 330 layers in a chain. Raised for the build, within
+    # MAX_VERIFY_DEPTH: Python 3.11 keeps Python-to-Python calls off the C stack.
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old_limit, 1_000 + 20 * depth))
     try:
         if weight_bytes <= max_memory:
             report = _verify_model(network, analysis, p)
@@ -149,6 +155,8 @@ def verify(network: Network, analysis: Analysis, *, max_memory: int = DEFAULT_MA
         _free()
         return Report(network.name, "refused", [], [], [e.hint] if e.hint else [],
                       time.perf_counter() - start, k.__version__, refused=e.message)
+    finally:
+        sys.setrecursionlimit(old_limit)
     if weight_bytes > max_memory:
         report.notes.insert(0, f"the weights would take {_gib(weight_bytes)} (float32), above the "
                                f"{_gib(max_memory)} budget (--max-memory): no model was allocated; shapes "
