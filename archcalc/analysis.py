@@ -14,8 +14,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from . import kinds as K
-from .errors import ArchcalcError, UsageError
+from .errors import ArchcalcError, ShapeError, UsageError
 from .formulas import Field, Window, union
+from .limits import MAX_TENSOR_VALUES
 from .memory import OPTIMIZER_SLOTS, TrainingMemory, training_memory
 from .network import Network, Shape
 
@@ -263,6 +264,11 @@ def analyze_network(network: Network, *, batch: int = 1, dtype: str = "float32",
             if len(node.inputs) > 1:  # a merge: say where each branch ends and what it gives
                 e.details = (*e.details, *(_branch_end(network, i, p, shapes[p]) for i, p in enumerate(node.inputs, 1)))
             raise e.with_location(node.location) from None
+        if math.prod(effect.shape) > MAX_TENSOR_VALUES:  # checked before any size is printed or summed
+            digits = int(math.prod(effect.shape).bit_length() * 0.30103)
+            raise ShapeError(f"`{node.kind}` (layer {index}) would output about 10^{digits} values for one example, "
+                             f"more than archcalc computes ({MAX_TENSOR_VALUES:,}, MAX_TENSOR_VALUES)",
+                             location=node.location, hint="check the sizes and the repeat counts before this layer")
         if index == 0:
             shapes.append(effect.shape)
             fields.append((Field(),) * rank)

@@ -49,9 +49,24 @@ MAX_SHEET_NODES = 50_000
 #: Keras' graph building recurses a few calls a layer; verify raises Python's recursion limit for the
 #: build (20 a layer), and a chain of 1,990 layers builds in seconds. EfficientNetV2L is 1,031 deep.
 MAX_VERIFY_DEPTH = 2_000
+#: Values in one layer's output for one example. The largest bundled network's largest map holds 3.2
+#: million; a petavalue tensor is no network but a runaway (upsampling repeated a thousand times), and
+#: its sizes would soon be too long for Python to print.
+MAX_TENSOR_VALUES = 10**15
 
 __all__ = [
-    "MAX_CELL_LENGTH", "MAX_EXPRESSION_LENGTH", "MAX_FILE_BYTES", "MAX_LAYERS", "MAX_LINE_LENGTH", "MAX_NESTING",
-    "MAX_NUMBER_DIGITS", "MAX_REPEAT", "MAX_SHEET_DEPTH", "MAX_SHEET_NODES", "MAX_SHEET_ROWS", "MAX_VALUE_BITS",
+    "MAX_CELL_LENGTH",
+    "MAX_EXPRESSION_LENGTH",
+    "MAX_FILE_BYTES",
+    "MAX_LAYERS",
+    "MAX_LINE_LENGTH",
+    "MAX_NESTING",
+    "MAX_NUMBER_DIGITS",
+    "MAX_REPEAT",
+    "MAX_SHEET_DEPTH",
+    "MAX_SHEET_NODES",
+    "MAX_SHEET_ROWS",
+    "MAX_TENSOR_VALUES",
+    "MAX_VALUE_BITS",
     "MAX_VERIFY_DEPTH",
 ]
