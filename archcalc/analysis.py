@@ -50,6 +50,10 @@ class Row:
         explain: the working behind the numbers, one equation a line (``--explain``).
         source: the layer as the user wrote it.
         scope: the blocks and branches the layer sits in, outermost first (empty in a chain).
+        buffers: values kept that are not parameters, as PyTorch counts them (``module.buffers()``:
+            batch norm's running statistics); 0 for Keras and the paper notation, where batch
+            norm's statistics are ``non_trainable`` parameters.
+        module: the PyTorch module that made the layer (``layer1.0.conv1``), empty otherwise.
     """
 
     index: int
@@ -71,6 +75,8 @@ class Row:
     source: str = ""
     scope: tuple[str, ...] = ()
     rf_padding: tuple[Any, ...] = ()  # effective padding per axis (google-research/receptive_field)
+    buffers: int = 0
+    module: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,7 @@ class Totals:
         activations: values in all layers' outputs.
         activation_bytes: ``activations`` times the dtype's size times the batch.
         macs: multiply-accumulates of one forward pass.
+        buffers: values kept that are not parameters (PyTorch's ``model.buffers()``).
     """
 
     params: int
@@ -96,6 +103,7 @@ class Totals:
     activations: int
     activation_bytes: int
     macs: int
+    buffers: int = 0
 
     @property
     def flops(self) -> int:
@@ -116,7 +124,7 @@ class Memory:
         batch: examples per batch.
         dtype_bytes: bytes per value.
         optimizer: the optimizer whose state is counted.
-        parameters: bytes of all parameters (biases included even with ``count_bias=False``).
+        parameters: bytes of all parameters (biases included even with ``count_bias=False``) and buffers.
         gradients: bytes of one gradient per trainable parameter.
         optimizer_state: bytes of the optimizer's slots per trainable parameter.
         input: bytes of the input batch.
@@ -163,7 +171,10 @@ class Analysis:
         memory: the memory estimate for the batch.
         receptive_field: the last layer's receptive field, per spatial axis of the input.
         settings: the options it was computed with (batch, dtype, count_bias, optimizer).
-        notation: ``"paper"`` or ``"keras"``: whose defaults the spec was read with.
+        notation: ``"paper"``, ``"keras"`` or ``"torch"``: whose defaults the spec was read with.
+        layout: how tables write shapes: ``"nchw"`` (channels first, PyTorch's) or ``"nhwc"``
+            (channels last); empty: the notation's own (:attr:`shown_layout`). Data (JSON, CSV) is
+            channels-last always.
     """
 
     network: str
@@ -174,6 +185,12 @@ class Analysis:
     receptive_field: tuple[int, ...]
     settings: dict[str, Any] = field(default_factory=dict)
     notation: str = "paper"
+    layout: str = ""
+
+    @property
+    def shown_layout(self) -> str:
+        """The layout of the tables: :attr:`layout`, else ``nchw`` for PyTorch and ``nhwc`` otherwise."""
+        return self.layout or ("nchw" if self.notation == "torch" else "nhwc")
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of DESIGN §4 (plus extra fields; the fixed ones are never renamed)."""
@@ -295,23 +312,25 @@ def analyze_network(network: Network, *, batch: int = 1, dtype: str = "float32",
         acts = math.prod(out)
         peak = max(peak, acts + sum(math.prod(s) for s in in_shapes))
         if node.shares is not None:  # a layer called again: its weights are counted where first used
-            effect = dataclasses.replace(effect, weights=0, biases=0, non_trainable=0)
+            effect = dataclasses.replace(effect, weights=0, biases=0, non_trainable=0, buffers=0)
         biases = effect.biases if count_bias else 0
         trainable = effect.weights + biases
         stored_trainable += effect.weights + effect.biases
-        stored += effect.weights + effect.biases + effect.non_trainable
+        stored += effect.weights + effect.biases + effect.non_trainable + effect.buffers
         explain = (*effect.explain, f"memory = {'·'.join(map(str, out))} = {acts:,} values")
         rows.append(Row(index, kind.shown(node.args, in_shapes), node.kind, out, trainable + effect.non_trainable,
                         effect.weights, biases, trainable, effect.non_trainable, acts, effect.macs,
                         tuple(_up(f.size) for f in field), tuple(f.jump for f in field), node.inputs,
                         node.args.get("activation") if kind.fused_activation else None,
-                        explain, node.source, node.scope, tuple(f.padding for f in field)))
+                        explain, node.source, node.scope, tuple(f.padding for f in field), effect.buffers,
+                        node.module))
 
     params = sum(r.params for r in rows)
     trainable = sum(r.trainable for r in rows)
     acts = sum(r.activations for r in rows)
     totals = Totals(params, trainable, params - trainable, sum(r.weights for r in rows),
-                    sum(r.biases for r in rows), acts, acts * size * batch, sum(r.macs for r in rows))
+                    sum(r.biases for r in rows), acts, acts * size * batch, sum(r.macs for r in rows),
+                    sum(r.buffers for r in rows))
     input_values = math.prod(network.input_shape)
     memory = Memory(
         batch=batch, dtype_bytes=size, optimizer=optimizer,

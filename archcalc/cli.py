@@ -25,6 +25,7 @@ from .cli_common import (
     Format,
     FormatOpt,
     InputOpt,
+    LayoutOpt,
     NetOpt,
     NoBiasOpt,
     Optimizer,
@@ -34,6 +35,7 @@ from .cli_common import (
     out,
     spec_options,
     table_width,
+    with_layout,
 )
 from .errors import EXIT_INTERNAL, ArchcalcError, UsageError
 from .network import Network
@@ -85,6 +87,7 @@ def summary(
              "needs matplotlib: pip install 'archcalc[plot]').")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the --plot file if it exists.")] = False,
     wide: WideOpt = False,
+    layout: LayoutOpt = None,
 ) -> None:
     """Per-layer table: output shape, parameters, activations, memory, MACs, receptive field.
 
@@ -98,6 +101,7 @@ def summary(
     analyses = _analyses([spec], net, spec_options(define, input), batch=batch, dtype=dtype.value,
                          count_bias=not no_bias,
                          optimizer=Optimizer(optimizer).value)
+    with_layout(analyses, layout)
     if plot is not None:
         from .pictures.charts import write_charts
 
@@ -131,13 +135,14 @@ def compare(
     no_bias: NoBiasOpt = False,
     define: DefineOpt = None,
     input: InputOpt = None,
+    layout: LayoutOpt = None,
 ) -> None:
     """Networks side by side: parameters, MACs, memory, receptive field (`compare vgg` is the
     VGG paper's Table 2)."""
     from . import render
 
-    analyses = _analyses(specs, None, spec_options(define, input), batch=batch, dtype=dtype.value,
-                         count_bias=not no_bias)
+    analyses = with_layout(_analyses(specs, None, spec_options(define, input), batch=batch, dtype=dtype.value,
+                                     count_bias=not no_bias), layout)
     if not emit(format, json=lambda: render.json_text(analyses) if len(analyses) > 1
                 else "[" + render.json_text(analyses) + "]\n",
                 csv=lambda: render.compare_csv(analyses), markdown=lambda: render.compare_markdown(analyses)):

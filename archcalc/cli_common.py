@@ -33,6 +33,11 @@ class DType(str, Enum):
     float64 = "float64"
 
 
+class Layout(str, Enum):
+    nchw = "nchw"
+    nhwc = "nhwc"
+
+
 Optimizer = Enum("Optimizer", {k: k for k in OPTIMIZER_SLOTS}, type=str)  # type: ignore[misc]
 
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
@@ -81,6 +86,20 @@ def emit(format: Format, **renderers: Callable[[], str]) -> bool:
     return True
 
 
+LayoutOpt = Annotated[Layout | None, typer.Option(
+    "--layout", help="How tables write shapes: nchw (channels first, PyTorch's) or nhwc (channels last, Keras'). "
+                     "Default: the network's own (nchw for PyTorch code, nhwc otherwise); JSON and CSV are "
+                     "channels-last always.")]
+
+
+def with_layout(analyses: list, layout: Layout | None) -> list:
+    """The analyses with ``--layout`` set (``None`` keeps each network's own)."""
+    if layout is not None:
+        for a in analyses:
+            a.layout = layout.value
+    return analyses
+
+
 WideOpt = Annotated[bool, typer.Option("--wide", help="Every column at full width, however wide the terminal.")]
 
 
@@ -111,6 +130,6 @@ def _pipe_closed() -> None:
 
 
 __all__ = [
-    "BatchOpt", "DType", "DTypeOpt", "DefineOpt", "Format", "FormatOpt", "InputOpt", "NetOpt", "NoBiasOpt",
-    "Optimizer", "WideOpt", "emit", "make_console", "out", "spec_options", "table_width",
+    "BatchOpt", "DType", "DTypeOpt", "DefineOpt", "Format", "FormatOpt", "InputOpt", "Layout", "LayoutOpt", "NetOpt",
+    "NoBiasOpt", "Optimizer", "WideOpt", "emit", "make_console", "out", "spec_options", "table_width", "with_layout",
 ]

@@ -102,14 +102,15 @@ def ceil_output_size(size: int, kernel: int, stride: int = 1, padding: Padding =
     (56, 55)
     >>> ceil_output_size(5, 2, 2, 1)    # the last window would start at the padding: dropped
     3
+    >>> ceil_output_size(1, 2, 2), ceil_output_size(1, 2, 1)    # one window hangs over the end, if it may
+    (1, 0)
     """
     before = padding_before(size, kernel, stride, padding, dilation)
     span = size + padding_total(size, kernel, stride, padding, dilation) - effective_kernel(kernel, dilation)
-    if span < 0:
-        return 0
-    # A window must start inside the input or the padding before it: PyTorch drops the last one
-    # when it would not (with its symmetric padding, at most one); with padding after, maybe more.
-    return min(-(-span // stride) + 1, -(-(size + before) // stride))
+    # Rounding up lets the last window hang over the end (even the first: ⌈−1/2⌉ + 1 = 1), but a
+    # window must start inside the input or the padding before it: PyTorch drops the last one when
+    # it would not (with its symmetric padding, at most one); with padding after, maybe more.
+    return max(0, min(-(-span // stride) + 1, -(-(size + before) // stride)))
 
 
 def transposed_output_size(size: int, kernel: int, stride: int = 1, padding: Padding = "valid",

@@ -32,6 +32,9 @@ class Node:
         origin: the label its input was taken ``from`` (empty: the line before), while it is read.
         shares: the index of an earlier node whose weights this one reuses (a Keras layer object
             called twice): its parameters are counted there, once.
+        module: for a network read from PyTorch, the qualified name of the ``nn.Module`` that made the
+            node, as ``model.named_modules()`` gives it (``features.0``, ``layer1.0.conv1``); empty for
+            a functional operation (``F.relu``, ``torch.flatten``, ``+``) and for other notations.
     """
 
     kind: str
@@ -43,16 +46,28 @@ class Node:
     label: str = field(default="", compare=False)
     origin: str = field(default="", compare=False)
     shares: int | None = None
+    module: str = field(default="", compare=False)
 
 
 @dataclass
 class Network:
-    """A named network: its input shape and its nodes in topological order (node 0 is the input)."""
+    """A named network: its input shape and its nodes in topological order (node 0 is the input).
+
+    ``notation`` says whose conventions filled the defaults: ``"paper"``, ``"keras"`` or ``"torch"``
+    (PyTorch code or a live ``nn.Module``: its parameters are what ``module.parameters()`` counts, its
+    buffers apart, and tables show shapes channels-first). Shapes inside are channels-last whatever
+    the notation.
+    """
 
     name: str
     nodes: list[Node]
     location: Location | None = None
-    notation: str = "paper"  # "paper" or "keras": which conventions filled the defaults
+    notation: str = "paper"  # "paper", "keras" or "torch": which conventions filled the defaults
+
+    @property
+    def layout(self) -> str:
+        """The layout the source writes shapes in: ``"nchw"`` for PyTorch, ``"nhwc"`` for the others."""
+        return "nchw" if self.notation == "torch" else "nhwc"
 
     @property
     def input_shape(self) -> Shape:

@@ -50,6 +50,27 @@ def shape_text(shape: tuple[int, ...]) -> str:
     return "x".join(map(str, shape))
 
 
+def layout_shape(shape: tuple[int, ...], layout: str) -> str:
+    """A channels-last shape as a table of that layout writes it: ``nchw`` puts the channels first.
+
+    >>> layout_shape((224, 224, 64), "nchw"), layout_shape((224, 224, 64), "nhwc"), layout_shape((10,), "nchw")
+    ('64x224x224', '224x224x64', '10')
+    """
+    if layout == "nchw" and len(shape) > 1:
+        shape = (shape[-1], *shape[:-1])
+    return shape_text(shape)
+
+
+def shown_shape(a: Analysis, shape: tuple[int, ...]) -> str:
+    """``shape`` in the layout of ``a``'s tables (:attr:`~archcalc.analysis.Analysis.shown_layout`)."""
+    return layout_shape(shape, a.shown_layout)
+
+
+def has_buffers(a: Analysis) -> bool:
+    """Whether ``a``'s outputs show buffers: a network read from PyTorch, or any that keeps some."""
+    return a.notation == "torch" or a.totals.buffers > 0
+
+
 def one_line(text: str) -> str:
     r"""``text`` with every character that could end a line or is not printable written as an escape.
 
@@ -89,6 +110,7 @@ def parse_bytes(text: str) -> int:
 def analysis_dict(a: Analysis) -> dict[str, Any]:
     """The JSON object of DESIGN §4; extra fields are added, the fixed ones never renamed."""
     m, t = a.memory, a.totals
+    buffers = has_buffers(a)
     return {
         "network": a.network,
         "input_shape": list(a.input_shape),
@@ -104,6 +126,8 @@ def analysis_dict(a: Analysis) -> dict[str, Any]:
                                     "padding": number(max(r.rf_padding, default=0)),
                                     "padding_hw": [number(x) for x in r.rf_padding]},
                 "inputs": list(r.inputs), "scope": list(r.scope), "activation": r.activation,
+                **({"buffers": r.buffers} if buffers else {}),
+                **({"module": r.module} if r.module else {}),
             }
             for r in a.rows
         ],
@@ -112,6 +136,7 @@ def analysis_dict(a: Analysis) -> dict[str, Any]:
             "non_trainable_params": t.non_trainable_params, "weights": t.weights, "biases": t.biases,
             "activations": t.activations, "activation_bytes": t.activation_bytes,
             "macs": t.macs, "flops": t.flops,
+            **({"buffers": t.buffers} if buffers else {}),
         },
         "memory": {
             "batch": m.batch, "dtype": a.settings["dtype"], "bytes_per_value": m.dtype_bytes,
@@ -123,6 +148,7 @@ def analysis_dict(a: Analysis) -> dict[str, Any]:
         },
         "receptive_field": {"size": max(a.receptive_field), "size_hw": list(a.receptive_field)},
         "settings": dict(a.settings),
+        **({"notation": a.notation} if a.notation == "torch" else {}),
     }
 
 
@@ -153,17 +179,21 @@ CSV_COLUMNS = ("network", "index", "name", "kind", "output_shape", "params", "we
 
 def csv_text(analyses: list[Analysis], *, explain: bool = False) -> str:
     """One row per layer (all networks in one table, the ``network`` column tells them apart);
-    ``explain`` adds a last column with the layer's working, its lines joined by ``; ``."""
+    ``explain`` adds a last column with the layer's working, its lines joined by ``; ``. A ``buffers``
+    column follows the others when a network shows buffers (:func:`has_buffers`). Shapes are
+    channels-last, as in the JSON."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(CSV_COLUMNS + ("explain",) * explain)
+    buffers = any(has_buffers(a) for a in analyses)
+    w.writerow(CSV_COLUMNS + ("buffers",) * buffers + ("explain",) * explain)
     for a in analyses:
         scale = a.memory.dtype_bytes * a.memory.batch
         for r in a.rows:
             w.writerow([a.network, r.index, r.name, r.kind, shape_text(r.output_shape), r.params, r.weights,
                         r.biases, r.trainable, r.non_trainable, r.activations, r.activations * scale,
                         r.macs, 2 * r.macs, shape_text(r.rf_size), "x".join(str(number(x)) for x in r.rf_stride),
-                        " ".join(map(str, r.inputs)), " / ".join(r.scope), *(["; ".join(r.explain)] * explain)])
+                        " ".join(map(str, r.inputs)), " / ".join(r.scope), *([r.buffers] * buffers),
+                        *(["; ".join(r.explain)] * explain)])
     return out.getvalue()
 
 
@@ -211,6 +241,7 @@ def _cells(a: Analysis, indent: str = "  ", *, compact: bool = False) -> list[tu
     ``compact`` writes parameters and activations with SI prefixes (``138.36 M``), for narrow terminals."""
     count = human_count if compact else "{:,}".format
     scale = a.memory.dtype_bytes * a.memory.batch
+    buffers = has_buffers(a)
     out: list[tuple[list[str], Any]] = []
     previous: tuple[str, ...] = ()
     for r in a.rows:
@@ -219,46 +250,56 @@ def _cells(a: Analysis, indent: str = "  ", *, compact: bool = False) -> list[tu
         while common < min(len(scope), len(previous)) and scope[common] == previous[common]:
             common += 1
         for depth in range(common, len(scope)):
-            out.append((["", indent * depth + scope[depth] + ":", "", "", "", "", "", ""], None))
+            out.append((["", indent * depth + scope[depth] + ":", *[""] * (6 + buffers)], None))
         previous = scope
         name = short_name(r.name)
         if len(r.inputs) > 1:
             name = merge_name(name, r.inputs)
-        out.append(([str(r.index), indent * len(scope) + name, shape_text(r.output_shape), count(r.params),
-                     count(r.activations), human_bytes(r.activations * scale), human_count(r.macs),
-                     _rf(r.rf_size, r.rf_stride)], r))
+        out.append(([str(r.index), indent * len(scope) + name, shown_shape(a, r.output_shape), count(r.params),
+                     *([count(r.buffers)] * buffers), count(r.activations), human_bytes(r.activations * scale),
+                     human_count(r.macs), _rf(r.rf_size, r.rf_stride)], r))
     return out
 
 
 HEADERS = ("#", "Layer", "Output", "Params", "Activations", "Memory", "MACs", "RF /stride")
 
 
+def headers(a: Analysis) -> tuple[str, ...]:
+    """The table's columns: :data:`HEADERS`, with ``Buffers`` after ``Params`` when ``a`` shows buffers."""
+    return HEADERS[:4] + ("Buffers",) * has_buffers(a) + HEADERS[4:]
+
+
+def _totals_cells(a: Analysis, count: Any = "{:,}".format, bold: str = "") -> list[str]:
+    """The totals row's cells under :func:`headers`."""
+    t = a.totals
+    return ["", f"{bold}Total{bold}", "", f"{bold}{count(t.params)}{bold}",
+            *([f"{bold}{count(t.buffers)}{bold}"] * has_buffers(a)), f"{bold}{count(t.activations)}{bold}",
+            f"{bold}{human_bytes(t.activation_bytes)}{bold}", f"{bold}{human_count(t.macs)}{bold}", ""]
+
+
 def markdown_table(a: Analysis) -> str:
     """A GitHub-flavoured Markdown table with a totals row and the memory estimate."""
-    t = a.totals
-    lines = [f"### {a.network} (input {shape_text(a.input_shape)})", "",
-             "| " + " | ".join(HEADERS) + " |",
-             "|" + "|".join(["---:", ":---", ":---", "---:", "---:", "---:", "---:", "---:"]) + "|"]
+    heads = headers(a)
+    lines = [f"### {a.network} (input {shown_shape(a, a.input_shape)})", "",
+             "| " + " | ".join(heads) + " |",
+             "|" + "|".join(":---" if h in ("Layer", "Output") else "---:" for h in heads) + "|"]
     for row, _r in _cells(a, indent="\u00a0\u00a0"):  # no-break spaces: Markdown keeps them
         row[1] = "`" + row[1].replace("|", "\\|") + "`"
         lines.append("| " + " | ".join(row) + " |")
-    lines.append(f"| | **Total** | | **{t.params:,}** | **{t.activations:,}** | "
-                 f"**{human_bytes(t.activation_bytes)}** | **{human_count(t.macs)}** | |")
+    lines.append(("| " + " | ".join(_totals_cells(a, bold="**")) + " |").replace("|  |", "| |"))
     lines += ["", *(f"- {k}: {v}" if k else f"  {v}" for k, v in summary_lines(a))]
     return "\n".join(lines) + "\n"
 
 
 def html_table(a: Analysis) -> str:
     """For Jupyter's ``_repr_html_``."""
-    head = "".join(f"<th>{escape(h)}</th>" for h in HEADERS)
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers(a))
     body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
                    for row, _r in _cells(a, indent="\u00a0\u00a0"))
-    t = a.totals
-    foot = (f"<tr><td></td><th>Total</th><td></td><th>{t.params:,}</th><th>{t.activations:,}</th>"
-            f"<th>{human_bytes(t.activation_bytes)}</th><th>{human_count(t.macs)}</th><td></td></tr>")
+    foot = "<tr>" + "".join(f"<th>{escape(c)}</th>" if c else "<td></td>" for c in _totals_cells(a)) + "</tr>"
     items = "".join(f"<li>{escape(k)}: {escape(v)}</li>" if k else f"<li>{escape(v)}</li>"
                     for k, v in summary_lines(a))
-    return (f"<b>{escape(a.network)}</b> (input {shape_text(a.input_shape)})"
+    return (f"<b>{escape(a.network)}</b> (input {shown_shape(a, a.input_shape)})"
             f"<table><thead><tr>{head}</tr></thead><tbody>{body}{foot}</tbody></table><ul>{items}</ul>")
 
 
@@ -273,6 +314,8 @@ def summary_lines(a: Analysis, fit_memory: int | None = None) -> list[tuple[str,
         ("parameters", f"{t.params:,} ({human_count(t.params)}): trainable {t.trainable_params:,}, "
                        f"non-trainable {t.non_trainable_params:,}"
                        + ("" if a.settings.get("count_bias", True) else "  [weights only: --no-bias]")),
+        *([("buffers", f"{t.buffers:,} ({human_count(t.buffers)}): kept, not parameters (batch norm's running "
+                        "statistics; PyTorch's model.buffers())")] if has_buffers(a) else []),
         ("compute", f"{t.macs:,} MACs = {human_count(t.macs)} MACs = {human_count(t.flops)} FLOPs "
                     "per example (FLOPs = 2 x MACs)"),
         ("activations", f"{t.activations:,} values per example = {human_bytes(t.activation_bytes)} for {per}"),
@@ -313,6 +356,7 @@ def summary_lines(a: Analysis, fit_memory: int | None = None) -> list[tuple[str,
 
 
 _JUSTIFY = ("right", "left", "left", "right", "right", "right", "right", "right")
+_LEFT = ("Layer", "Output")
 
 
 def plain_table(title: str, headers: tuple[str, ...], rows: list[list[str]], footer: list[str],
@@ -355,6 +399,8 @@ def plain_table(title: str, headers: tuple[str, ...], rows: list[list[str]], foo
 # The columns a narrow terminal gives up, first to last: Activations repeat the Memory column in
 # other units, and the receptive field matters to fewer readers than the cost of each layer.
 DROP_ORDER = ("Activations", "RF /stride", "Memory", "MACs")
+#: Where ``Buffers`` goes in :data:`DROP_ORDER` when a table has it: right after Activations.
+_DROP_WITH_BUFFERS = (DROP_ORDER[0], "Buffers", *DROP_ORDER[1:])
 
 
 def text_lines(a: Analysis, *, explain: bool = False, fit_memory: int | None = None,
@@ -373,17 +419,18 @@ def text_lines(a: Analysis, *, explain: bool = False, fit_memory: int | None = N
     >>> lines[-1]
     'narrowed to 80 columns, Activations and RF /stride left out: --wide shows all'
     """
-    t = a.totals
-    title = f"{a.network}  ·  input {shape_text(a.input_shape)}"
-    for compact, dropped in [(False, ()), *((True, DROP_ORDER[:n]) for n in range(len(DROP_ORDER) + 1))]:
-        keep = [i for i, h in enumerate(HEADERS) if h not in dropped]
+    heads = headers(a)
+    justify = tuple("left" if h in _LEFT else "right" for h in heads)
+    order = tuple(h for h in _DROP_WITH_BUFFERS if h in heads)
+    title = f"{a.network}  ·  input {shown_shape(a, a.input_shape)}"
+    for compact, dropped in [(False, ()), *((True, order[:n]) for n in range(len(order) + 1))]:
+        keep = [i for i, h in enumerate(heads) if h not in dropped]
         cells = _cells(a, compact=compact)
         count = human_count if compact else "{:,}".format
-        footers = ["", "Total", "", count(t.params), count(t.activations), human_bytes(t.activation_bytes),
-                   human_count(t.macs), ""]
+        footers = _totals_cells(a, count)
         notes = [(*r.explain, "") if r is not None and explain else () for _, r in cells]
-        lines = plain_table(title, tuple(HEADERS[i] for i in keep), [[c[i] for i in keep] for c, _ in cells],
-                            [footers[i] for i in keep], tuple(_JUSTIFY[i] for i in keep), notes=notes)
+        lines = plain_table(title, tuple(heads[i] for i in keep), [[c[i] for i in keep] for c, _ in cells],
+                            [footers[i] for i in keep], tuple(justify[i] for i in keep), notes=notes)
         if width is None or len(lines[2][0].rstrip()) <= width:
             break
     out: list[tuple[str, str]] = []
@@ -434,10 +481,10 @@ def rich_table(a: Analysis, *, explain: bool = False, fit_memory: int | None = N
 
 def explain_text(a: Analysis) -> str:
     """The working of every layer as plain text (``--explain`` outside a terminal table)."""
-    out = [f"{a.network}: input {shape_text(a.input_shape)}"]
+    out = [f"{a.network}: input {shown_shape(a, a.input_shape)}"]
     for r in a.rows:
         name = merge_name(r.name, r.inputs) if len(r.inputs) > 1 else r.name
-        out.append(f"{r.index:>3}. {name}  ->  {shape_text(r.output_shape)}")
+        out.append(f"{r.index:>3}. {name}  ->  {shown_shape(a, r.output_shape)}")
         out.extend(f"       {line}" for line in r.explain)
     return "\n".join(out) + "\n"
 
@@ -457,7 +504,7 @@ def _compare_quantities() -> list[tuple[str, str, Any, Any]]:
     """What ``compare`` shows: (label in tables, label in CSV with its unit, value as data, value as text)."""
     count = "{:,}".format
     return [
-        ("input", "input", lambda a: shape_text(a.input_shape), str),
+        ("input", "input", lambda a: shown_shape(a, a.input_shape), str),
         ("layers", "layers", lambda a: len(a.rows), str),
         ("weight layers", "weight layers", lambda a: sum(1 for r in a.rows if r.weights), str),
         ("parameters", "parameters", lambda a: a.totals.params, count),
@@ -469,7 +516,7 @@ def _compare_quantities() -> list[tuple[str, str, Any, Any]]:
         ("FLOPs / example", "FLOPs per example", lambda a: a.totals.flops, human_count),
         ("training memory", "training memory (bytes)", lambda a: a.memory.training, human_bytes),
         ("receptive field", "receptive field (pixels)", lambda a: max(a.receptive_field), str),
-        ("output", "output", lambda a: shape_text(a.rows[-1].output_shape) if a.rows else "", str),
+        ("output", "output", lambda a: shown_shape(a, a.rows[-1].output_shape) if a.rows else "", str),
     ]
 
 

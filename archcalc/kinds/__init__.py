@@ -9,6 +9,8 @@ The kinds live in one module per family (:mod:`.convolution`, :mod:`.pooling`,
 :mod:`.normalisation`, :mod:`.merge`, :mod:`.reshape`, :mod:`.preprocessing`, :mod:`.core`,
 :mod:`.applications`); each family's spellings are in its ``WORDS`` (paper notation) and
 ``KERAS_NAMES`` (Keras classes) tables, merged here into :data:`WORDS` and :data:`KERAS_NAMES`.
+PyTorch's classes and functions are in :mod:`.pytorch` (:func:`torch_layer`, :data:`TORCH_NAMES`,
+:data:`TORCH_FUNCTIONS`), mapped onto the same kinds.
 Nothing else in archcalc dispatches on a kind's name.
 
 >>> KINDS["conv"].infer(dict(PAPER_CONV, filters=64, kernel=(3, 3)), [(224, 224, 3)]).shape
@@ -22,6 +24,20 @@ from typing import Any
 from . import applications, convolution, core, merge, normalisation, pooling, preprocessing, reshape
 from .base import ACTIVATIONS, KERAS_IGNORED, Effect, Kind, activation, check_rank, fmt, hw, per_axis, sizes, spatial
 from .convolution import Conv
+from .pytorch import (
+    TORCH_CLASSES,
+    TORCH_FUNCTIONS,
+    TORCH_NAMES,
+    TORCH_PARAMS,
+    TorchClass,
+    TorchFunction,
+    to_channels_first,
+    to_channels_last,
+    torch_bind,
+    torch_function,
+    torch_layer,
+    torch_shape,
+)
 
 _FAMILIES = (core, convolution, pooling, normalisation, merge, reshape, preprocessing, applications)
 
@@ -45,5 +61,7 @@ KERAS_NAMES: dict[str, tuple[str, dict[str, Any]]] = _merged([f.KERAS_NAMES for 
 
 PAPER_CONV = {**Conv.defaults}
 
-__all__ = ["ACTIVATIONS", "KERAS_IGNORED", "KERAS_NAMES", "KINDS", "PAPER_CONV", "WORDS", "Effect", "Kind",
-           "activation", "check_rank", "fmt", "hw", "per_axis", "sizes", "spatial"]
+__all__ = ["ACTIVATIONS", "KERAS_IGNORED", "KERAS_NAMES", "KINDS", "PAPER_CONV", "TORCH_CLASSES", "TORCH_FUNCTIONS",
+           "TORCH_NAMES", "TORCH_PARAMS", "WORDS", "Effect", "Kind", "TorchClass", "TorchFunction", "activation",
+           "check_rank", "fmt", "hw", "per_axis", "sizes", "spatial", "to_channels_first", "to_channels_last",
+           "torch_bind", "torch_function", "torch_layer", "torch_shape"]

@@ -51,6 +51,8 @@ class Effect:
             receptive field; ``None`` means "over the whole grid" (dense, global pooling); ``()``
             (the default) means "position by position" (an element-wise layer).
         explain: the working behind the numbers, one equation a line.
+        buffers: values a PyTorch module keeps that are not parameters (``module.buffers()``:
+            batch norm's running mean and variance and its ``num_batches_tracked``).
     """
 
     shape: Shape
@@ -60,6 +62,7 @@ class Effect:
     macs: int = 0
     window: tuple[Window, ...] | None = ()
     explain: tuple[str, ...] = ()
+    buffers: int = 0
 
 
 # ---------------------------------------------------------------------------------------------

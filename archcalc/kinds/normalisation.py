@@ -42,12 +42,24 @@ def _normalised(kind: Kind, shape: Shape, axes: tuple[int, ...]) -> tuple[int, .
     return tuple(out)
 
 
+def _stats(value: Any) -> str:
+    """Where batch norm's running statistics go: ``keras`` (2 non-trainable parameters per channel),
+    ``torch`` (buffers: running mean and variance per channel, and ``num_batches_tracked``) or
+    ``none`` (PyTorch's ``track_running_stats=False``: nothing kept)."""
+    text = str(value).strip().lower()
+    if text not in ("keras", "torch", "none"):
+        raise V.BadValue(f"stats must be keras, torch or none, got `{value}`",
+                         "`stats=torch` keeps PyTorch's buffers (2·C + 1), `stats=keras` Keras' moving statistics")
+    return text
+
+
 class BatchNorm(Kind):
     name = "batchnorm"
     example = "batchnorm"
-    defaults = {"center": True, "scale": True}
+    defaults = {"center": True, "scale": True, "stats": "keras"}
     options = {"center": ("center", lambda v: V.boolean(v, "center")),
-               "scale": ("scale", lambda v: V.boolean(v, "scale"))}
+               "scale": ("scale", lambda v: V.boolean(v, "scale")),
+               "stats": ("stats", _stats)}
     keras_params = {"axis": None, "momentum": None, "epsilon": None,
                     "center": ("center", lambda v: V.boolean(v, "center")),
                     "scale": ("scale", lambda v: V.boolean(v, "scale"))}
@@ -59,6 +71,15 @@ class BatchNorm(Kind):
         (shape,) = shapes
         c = shape[-1]
         gamma, beta = (c if args["scale"] else 0), (c if args["center"] else 0)
+        stats = args.get("stats", "keras")
+        if stats != "keras":
+            # PyTorch: gamma and beta are the parameters; the running mean and variance and the
+            # count of batches seen are buffers (``module.buffers()``), not parameters.
+            kept = 2 * c + 1 if stats == "torch" else 0
+            lines = (f"params = {int(bool(gamma)) + int(bool(beta))}·{c} = {_n(gamma + beta)}   (γ, β)",
+                     f"buffers = 2·{c} + 1 = {_n(kept)}   (running mean, variance; num_batches_tracked)"
+                     if kept else "buffers = 0   (track_running_stats=False)")
+            return Effect(tuple(shape), gamma, beta, explain=lines, buffers=kept)
         # Keras keeps 4 values per channel: gamma and beta are trained, the moving mean and
         # variance are not (they count in Keras' "Non-trainable params").
         per = 2 + bool(gamma) + bool(beta)

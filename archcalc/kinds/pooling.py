@@ -36,7 +36,8 @@ class _Pool(Kind):
                "strides": ("strides", lambda v: sizes(v, "the stride")),
                "padding": ("padding", padding), "pad": ("padding", padding),
                "ceil": ("ceil", lambda v: V.boolean(v, "ceil")),
-               "ceil_mode": ("ceil", lambda v: V.boolean(v, "ceil_mode"))}
+               "ceil_mode": ("ceil", lambda v: V.boolean(v, "ceil_mode")),
+               "dilation": ("dilation", lambda v: sizes(v, "the dilation"))}
     keras_params = {
         "pool_size": ("pool", lambda v: sizes(v, "pool_size")),
         "strides": ("strides", lambda v: None if v is None else sizes(v, "strides")),
@@ -61,6 +62,8 @@ class _Pool(Kind):
             parts.append(f"padding={fmt(args['padding'])}")
         if args.get("ceil"):
             parts.append("ceil=true")
+        if args.get("dilation") and set(args["dilation"]) != {1}:
+            parts.append(f"dilation={fmt(args['dilation'])}")
         return " ".join(parts)
 
     def infer(self, args: dict[str, Any], shapes: list[Shape]) -> Effect:
@@ -70,7 +73,7 @@ class _Pool(Kind):
         if args.get("ceil") and args["padding"] == "same":
             raise ShapeError(f"{self.name}: ceil=true rounds the 'valid' or padded size; 'same' has nothing to round",
                              hint="write padding=valid (or a number) with ceil=true")
-        outs, windows, lines = windowed(self, shape, args["pool"], strides, args["padding"], None,
+        outs, windows, lines = windowed(self, shape, args["pool"], strides, args["padding"], args.get("dilation"),
                                         bool(args.get("ceil")))
         lines.append("params = 0   (pooling has no weights)")
         return Effect((*outs, c), window=windows, explain=tuple(lines))
@@ -104,6 +107,10 @@ def _adaptive_windows(n: int, o: int) -> tuple[int, Fraction | int]:
 
 
 class _Adaptive(Kind):
+    # PyTorch pools to more positions than the input has (windows then overlap: VGG's 7x7 average
+    # pooling after a 1x1 map); Keras' and the paper notation's are refused, unless `grow=true`.
+    defaults = {"grow": False}
+    options = {"grow": ("grow", lambda v: V.boolean(v, "grow"))}
     keras_params = {"output_size": ("size", lambda v: sizes(v, "output_size")),
                     "data_format": ("_", data_format)}
     required = ("size",)
@@ -126,9 +133,9 @@ class _Adaptive(Kind):
         size = per_axis(self, args["size"], len(grid), "the output size")
         windows, lines = [], []
         for axis, n, o in zip(axis_names(len(grid)), grid, size):
-            if o > n:
+            if o > n and not args.get("grow"):
                 raise ShapeError(f"{self.name} to {dims(size)} needs at least that many positions, {axis} is {n}",
-                                 hint="pool to a smaller size")
+                                 hint="pool to a smaller size (or write grow=true: PyTorch repeats positions)")
             k, step = _adaptive_windows(n, o)
             windows.append(Window(k, step))
             lines.append(f"{axis}: {n} → {o}   (windows of up to {k}, starting every {step})")

@@ -1,0 +1,355 @@
+"""PyTorch's vocabulary against real PyTorch: every class of archcalc.kinds.pytorch, built by torch,
+run on the `meta` device (no memory), compared with torch_layer + the kind's effect: output shape,
+parameters (``module.parameters()``) and buffers (``module.buffers()``)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from archcalc import kinds as K  # noqa: E402
+from archcalc.analysis import analyze_network  # noqa: E402
+from archcalc.errors import ShapeError, SpecError  # noqa: E402
+from archcalc.kinds import to_channels_first, to_channels_last, torch_function, torch_layer  # noqa: E402
+from archcalc.network import Network, Node  # noqa: E402
+from archcalc.render import csv_text, json_text, markdown_table, text_table  # noqa: E402
+
+
+def real(class_name: str, kwargs: dict, shape: tuple[int, ...]) -> tuple[tuple[int, ...], int, int]:
+    """(output shape without the batch, parameters, buffers) of nn.<class_name>(**kwargs) run by torch."""
+    with torch.device("meta"):
+        module = getattr(torch.nn, class_name)(**kwargs)
+        y = module.eval()(torch.empty((2, *shape)))
+    return (tuple(y.shape[1:]), sum(p.numel() for p in module.parameters()),
+            sum(b.numel() for b in module.buffers()))
+
+
+def ours(class_name: str, kwargs: dict, shape: tuple[int, ...]) -> tuple[tuple[int, ...], int, int]:
+    kind, args = torch_layer(class_name, kwargs, to_channels_last(shape))
+    effect = K.KINDS[kind].infer(args, [to_channels_last(shape)])
+    assert effect.non_trainable == 0  # PyTorch keeps no non-trainable parameters: they are buffers
+    return to_channels_first(effect.shape), effect.weights + effect.biases, effect.buffers
+
+
+C = (  # (class, kwargs, input shape channels-first without the batch)
+    ("Conv2d", dict(in_channels=3, out_channels=8, kernel_size=3), (3, 32, 32)),
+    ("Conv2d", dict(in_channels=3, out_channels=8, kernel_size=3, padding=1), (3, 32, 32)),
+    ("Conv2d", dict(in_channels=3, out_channels=64, kernel_size=7, stride=2, padding=3, bias=False), (3, 224, 224)),
+    ("Conv2d", dict(in_channels=4, out_channels=6, kernel_size=(1, 5), stride=(2, 1), padding=(0, 2)), (4, 9, 11)),
+    ("Conv2d", dict(in_channels=6, out_channels=12, kernel_size=3, groups=3, dilation=2), (6, 15, 15)),
+    ("Conv2d", dict(in_channels=8, out_channels=8, kernel_size=3, groups=8, padding="same"), (8, 10, 10)),
+    ("Conv2d", dict(in_channels=8, out_channels=4, kernel_size=4, padding="same", dilation=3), (8, 10, 10)),
+    ("Conv2d", dict(in_channels=2, out_channels=4, kernel_size=2, padding="valid"), (2, 5, 5)),
+    ("Conv2d", dict(in_channels=2, out_channels=4, kernel_size=3, stride=5), (2, 11, 11)),
+    ("Conv2d", dict(in_channels=2, out_channels=4, kernel_size=3, padding=1, padding_mode="reflect"), (2, 6, 6)),
+    ("Conv2d", dict(in_channels=2, out_channels=4, kernel_size=3, padding=2, padding_mode="circular"), (2, 6, 6)),
+    ("Conv2d", dict(in_channels=2, out_channels=4, kernel_size=3, padding=1, padding_mode="replicate"), (2, 6, 6)),
+    ("Conv1d", dict(in_channels=16, out_channels=33, kernel_size=3, stride=2), (16, 50)),
+    ("Conv1d", dict(in_channels=4, out_channels=4, kernel_size=5, padding="same", groups=2, bias=False), (4, 7)),
+    ("Conv3d", dict(in_channels=3, out_channels=8, kernel_size=(3, 5, 2), stride=(2, 1, 1), padding=(4, 2, 0)),
+     (3, 10, 12, 9)),
+    ("Linear", dict(in_features=20, out_features=30), (20,)),
+    ("Linear", dict(in_features=20, out_features=5, bias=False), (20,)),
+    ("LazyLinear", dict(out_features=7), (12,)),
+    ("BatchNorm2d", dict(num_features=16), (16, 8, 8)),
+    ("BatchNorm2d", dict(num_features=16, affine=False), (16, 8, 8)),
+    ("BatchNorm2d", dict(num_features=16, track_running_stats=False), (16, 8, 8)),
+    ("BatchNorm1d", dict(num_features=10), (10,)),
+    ("BatchNorm1d", dict(num_features=10, eps=1e-3, momentum=None), (10, 7)),
+    ("BatchNorm3d", dict(num_features=4), (4, 3, 5, 5)),
+    ("BatchNorm2d", dict(num_features=5, bias=False), (5, 3, 3)),
+    ("MaxPool2d", dict(kernel_size=2), (4, 9, 9)),
+    ("MaxPool2d", dict(kernel_size=3, stride=2, ceil_mode=True), (4, 112, 112)),
+    ("MaxPool2d", dict(kernel_size=3, stride=2, padding=1), (4, 112, 112)),
+    ("MaxPool2d", dict(kernel_size=2, stride=2, padding=1, ceil_mode=True), (4, 5, 5)),
+    ("MaxPool2d", dict(kernel_size=3, stride=1, padding=1, dilation=2), (4, 9, 9)),
+    ("MaxPool2d", dict(kernel_size=(2, 3), stride=(3, 1)), (4, 9, 9)),
+    ("MaxPool2d", dict(kernel_size=2, stride=4), (4, 9, 9)),
+    ("MaxPool1d", dict(kernel_size=3, stride=2, ceil_mode=True), (4, 10)),
+    ("MaxPool3d", dict(kernel_size=2, stride=2, padding=1), (2, 5, 6, 7)),
+    ("AvgPool2d", dict(kernel_size=2), (4, 9, 9)),
+    ("AvgPool2d", dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False), (4, 10, 10)),
+    ("AvgPool2d", dict(kernel_size=2, divisor_override=3), (4, 8, 8)),
+    ("AvgPool1d", dict(kernel_size=4, stride=3, padding=2), (4, 20)),
+    ("AvgPool3d", dict(kernel_size=(1, 2, 2)), (2, 3, 8, 8)),
+    ("AdaptiveAvgPool2d", dict(output_size=1), (16, 7, 7)),
+    ("AdaptiveAvgPool2d", dict(output_size=(7, 7)), (16, 1, 1)),
+    ("AdaptiveAvgPool2d", dict(output_size=(None, 3)), (16, 5, 10)),
+    ("AdaptiveMaxPool2d", dict(output_size=6), (16, 13, 13)),
+    ("AdaptiveAvgPool1d", dict(output_size=4), (3, 10)),
+    ("AdaptiveMaxPool1d", dict(output_size=3), (3, 10)),
+    ("AdaptiveAvgPool3d", dict(output_size=(1, 2, 3)), (3, 4, 4, 4)),
+    ("AdaptiveMaxPool3d", dict(output_size=(2, None, 3)), (3, 5, 6, 7)),
+    ("ReLU", dict(), (3, 4, 4)),
+    ("ReLU", dict(inplace=True), (10,)),
+    ("ReLU6", dict(), (3, 4, 4)),
+    ("LeakyReLU", dict(negative_slope=0.2), (3, 4)),
+    ("ELU", dict(alpha=0.5), (3, 4, 4)),
+    ("CELU", dict(), (3, 4, 4)),
+    ("SELU", dict(), (3, 4, 4)),
+    ("GELU", dict(approximate="tanh"), (3, 4, 4)),
+    ("SiLU", dict(), (3, 4, 4)),
+    ("Mish", dict(), (3, 4, 4)),
+    ("Hardswish", dict(), (3, 4, 4)),
+    ("Hardsigmoid", dict(), (3, 4, 4)),
+    ("Sigmoid", dict(), (3, 4, 4)),
+    ("Tanh", dict(), (3, 4, 4)),
+    ("Softsign", dict(), (3, 4, 4)),
+    ("Softplus", dict(beta=2), (3, 4, 4)),
+    ("Softmax", dict(dim=1), (10,)),
+    ("Softmax", dict(dim=-1), (3, 4, 4)),
+    ("LogSoftmax", dict(dim=1), (10,)),
+    ("PReLU", dict(), (3, 4, 4)),
+    ("PReLU", dict(num_parameters=3), (3, 4, 4)),
+    ("PReLU", dict(num_parameters=10), (10,)),
+    ("Dropout", dict(), (3, 4, 4)),
+    ("Dropout", dict(p=0.25), (10,)),
+    ("Dropout1d", dict(p=0.1), (3, 4)),
+    ("Dropout2d", dict(), (3, 4, 4)),
+    ("Dropout3d", dict(), (3, 4, 4, 4)),
+    ("AlphaDropout", dict(p=0.2), (10,)),
+    ("FeatureAlphaDropout", dict(p=0.2), (3, 4, 4)),
+    ("Flatten", dict(), (16, 5, 5)),
+    ("Flatten", dict(), (10,)),
+    ("Flatten", dict(start_dim=2), (16, 5, 5)),
+    ("Flatten", dict(start_dim=1, end_dim=2), (2, 3, 4, 5)),
+    ("Flatten", dict(start_dim=-2), (2, 3, 4, 5)),
+    ("Identity", dict(), (3, 4, 4)),
+)
+
+
+@pytest.mark.parametrize(("class_name", "kwargs", "shape"), C, ids=[f"{c}-{i}" for i, (c, _, _) in enumerate(C)])
+def test_torch_layer_counts_what_torch_counts(class_name: str, kwargs: dict, shape: tuple[int, ...]) -> None:
+    assert ours(class_name, kwargs, shape) == real(class_name, kwargs, shape)
+
+
+def test_every_class_of_the_table_is_tested_against_torch() -> None:
+    assert set(K.TORCH_CLASSES) <= {c for c, _, _ in C}
+
+
+def test_the_signature_tables_are_torchs_own() -> None:
+    import inspect
+
+    for name, params in K.TORCH_PARAMS.items():
+        signature = [p.name for p in inspect.signature(getattr(torch.nn, name).__init__).parameters.values()
+                     if p.name not in ("self", "device", "dtype") and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        assert list(K.TORCH_CLASSES[name].names) == signature, name
+        assert params == K.TORCH_CLASSES[name].params  # positional ones only: bias of BatchNorm is keyword-only
+        defaults = {p.name: p.default for p in inspect.signature(getattr(torch.nn, name).__init__).parameters.values()
+                    if p.default is not inspect.Parameter.empty and p.name not in ("device", "dtype")}
+        assert K.TORCH_CLASSES[name].defaults == defaults, name
+
+
+@pytest.mark.parametrize(("name", "args", "kwargs", "shape"), [
+    ("torch.nn.functional.relu", [], {}, (3, 4, 4)),
+    ("torch.nn.functional.relu", [], {"inplace": True}, (3, 4, 4)),
+    ("torch.relu", [], {}, (10,)),
+    ("torch.sigmoid", [], {}, (10,)),
+    ("torch.tanh", [], {}, (10,)),
+    ("torch.nn.functional.max_pool2d", [2], {}, (6, 28, 28)),
+    ("torch.nn.functional.max_pool2d", [3, 2, 1], {"ceil_mode": True}, (6, 28, 28)),
+    ("torch.nn.functional.max_pool1d", [3], {"stride": 2}, (6, 28)),
+    ("torch.nn.functional.avg_pool2d", [3], {"stride": 2, "padding": 1}, (6, 28, 28)),
+    ("torch.nn.functional.adaptive_avg_pool2d", [(1, 1)], {}, (6, 7, 7)),
+    ("torch.nn.functional.adaptive_max_pool2d", [2], {}, (6, 7, 7)),
+    ("torch.nn.functional.dropout", [], {"p": 0.3, "training": False}, (6, 7, 7)),
+    ("torch.nn.functional.dropout2d", [0.3], {}, (6, 7, 7)),
+    ("torch.nn.functional.softmax", [], {"dim": 1}, (10,)),
+    ("torch.nn.functional.log_softmax", [1], {}, (10,)),
+    ("torch.softmax", [1], {}, (10,)),
+    ("torch.nn.functional.leaky_relu", [0.1], {}, (10,)),
+    ("torch.nn.functional.gelu", [], {}, (10,)),
+    ("torch.flatten", [1], {}, (16, 5, 5)),
+    ("torch.flatten", [], {"start_dim": 1}, (16, 5, 5)),
+    ("torch.flatten", [2], {}, (16, 5, 5)),
+])
+def test_functions_compute_what_torch_computes(name: str, args: list, kwargs: dict, shape: tuple[int, ...]) -> None:
+    import importlib
+
+    module, _, attr = name.rpartition(".")
+    y = getattr(importlib.import_module(module), attr)(torch.empty((2, *shape), device="meta"), *args, **kwargs)
+    kind, a = torch_function(name, args, kwargs, to_channels_last(shape))
+    assert to_channels_first(K.KINDS[kind].infer(a, [to_channels_last(shape)]).shape) == tuple(y.shape[1:])
+
+
+# ---------------------------------------------------------------------------------------------
+# Random convolutions and pooling against torch.
+
+_SETTINGS = settings(max_examples=200, derandomize=True, deadline=None,
+                     suppress_health_check=[HealthCheck.too_slow])
+
+
+def _compare_or_both_refuse(class_name: str, kwargs: dict, shape: tuple[int, ...]) -> None:
+    try:
+        expected = real(class_name, kwargs, shape)
+    except (RuntimeError, ValueError):
+        with pytest.raises((ShapeError, SpecError)):
+            ours(class_name, kwargs, shape)
+        return
+    assert ours(class_name, kwargs, shape) == expected, (class_name, kwargs, shape)
+
+
+@_SETTINGS
+@given(rank=st.integers(1, 3), data=st.data())
+def test_random_convolutions_agree_with_torch(rank: int, data: st.DataObject) -> None:
+    g = data.draw(st.integers(1, 3))
+    c, d = g * data.draw(st.integers(1, 3)), g * data.draw(st.integers(1, 3))
+    grid = tuple(data.draw(st.integers(1, 12)) for _ in range(rank))
+    kwargs = dict(in_channels=c, out_channels=d, groups=g, bias=data.draw(st.booleans()),
+                  kernel_size=tuple(data.draw(st.integers(1, 5)) for _ in range(rank)),
+                  stride=data.draw(st.integers(1, 4)), dilation=data.draw(st.integers(1, 3)),
+                  padding=data.draw(st.one_of(st.integers(0, 3), st.sampled_from(["same", "valid"]))))
+    if kwargs["padding"] == "same":
+        kwargs["stride"] = 1
+    _compare_or_both_refuse(f"Conv{rank}d", kwargs, (c, *grid))
+
+
+@_SETTINGS
+@given(rank=st.integers(1, 3), data=st.data())
+def test_random_pooling_agrees_with_torch(rank: int, data: st.DataObject) -> None:
+    op = data.draw(st.sampled_from(["Max", "Avg"]))
+    grid = tuple(data.draw(st.integers(1, 12)) for _ in range(rank))
+    kwargs = dict(kernel_size=tuple(data.draw(st.integers(1, 5)) for _ in range(rank)),
+                  stride=data.draw(st.one_of(st.none(), st.integers(1, 6))),
+                  padding=data.draw(st.integers(0, 2)), ceil_mode=data.draw(st.booleans()))
+    if op == "Max":
+        kwargs["dilation"] = data.draw(st.integers(1, 3))
+    _compare_or_both_refuse(f"{op}Pool{rank}d", kwargs, (2, *grid))
+
+
+# ---------------------------------------------------------------------------------------------
+# Refusals, word for word.
+
+@pytest.mark.parametrize(("class_name", "kwargs", "shape", "message"), [
+    ("Conv2d", dict(in_channels=3, out_channels=8, kernel_size=3), (1, 32, 32),
+     "Conv2d(in_channels=3) but its input has 1: (N, 1, 32, 32)"),
+    ("Conv2d", dict(in_channels=3, out_channels=8, kernel_size=3), (3, 32),
+     "nn.Conv2d needs a 4-D input (batch included), but its input is (N, 3, 32) (3-D)"),
+    ("Conv2d", dict(in_channels=3, out_channels=8, kernel_size=3, stride=2, padding="same"), (3, 32, 32),
+     "`nn.Conv2d`: padding='same' is not supported for strided convolutions"),
+    ("Conv2d", dict(in_channels=3, out_channels=8, kernel_size=3, padding="full"), (3, 32, 32),
+     "`nn.Conv2d`: Invalid padding string 'full', should be one of {'valid', 'same'}"),
+    ("Conv2d", dict(in_channels=3, out_channels=8, kernel_size=3, groups=2), (3, 32, 32),
+     "`nn.Conv2d`: in_channels must be divisible by groups (3 and groups=2)"),
+    ("Conv2d", dict(in_channels=4, out_channels=6, kernel_size=3, groups=4), (4, 32, 32),
+     "`nn.Conv2d`: out_channels must be divisible by groups (6 and groups=4)"),
+    ("Conv2d", dict(in_channels=3, out_channels=8, kernel_size=(3, 3, 3)), (3, 32, 32),
+     "`nn.Conv2d`: kernel_size has 3 sizes, the layer has 2 spatial axes: `(3, 3, 3)`"),
+    ("Conv2d", dict(in_channels=3, out_channels=8, kernel_size=3, padding=3, padding_mode="reflect"), (3, 3, 3),
+     "padding_mode='reflect' pads 3 but the axis has only 3 positions"),
+    ("Conv2d", dict(in_channels=3, out_channels=8, kernel_size=3, padding_mode="mirror"), (3, 8, 8),
+     "`nn.Conv2d`: padding_mode must be one of zeros, reflect, replicate, circular; got 'mirror'"),
+    ("Conv2d", dict(in_channels=3, out_channels=8, kernel_size=3, bias=1), (3, 8, 8),
+     "`nn.Conv2d`: bias must be True or False, got `1`"),
+    ("Conv2d", dict(in_channels=3, out_channels=8), (3, 8, 8), "`nn.Conv2d` needs `kernel_size`"),
+    ("Conv2d", dict(in_channels=3, out_channels=8, kernel=3), (3, 8, 8), "`nn.Conv2d` has no argument `kernel`"),
+    ("Conv2D", dict(), (3, 8, 8), "archcalc does not know the PyTorch layer `nn.Conv2D`"),
+    ("Linear", dict(in_features=10, out_features=5), (12,),
+     "Linear(in_features=10) but its input has 12: (N, 12)"),
+    ("Linear", dict(in_features=4, out_features=5), (3, 4, 4),
+     "Linear acts on the last axis of its input, and its input is (N, 3, 4, 4): archcalc reads Linear on a flat "
+     "input only"),
+    ("BatchNorm2d", dict(num_features=8), (16, 4, 4), "BatchNorm2d(num_features=8) but its input has 16: "
+     "(N, 16, 4, 4)"),
+    ("MaxPool2d", dict(kernel_size=2, padding=2), (3, 8, 8),
+     "`nn.MaxPool2d`: pad should be at most half of kernel size, but got pad=2 and kernel_size=2"),
+    ("MaxPool2d", dict(kernel_size=2, return_indices=True), (3, 8, 8),
+     "`nn.MaxPool2d`: return_indices=True makes the layer return (output, indices); archcalc reads one tensor"),
+    ("MaxPool2d", dict(kernel_size=5), (3, 4, 4),
+     "maxpool shrinks the feature map below 1x1: H = ⌊(4 − 5)/5⌋ + 1 = 0"),
+    ("Dropout", dict(p=1.5), (10,), "`nn.Dropout`: dropout probability has to be between 0 and 1, but got 1.5"),
+    ("Flatten", dict(start_dim=0), (10,), "`nn.Flatten`: start_dim=0 flattens the batch axis into the values"),
+    ("Softmax", dict(dim=3), (10,), "Softmax(dim=3) is out of range for a 2-D input (N, 10)"),
+    ("PReLU", dict(num_parameters=4), (3, 4, 4),
+     "PReLU(num_parameters=4) needs 1 or the input's channels (3): (N, 3, 4, 4)"),
+])
+def test_refusals_word_for_word(class_name: str, kwargs: dict, shape: tuple[int, ...], message: str) -> None:
+    with pytest.raises((ShapeError, SpecError)) as e:
+        ours(class_name, kwargs, shape)
+    assert e.value.message == message
+    assert e.value.hint or isinstance(e.value, ShapeError)
+
+
+def test_refusals_of_functions_name_the_function() -> None:
+    with pytest.raises(SpecError) as e:
+        torch_function("torch.flatten", [], {}, (5, 5, 16))
+    assert e.value.message == "`torch.flatten`: start_dim=0 flattens the batch axis into the values"
+    assert e.value.hint == "flatten from dim 1: nn.Flatten() or torch.flatten(x, 1)"
+    with pytest.raises(SpecError) as e:
+        torch_function("torch.nn.functional.max_pool", [2], {}, (5, 5, 16))
+    assert e.value.message == "archcalc does not know the PyTorch function `torch.nn.functional.max_pool`"
+    assert e.value.hint == "did you mean `torch.nn.functional.max_pool3d`?"
+
+
+# ---------------------------------------------------------------------------------------------
+# A whole network: parameters and buffers as torch counts them, in every output format.
+
+
+LENET_BN = (("Conv2d", dict(in_channels=1, out_channels=6, kernel_size=5, padding=2)),
+            ("BatchNorm2d", dict(num_features=6)), ("ReLU", {}), ("MaxPool2d", dict(kernel_size=2)),
+            ("Conv2d", dict(in_channels=6, out_channels=16, kernel_size=5)), ("BatchNorm2d", dict(num_features=16)),
+            ("ReLU", {}), ("MaxPool2d", dict(kernel_size=2)), ("Flatten", {}),
+            ("Linear", dict(in_features=400, out_features=120)), ("ReLU", {}),
+            ("Linear", dict(in_features=120, out_features=10)))
+
+
+def _network() -> Network:
+    shape = to_channels_last((1, 28, 28))
+    nodes = [Node("input", {"shape": shape})]
+    for i, (class_name, kwargs) in enumerate(LENET_BN):
+        kind, args = torch_layer(class_name, kwargs, shape)
+        nodes.append(Node(kind, args, (i,), module=str(i)))
+        shape = K.KINDS[kind].infer(args, [shape]).shape
+    return Network("lenet_bn", nodes, notation="torch")
+
+
+def test_a_torch_network_counts_parameters_and_buffers_as_torch_does() -> None:
+    model = torch.nn.Sequential(*(getattr(torch.nn, c)(**k) for c, k in LENET_BN))
+    a = analyze_network(_network())
+    assert a.totals.params == sum(p.numel() for p in model.parameters()) == 51_946
+    assert a.totals.buffers == sum(b.numel() for b in model.buffers()) == 2 * 6 + 1 + 2 * 16 + 1
+    assert a.totals.non_trainable_params == 0
+    assert [r.buffers for r in a.rows if r.kind == "batchnorm"] == [13, 33]
+    assert [r.module for r in a.rows][:3] == ["0", "1", "2"]
+    data = json.loads(json_text([a]))
+    assert data["totals"]["buffers"] == 46 and data["totals"]["params"] == 51_946
+    assert data["layers"][1]["buffers"] == 13 and data["layers"][0]["buffers"] == 0
+    assert data["layers"][0]["output_shape"] == [28, 28, 6]  # JSON is channels-last always
+    assert data["layers"][1]["module"] == "1"
+
+
+def test_tables_show_buffers_and_channels_first_for_torch() -> None:
+    a = analyze_network(_network())
+    text = text_table(a)
+    assert "lenet_bn  ·  input 1x28x28" in text
+    assert text.splitlines()[2].split() == ["#", "Layer", "Output", "Params", "Buffers", "Activations", "Memory",
+                                            "MACs", "RF", "/stride"]
+    assert text.splitlines()[4].split()[:5] == ["1", "conv5-6", "padding=2", "linear", "6x28x28"]
+    assert "buffers: 46 (46): kept, not parameters" in text
+    a.layout = "nhwc"
+    assert "28x28x6" in text_table(a) and "input 28x28x1" in text_table(a)
+    md = markdown_table(a)
+    assert "| # | Layer | Output | Params | Buffers |" in md
+    assert "| | **Total** | | **51,946** | **46** |" in md
+    header, first = csv_text([a]).splitlines()[:2]
+    assert header.endswith(",buffers") and first.endswith(",0")
+
+
+def test_other_notations_show_no_buffers() -> None:
+    from archcalc import analyze
+
+    a = analyze("input 32x32x3\nconv3-8\nbatchnorm\nFC-10")
+    assert a.totals.buffers == 0 and a.totals.non_trainable_params == 16
+    assert "buffers" not in json.loads(json_text([a]))["totals"]
+    assert "Buffers" not in text_table(a)
+
+
+def test_the_layout_helpers_are_inverse() -> None:
+    for shape in [(3, 224, 224), (16, 100), (10,), (4, 8, 16, 16)]:
+        assert to_channels_first(to_channels_last(shape)) == shape
