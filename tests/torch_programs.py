@@ -1,0 +1,178 @@
+"""Random PyTorch programs from a small grammar, for hypothesis: every program is valid (the shapes fit).
+
+Two styles: a module-level ``nn.Sequential`` of modules, and an ``nn.Module`` class whose ``__init__`` makes the
+modules and whose ``forward`` wires them, mixing in functional calls (``F.relu``, ``F.max_pool2d``), residual
+helper blocks, a module called twice, and the three usual ways to flatten. The generator follows the shape
+(C, H, W) as it goes, with torch's own size formulas, so it knows the output shape of the program it wrote.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hypothesis import strategies as st
+
+HEADER = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
+
+BLOCK = '''
+
+class Block(nn.Module):
+    """A residual block: two 3x3 convolutions, a 1x1 projection when the stride or the width changes."""
+
+    def __init__(self, cin, cout, stride=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.proj = None
+        if stride != 1 or cin != cout:
+            self.proj = nn.Conv2d(cin, cout, 1, stride=stride)
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        if self.proj is not None:
+            x = self.proj(x)
+        return F.relu(x + y)
+'''
+
+ACTIVATIONS = ["nn.ReLU()", "nn.LeakyReLU(0.1)", "nn.GELU()", "nn.SiLU()", "nn.Tanh()", "nn.Sigmoid()",
+               "nn.ELU()", "nn.ReLU6()", "nn.Hardswish()", "nn.ReLU(inplace=True)"]
+FUNCTIONS = ["F.relu(x)", "torch.relu(x)", "F.gelu(x)", "torch.sigmoid(x)", "F.leaky_relu(x, 0.2)", "torch.tanh(x)"]
+
+
+def _conv_out(size: int, k: int, s: int, p: int, d: int = 1) -> int:
+    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def _pool_out(size: int, k: int, s: int, p: int, ceil: bool) -> int:
+    """torch's pooling size: with ceil_mode, the last window must start inside the input or its left padding."""
+    span = size + 2 * p - k
+    out = (-(-span // s) if ceil else span // s) + 1
+    if ceil and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+@dataclass
+class _Program:
+    c: int
+    h: int
+    w: int
+    modules: list[tuple[str, str]] = field(default_factory=list)  # (attribute name, constructor)
+    steps: list[str] = field(default_factory=list)  # forward lines, for the class style
+    uses_block: bool = False
+
+    def add(self, kind: str, constructor: str) -> str:
+        name = f"{kind}{len(self.modules)}"
+        self.modules.append((name, constructor))
+        self.steps.append(f"x = self.{name}(x)")
+        return name
+
+
+@st.composite
+def _layer(draw: st.DrawFn, p: _Program, classy: bool) -> None:
+    """One layer (or a functional step, or a block) that fits the current shape; updates the shape."""
+    kinds = ["conv", "conv", "bn", "act", "pool", "dropout", "adaptive", "transpose", "upsample"]
+    if classy:
+        kinds += ["function", "fpool", "block", "twice"]
+    kind = draw(st.sampled_from(kinds))
+    small = min(p.h, p.w)
+    if kind == "conv":
+        k = draw(st.sampled_from([1, 3, 5]))
+        s, d = draw(st.sampled_from([1, 1, 2])), draw(st.sampled_from([1, 1, 2]))
+        pad = draw(st.sampled_from([0, d * (k // 2)]))
+        if _conv_out(small, k, s, pad, d) < 1:
+            pad = d * (k // 2)
+        if _conv_out(small, k, s, pad, d) < 1:
+            return
+        groups = p.c if draw(st.booleans()) and p.c > 1 else 1  # depthwise: one group per channel
+        f = groups * draw(st.integers(1, 2)) if groups > 1 else draw(st.integers(1, 16))
+        bias = draw(st.booleans())
+        p.add("conv", f"nn.Conv2d({p.c}, {f}, {k}, stride={s}, padding={pad}, dilation={d}, groups={groups}, "
+                      f"bias={bias})")
+        p.c, p.h, p.w = f, _conv_out(p.h, k, s, pad, d), _conv_out(p.w, k, s, pad, d)
+    elif kind == "bn":
+        options = draw(st.sampled_from(["", ", affine=False", ", track_running_stats=False", ", momentum=0.01"]))
+        p.add("bn", f"nn.BatchNorm2d({p.c}{options})")
+    elif kind == "act":
+        p.add("act", draw(st.sampled_from(ACTIVATIONS)))
+    elif kind == "dropout":
+        p.add("drop", draw(st.sampled_from(["nn.Dropout(0.2)", "nn.Dropout2d(0.1)", "nn.Identity()"])))
+    elif kind in ("pool", "fpool"):
+        k = draw(st.sampled_from([2, 3]))
+        if k > small:
+            return
+        s = draw(st.sampled_from([1, 2, k]))
+        pad = draw(st.integers(0, k // 2))
+        ceil = draw(st.booleans())
+        cls = draw(st.sampled_from(["MaxPool2d", "AvgPool2d"]))
+        if kind == "pool":
+            p.add("pool", f"nn.{cls}({k}, stride={s}, padding={pad}, ceil_mode={ceil})")
+        else:
+            fn = "F.max_pool2d" if cls == "MaxPool2d" else "F.avg_pool2d"
+            p.steps.append(f"x = {fn}(x, {k}, stride={s}, padding={pad}, ceil_mode={ceil})")
+        p.h, p.w = _pool_out(p.h, k, s, pad, ceil), _pool_out(p.w, k, s, pad, ceil)
+    elif kind == "adaptive":
+        a, b = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+        cls = draw(st.sampled_from(["AdaptiveAvgPool2d", "AdaptiveMaxPool2d"]))
+        p.add("gap", f"nn.{cls}(({a}, {b}))")
+        p.h, p.w = a, b
+    elif kind == "transpose":
+        if p.h * p.w > 64:
+            return
+        k, s = draw(st.sampled_from([2, 3, 4])), draw(st.sampled_from([1, 2]))
+        pad = draw(st.integers(0, (k - 1) // 2))
+        extra = draw(st.integers(0, s - 1))
+        f = draw(st.integers(1, 12))
+        p.add("up", f"nn.ConvTranspose2d({p.c}, {f}, {k}, stride={s}, padding={pad}, output_padding={extra})")
+        p.c, p.h, p.w = (f, *((n - 1) * s - 2 * pad + k + extra for n in (p.h, p.w)))
+    elif kind == "upsample":
+        if p.h * p.w > 64:
+            return
+        mode = draw(st.sampled_from(["'nearest'", "'bilinear'"]))
+        p.add("ups", f"nn.Upsample(scale_factor=2, mode={mode})")
+        p.h, p.w = 2 * p.h, 2 * p.w
+    elif kind == "function":
+        p.steps.append(f"x = {draw(st.sampled_from(FUNCTIONS))}")
+    elif kind == "block":
+        f = draw(st.sampled_from([p.c, 2 * p.c, 8]))
+        s = draw(st.sampled_from([1, 2]))
+        p.uses_block = True
+        p.add("block", f"Block({p.c}, {f}, stride={s})")
+        p.c, p.h, p.w = f, _conv_out(p.h, 3, s, 1), _conv_out(p.w, 3, s, 1)
+    else:  # twice: one shape-keeping convolution applied two times, its weights shared
+        name = p.add("shared", f"nn.Conv2d({p.c}, {p.c}, 3, padding=1)")
+        p.steps.append(f"x = F.relu(self.{name}(x))")
+
+
+@st.composite
+def programs(draw: st.DrawFn) -> tuple[str, tuple[int, ...]]:
+    """A program (its first line the ``# archcalc:`` header) and the output shape torch must give."""
+    c, h, w = draw(st.integers(1, 4)), draw(st.integers(4, 16)), draw(st.integers(4, 16))
+    classy = draw(st.booleans())
+    p = _Program(c, h, w)
+    for _ in range(draw(st.integers(1, 6))):
+        draw(_layer(p, classy))
+    hidden, classes = draw(st.integers(4, 32)), draw(st.integers(2, 10))
+    flat = p.c * p.h * p.w
+    if flat > 4096:  # keep the head small: pool down to one value per channel first
+        p.add("gap", "nn.AdaptiveAvgPool2d(1)")
+        flat = p.c
+    header = f"# archcalc: --input {c}x{h}x{w}\n" + HEADER
+    if not classy:
+        layers = [ctor for _, ctor in p.modules]
+        layers += ["nn.Flatten()", f"nn.Linear({flat}, {hidden})", "nn.ReLU()", f"nn.Linear({hidden}, {classes})"]
+        body = "\nmodel = nn.Sequential(\n" + "".join(f"    {line},\n" for line in layers) + ")\n"
+        return header + body, (classes,)
+    flatten = draw(st.sampled_from(["x = torch.flatten(x, 1)", "x = x.view(x.size(0), -1)",
+                                    f"x = x.view(-1, {flat})", "x = self.flatten(x)"]))
+    p.modules += [("flatten", "nn.Flatten()"), ("fc1", f"nn.Linear({flat}, {hidden})"),
+                  ("fc2", f"nn.Linear({hidden}, {classes})")]
+    init = "".join(f"        self.{name} = {ctor}\n" for name, ctor in p.modules)
+    forward = "".join(f"        {line}\n" for line in [*p.steps, flatten, "x = F.relu(self.fc1(x))"])
+    code = (header + (BLOCK if p.uses_block else "") + "\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+            + "        super().__init__()\n" + init + "\n    def forward(self, x):\n" + forward
+            + "        return self.fc2(x)\n")
+    return code, (classes,)
