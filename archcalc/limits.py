@@ -45,7 +45,8 @@ MAX_SHEET_DEPTH = 20
 #: YAML nodes of an answer sheet, counted through aliases (a "billion laughs" sheet of 500 bytes
 #: holds billions).
 MAX_SHEET_NODES = 50_000
-#: Layers one after the other (the longest path from the input) that `verify` builds as a Keras model:
+#: Layers one after the other (the longest path from the input) that `verify`, `export` (.keras, .h5) and
+#: `train` build as a Keras model:
 #: Keras' graph building recurses a few calls a layer; verify raises Python's recursion limit for the
 #: build (20 a layer), and a chain of 1,990 layers builds in seconds. EfficientNetV2L is 1,031 deep.
 MAX_VERIFY_DEPTH = 2_000

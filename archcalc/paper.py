@@ -327,6 +327,9 @@ class _Reader:
         self.blocks: dict[str, B.Block] = {}
         self.made = 0  # layers expanded so far: repeats of repeats multiply
         self.sizes: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}  # a block's layers, by its arguments
+        #: The statement being read, or the items read once expansion is over: where the message points
+        #: if Python's stack runs out first (a deep merge read from a deep stack, as in the browser).
+        self.here: _Line | list[_Item] | None = None
 
     # -- blocks ---------------------------------------------------------------------------
     def define(self, st: _Stmt) -> None:
@@ -417,6 +420,7 @@ class _Reader:
         """
         total = 0
         for st in _flat(stmts):
+            self.here = st.line
             try:
                 line = self.substituted(st, env)
             except SpecError:
@@ -515,6 +519,7 @@ class _Reader:
         """The items of a run of statements (the main chain, a block's body or a branch)."""
         items: list[_Item] = []
         for st in _flat(stmts):
+            self.here = st.line
             line = self.substituted(st, env)
             first, col = line.tokens[0]
             word = first.lower().rstrip(":")
@@ -735,16 +740,54 @@ def parse_paper(text: str, path: str = "<text>", *, only: str | None = None) -> 
     Raises:
         SpecError: with the file, line and column of the first problem.
     """
+    reader = _Reader(path)
     try:
-        return _parse_paper(text, path, only)
-    except RecursionError:  # merges nested hundreds deep
-        raise SpecError(f"{path}: branches are nested too deeply to read",
+        return _parse_paper(text, path, only, reader)
+    except RecursionError:  # Python's stack ran out before MAX_NESTING was reached (a small stack)
+        here = reader.here
+        location = (here.loc(here.tokens[0][1]) if isinstance(here, _Line) else
+                    _innermost(here) if here else _deepest_line(text, path))
+        raise SpecError("blocks and branches are nested too deeply to read", location=location,
                         hint="nest `add`/`concat` blocks less deeply, or define a block and repeat it") from None
 
 
-def _parse_paper(text: str, path: str, only: str | None) -> list[Network]:
+def _innermost(items: list[_Item]) -> Location | None:
+    """The first layer at the deepest level of merges, side outputs and branches (walked without recursion).
+
+    >>> _innermost([]) is None
+    True
+    """
+    best: tuple[int, Location | None] = (-1, None)
+    stack: list[tuple[list[_Item], int]] = [(items, 0)]
+    while stack:
+        run, depth = stack.pop()
+        for item in run:
+            if isinstance(item, _Merge):
+                stack.extend((b, depth + 1) for b in item.branches if b)
+                node = item.node
+            elif isinstance(item, _Side):
+                stack.append((item.items, depth + 1))
+                continue
+            else:
+                node = item[0]
+            if depth > best[0]:
+                best = (depth, node.location)
+    return best[1]
+
+
+def _deepest_line(text: str, path: str) -> Location:
+    """The most indented line of a text (the innermost branch), when nothing better is known."""
+    lines = text.splitlines() or [""]
+    def indent(i: int) -> tuple[bool, int]:
+        return lines[i].strip() != "", len(lines[i].expandtabs(4)) - len(lines[i].expandtabs(4).lstrip())
+
+    number = max(range(len(lines)), key=indent)
+    column = len(lines[number]) - len(lines[number].lstrip()) + 1
+    return Location(path, number + 1, column, lines[number], max(1, len(lines[number].strip())))
+
+
+def _parse_paper(text: str, path: str, only: str | None, reader: _Reader) -> list[Network]:
     default_name = re.sub(r"\.[A-Za-z0-9]+$", "", path.replace("\\", "/").rsplit("/", 1)[-1])
-    reader = _Reader(path)
     lines = [line for number, raw in enumerate(text.splitlines(), start=1)
              if (line := _Line(path, number, raw)).tokens]
     for line in lines:
@@ -802,7 +845,9 @@ def _parse_paper(text: str, path: str, only: str | None) -> list[Network]:
                             f"expanded; archcalc reads at most {MAX_LAYERS:,} (MAX_LAYERS)",
                             location=net_header or first_node.location,
                             hint="check the repeat counts: blocks repeated inside repeated blocks multiply")
-        items = _apply_activation_rule(reader.sequence(statements, {}, ()))
+        items = reader.sequence(statements, {}, ())
+        reader.here = items
+        items = _apply_activation_rule(items)
         nodes = [first_node]
         _link(items, 0, nodes)
         networks.append(Network(net_name, nodes, net_header or first_node.location, "paper"))

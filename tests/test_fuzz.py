@@ -315,6 +315,24 @@ def test_verify_refuses_a_deep_chain_before_importing_tensorflow() -> None:
                                f"{MAX_VERIFY_DEPTH:,} layers one after the other (MAX_VERIFY_DEPTH)")
 
 
+@pytest.mark.parametrize("command", [["export", "-o", "net.keras"], ["export", "-o", "net.h5"],
+                                     ["train", "-d", "digits", "-o", "run"]])
+def test_export_and_train_refuse_a_deep_chain_before_importing_tensorflow(tmp_path: Path, command: list[str]) -> None:
+    """The limit `verify` has: Keras recurses a few calls a layer to build and to save a model."""
+    (tmp_path / "deep.txt").write_text(f"input 8x8x1\nrelu x{MAX_VERIFY_DEPTH}\nflatten\nfc-10\nsoftmax\n")
+    probe = ("import sys\nfrom archcalc.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n"
+             "    print(e.code, 'tensorflow' in sys.modules, 'keras' in sys.modules)\n")
+    p = subprocess.run([sys.executable, "-c", probe, command[0], "deep.txt", *command[1:]], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=120)
+    assert p.stdout == "2 False False\n"
+    assert p.stderr.splitlines() == [
+        f"error: network `deep` is {MAX_VERIFY_DEPTH + 3:,} layers deep; {command[0]} builds at most "
+        f"{MAX_VERIFY_DEPTH:,} layers one after the other (MAX_VERIFY_DEPTH)",
+        "hint: Keras builds a model by recursing a few calls a layer, and deeper recursion risks the process's "
+        f"stack; {command[0]} a shorter network with the same kinds of layers"]
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["deep.txt"]  # nothing written
+
+
 def _archcalc(*args: str, stdin: str | None = None) -> list[str]:
     return [sys.executable, "-c", "from archcalc.cli import main; main()", *args]
 

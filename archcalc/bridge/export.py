@@ -254,6 +254,9 @@ def export(network: Network, analysis: Analysis, path: Path, *, force: bool = Fa
     if path.suffix.lower() == ".py":
         files.write_text(path, python_code(network, analysis, spec), overwrite=force)
         return "Keras code"
+    from .verify import check_depth, deep_build
+
+    depth = check_depth(network, "export")  # before TensorFlow is imported
     weight_bytes = analysis.totals.params * 4
     if max_memory is not None and weight_bytes > max_memory:
         from ..render import human_bytes
@@ -261,7 +264,8 @@ def export(network: Network, analysis: Analysis, path: Path, *, force: bool = Fa
         raise UsageError(f"the model's float32 weights take {human_bytes(weight_bytes)}, above the "
                          f"{human_bytes(max_memory)} budget", hint="raise --max-memory, or export the .py code instead")
     p = B.plan(network, [tuple(network.input_shape)] + [tuple(r.output_shape) for r in analysis.rows])
-    model = B.build_model(p)
-    with files.replacing(path, overwrite=force) as tmp:
-        model.save(tmp)
+    with deep_build(depth):  # Keras builds and saves a model by recursing a few calls a layer
+        model = B.build_model(p)
+        with files.replacing(path, overwrite=force) as tmp:
+            model.save(tmp)
     return f"untrained Keras model ({model.count_params():,} parameters)"

@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,36 +129,25 @@ def verify(network: Network, analysis: Analysis, *, max_memory: int = DEFAULT_MA
             hand in a doctored one to see the mismatch reported).
         max_memory: bytes of float32 weights above which no whole model is allocated.
     """
-    depth = chain_length(network)
-    if depth > MAX_VERIFY_DEPTH:  # said before TensorFlow is even imported
-        raise KerasError(f"network `{network.name}` is {depth:,} layers deep; verify builds at most "
-                         f"{MAX_VERIFY_DEPTH:,} layers one after the other (MAX_VERIFY_DEPTH)",
-                         hint="Keras builds a model by recursing a few calls a layer, and deeper recursion "
-                              "risks the process's stack; verify a shorter network with the same kinds of layers")
+    depth = check_depth(network, "verify")  # said before TensorFlow is even imported
     from .tf import keras
 
     k = keras()
     start = time.perf_counter()
     p = B.plan(network, _shapes(analysis))
     weight_bytes = analysis.totals.params * 4
-    # Keras builds (and serialises) a functional model by recursing about three calls a layer: Python's
-    # default limit of 1,000 stopped at about 330 layers in a chain. Raised for the build, within
-    # MAX_VERIFY_DEPTH: Python 3.11 keeps Python-to-Python calls off the C stack.
-    old_limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old_limit, 1_000 + 20 * depth))
     try:
-        if weight_bytes <= max_memory:
-            report = _verify_model(network, analysis, p)
-        else:
-            report = _verify_symbolic(network, analysis, p, max_memory)
+        with deep_build(depth):
+            if weight_bytes <= max_memory:
+                report = _verify_model(network, analysis, p)
+            else:
+                report = _verify_symbolic(network, analysis, p, max_memory)
     except KerasError as e:
         # Keras will not build what the spec says (dilation with a stride, say): this network
         # fails verification, and the others of the run are still verified.
         _free()
         return Report(network.name, "refused", [], [], [e.hint] if e.hint else [],
                       time.perf_counter() - start, k.__version__, refused=e.message)
-    finally:
-        sys.setrecursionlimit(old_limit)
     if weight_bytes > max_memory:
         report.notes.insert(0, f"the weights would take {_gib(weight_bytes)} (float32), above the "
                                f"{_gib(max_memory)} budget (--max-memory): no model was allocated; shapes "
@@ -173,6 +164,51 @@ def verify(network: Network, analysis: Analysis, *, max_memory: int = DEFAULT_MA
     report.seconds = time.perf_counter() - start
     report.keras_version = k.__version__
     return report
+
+
+def check_depth(network: Network, command: str) -> int:
+    """Refuse a network too deep for Keras to build (MAX_VERIFY_DEPTH), before TensorFlow is imported.
+
+    Args:
+        network: the network to build.
+        command: what builds it (``verify``, ``export``, ``train``), named in the message.
+
+    Returns:
+        Its depth (:func:`chain_length`), for :func:`deep_build`.
+
+    >>> from archcalc.paper import parse_paper
+    >>> check_depth(parse_paper("input 8x8x1\\nrelu x5")[0], "export")
+    6
+    >>> try:
+    ...     check_depth(parse_paper("input 8x8x1\\nrelu x2500")[0], "export")
+    ... except KerasError as e:
+    ...     print(e.message)
+    network `<text>` is 2,501 layers deep; export builds at most 2,000 layers one after the other (MAX_VERIFY_DEPTH)
+    """
+    depth = chain_length(network)
+    if depth > MAX_VERIFY_DEPTH:
+        raise KerasError(f"network `{network.name}` is {depth:,} layers deep; {command} builds at most "
+                         f"{MAX_VERIFY_DEPTH:,} layers one after the other (MAX_VERIFY_DEPTH)",
+                         hint="Keras builds a model by recursing a few calls a layer, and deeper recursion "
+                              f"risks the process's stack; {command} a shorter network with the same kinds of "
+                              "layers")
+    return depth
+
+
+@contextmanager
+def deep_build(depth: int) -> Iterator[None]:
+    """Python's recursion limit raised for building (or saving) a Keras model ``depth`` layers deep.
+
+    Keras builds and serialises a functional model by recursing about three calls a layer: Python's
+    default limit of 1,000 stopped at about 330 layers in a chain. Raised within MAX_VERIFY_DEPTH
+    (:func:`check_depth`): Python 3.11 keeps Python-to-Python calls off the C stack.
+    """
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old_limit, 1_000 + 20 * depth))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old_limit)
 
 
 def chain_length(network: Network) -> int:

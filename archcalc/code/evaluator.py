@@ -163,6 +163,7 @@ class Evaluator:
         self.defines = dict(defines or {})
         self.steps = 0
         self.depth = 0
+        self.here: ast.AST | None = None  # the node being read: where a RecursionError points
         self.globals = Scope(module=True)
         self.globals.names.update(self.defines)
         #: Unknown values that reached the model, with where they did (all reported at once).
@@ -200,6 +201,14 @@ class Evaluator:
         text = " ".join(text.split())
         return text if len(text) <= limit else text[: limit - 1] + "…"
 
+    def too_deep(self) -> SpecError:
+        """The error for a RecursionError (Python's stack ran out before MAX_CALL_DEPTH or MAX_NESTING, as
+        it can when archcalc itself runs on a small stack): at the node being read when it did."""
+        location = self.location(self.here) if self.here else Location(self.path, 1, 1, self.lines[0], 1)
+        return SpecError("the code is nested too deeply to read", location=location,
+                         hint=f"calls nest at most {MAX_CALL_DEPTH} deep; write plain numbers instead of long "
+                              "chains of operators or brackets")
+
     def need(self, value: Unknown, node: ast.AST, role: str) -> None:
         """Record that an unknown value reached the model (reported with the others at the end)."""
         self.needs.append((value, node, role))
@@ -209,6 +218,7 @@ class Evaluator:
 
     def charge(self, node: ast.AST, steps: int) -> None:
         """Count work against MAX_STEPS (a names table charges more for what costs more)."""
+        self.here = node
         self.steps += steps
         if self.steps > MAX_STEPS:
             raise self.error(node, f"the code takes more than {MAX_STEPS:,} steps to read (a loop that "
@@ -225,8 +235,7 @@ class Evaluator:
         except _Return:
             pass
         except RecursionError:
-            raise SpecError(f"{self.path}: the code is nested too deeply to read",
-                            hint=f"calls nest at most {MAX_CALL_DEPTH} deep") from None
+            raise self.too_deep() from None
         return self.globals
 
     def block(self, body: list[ast.stmt], scope: Scope) -> None:
@@ -1459,7 +1468,10 @@ def evaluate_expression(text: str, values: dict[str, Any] | None = None, *, path
     lines = text.strip().splitlines() or [""]
     _check_nesting(tree, path, lines)
     ev = Evaluator(text.strip(), path, _NoNames(), values)
-    value = ev.expr(tree.body, ev.globals)
+    try:
+        value = ev.expr(tree.body, ev.globals)
+    except RecursionError:
+        raise ev.too_deep() from None
     if isinstance(value, Unknown):
         cause = value.causes[0]
         raise SpecError(f"`{cause.name}` is not defined", location=cause.location,

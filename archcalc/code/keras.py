@@ -1025,7 +1025,10 @@ def read(text: str, path: str = "<text>", *, defines: dict[str, Any] | None = No
     names = KerasNames(input_shape)
     ev = Evaluator(text, path, names, defines)
     ev.run(tree)
-    networks = names.networks(ev)
+    try:
+        networks = names.networks(ev)
+    except RecursionError:  # models nested in models, read on a small stack
+        raise ev.too_deep() from None
     if not networks:
         raise SpecError(f"{path}: found no Keras model",
                         hint="paste the `Sequential([...])` list, the `model.add(...)` lines, or the functional "

@@ -401,7 +401,11 @@ def read_structured(text: str, path: str, student: str, fmt: str) -> Sheet:
         # libyaml's reader when it is there: the same nodes and marks, five times faster.
         root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except RecursionError:  # block-style nesting (`- - - - x`) the bracket count does not see
+        lines = text.splitlines() or [""]
+        deepest = max(range(len(lines)), key=lambda i: len(lines[i]) - len(lines[i].lstrip(" -")))
+        column = len(lines[deepest]) - len(lines[deepest].lstrip(" -")) + 1
         raise SourceError(f"`{path}` is nested too deeply to read (at most {MAX_SHEET_DEPTH} levels, MAX_SHEET_DEPTH)",
+                          location=Location(path, deepest + 1, column, lines[deepest], 1),
                           hint="a sheet is `layers:`, a list of `{name: ..., params: ...}` and `totals:`") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)

@@ -68,6 +68,7 @@ def train(
     Checkpointed after every epoch: Ctrl-C keeps the last completed one, and --resume continues from it.
     """
     from ..analysis import analyze_network
+    from ..bridge.verify import check_depth, deep_build
     from ..errors import UsageError
     from ..source import load, resolve
     from . import report
@@ -91,22 +92,24 @@ def train(
                          hint="pick one with --net NAME")
     network = networks[0]
     analysis = analyze_network(network)
+    depth = check_depth(network, "train")  # before TensorFlow and the data
     _require_tensorflow()
     ds = load_dataset(dataset, str(data) if data is not None else None, limit=limit)
     progress = None if quiet else report.ProgressPrinter()
     if output is not None:
         report.make_output_dir(output)
-    trained = run(network, analysis, ds, options, spec=spec, spec_text=resolve(spec)[0].text,
-                  checkpoint_dir=checkpoint, resume=resume, progress=progress)
-    result = trained.result
-    error = None
-    if output is not None:
-        from ..errors import DependencyError
+    with deep_build(depth):  # Keras builds and saves (each checkpoint) a model recursing a few calls a layer
+        trained = run(network, analysis, ds, options, spec=spec, spec_text=resolve(spec)[0].text,
+                      checkpoint_dir=checkpoint, resume=resume, progress=progress)
+        result = trained.result
+        error = None
+        if output is not None:
+            from ..errors import DependencyError
 
-        try:
-            report.write_outputs(result, trained.model, output)
-        except DependencyError as e:  # history.png only: the rest is written; say so after the results
-            error = e
+            try:
+                report.write_outputs(result, trained.model, output)
+            except DependencyError as e:  # history.png only: the rest is written; say so after the results
+                error = e
     finish(trained.checkpoint, keep=output is not None)  # an --output run can be trained longer
     if not emit(format, json=lambda: report.json_text(result), csv=lambda: report.csv_text(result),
                 markdown=lambda: report.markdown_text(result)):

@@ -219,9 +219,7 @@ def load_npz(path: str, name: str | None = None) -> Dataset:
     import numpy as np
 
     p = Path(path)
-    if not p.is_file():
-        raise SourceError(f"no such file: `{path}`" if not p.exists() else f"`{path}` is a folder, not a .npz file",
-                          hint="give a .npz file with x_train, y_train, x_test and y_test")
+    _check_file(p, path)
     try:
         with np.load(p, allow_pickle=False) as f:
             missing = [k for k in ("x_train", "y_train", "x_test", "y_test") if k not in f.files]
@@ -230,35 +228,91 @@ def load_npz(path: str, name: str | None = None) -> Dataset:
                                   + " (it holds " + (", ".join(f.files) or "nothing") + ")",
                                   hint="save it as np.savez(path, x_train=..., y_train=..., x_test=..., y_test=...)")
             arrays = {k: f[k] for k in ("x_train", "y_train", "x_test", "y_test")}
+    except MemoryError:  # a header that declares a huge array (numpy allocates it before reading)
+        raise SourceError(f"`{path}` holds an array too big to load into memory",
+                          hint="train on a smaller dataset, or take part of it (--limit takes effect after "
+                               "loading)") from None
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
-        raise SourceError(f"cannot read `{path}` as a .npz file: {e}",
+        # numpy's words for pickles suggest loading them unsafely: never, from a file a student hands in
+        reason = ("an array of it holds Python objects (pickled), which archcalc never loads (they can run code)"
+                  if "Object arrays" in str(e) else
+                  "it is not a zip archive of .npy arrays (numpy would read it as pickled Python objects, which "
+                  "archcalc never loads: they can run code)" if "allow_pickle" in str(e) else str(e))
+        raise SourceError(f"cannot read `{path}` as a .npz file: {reason}",
                           hint="save it with numpy: np.savez(path, x_train=..., y_train=..., x_test=..., y_test=...)"
                           ) from None
+    for k, value in arrays.items():
+        if not isinstance(value, np.ndarray):  # numpy hands back the bytes of a member that is no .npy
+            raise SourceError(f"`{k}` of `{path}` is not a numpy array (its file in the archive is no .npy)",
+                              hint="save it with numpy: np.savez(path, x_train=..., y_train=..., x_test=..., "
+                                   "y_test=...)")
     labels = [_labels(arrays[k], k, path) for k in ("y_train", "y_test")]
-    classes = KNOWN[name].classes if name else int(max(int(y.max()) for y in labels if len(y)) + 1)
+    top = max((int(y.max()) for y in labels if len(y)), default=0)
+    classes = KNOWN[name].classes if name else top + 1
+    if top >= classes:  # Keras' loss would read past its outputs: NaN, or an error deep in TensorFlow
+        raise SourceError(f"`{path}` holds the label {top}, but `{name}` has {classes} classes (0 to {classes - 1})",
+                          hint=f"--data gives a copy of `{name}`; for another dataset, give the file alone: "
+                               f"--dataset {path}")
     return _dataset(name or p.name, str(path), arrays["x_train"], labels[0], arrays["x_test"], labels[1], classes)
+
+
+def _check_file(p: Path, path: str) -> None:
+    """Only a regular file is a .npz file: a FIFO would block and ``/dev/zero`` never ends."""
+    import stat
+
+    try:
+        info = p.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise SourceError(f"no such file: `{path}`", hint="give a .npz file with x_train, y_train, x_test and "
+                                                          "y_test") from None
+    except OSError as e:
+        raise SourceError(f"cannot read `{path}`: {e.strerror or e}",
+                          hint="check the permissions of the file and of the folders above it") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise SourceError(f"`{path}` is a folder, not a .npz file",
+                          hint="give a .npz file with x_train, y_train, x_test and y_test")
+    if not stat.S_ISREG(info.st_mode):
+        what = {stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFCHR: "a character device",
+                stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket"}.get(stat.S_IFMT(info.st_mode),
+                                                                                 "not a regular file")
+        raise SourceError(f"`{path}` is {what}, not a .npz file", hint="save the arrays to a file with np.savez "
+                                                                       "and give that file")
+
+
+#: The largest class number a label may be (Keras' losses take int32 classes).
+MAX_LABEL = 2**31 - 1
 
 
 def _labels(y: Any, key: str, path: str) -> Any:
     """Integer class labels from ``(N,)``, ``(N, 1)`` or one-hot ``(N, K)``."""
     import numpy as np
 
+    if y.dtype.kind not in "iuf":
+        raise SourceError(f"`{key}` of `{path}` holds {y.dtype} values, not class numbers",
+                          hint="labels are integers 0..K-1")
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     elif y.ndim == 2:
+        if y.shape[1] == 0:
+            raise SourceError(f"`{key}` of `{path}` has shape {y.shape}: one-hot labels of no class",
+                              hint="give labels as (N,) integers, (N, 1), or one-hot (N, classes)")
         y = y.argmax(axis=1)
     if y.ndim != 1:
         raise SourceError(f"`{key}` of `{path}` has shape {y.shape}; labels are one integer per image",
                           hint="give labels as (N,) integers, (N, 1), or one-hot (N, classes)")
     if y.dtype.kind == "f":
+        if len(y) and not np.isfinite(y).all():
+            raise SourceError(f"`{key}` of `{path}` holds NaN or infinite labels", hint="labels are class numbers "
+                                                                                       "0..K-1")
         if not np.all(y == np.round(y)):
             raise SourceError(f"`{key}` of `{path}` holds fractional labels", hint="labels are class numbers 0..K-1")
-    elif y.dtype.kind not in "iu":
-        raise SourceError(f"`{key}` of `{path}` holds {y.dtype} values, not class numbers",
-                          hint="labels are integers 0..K-1")
     if len(y) and int(y.min()) < 0:
         raise SourceError(f"`{key}` of `{path}` holds a negative label ({int(y.min())})",
                           hint="labels are class numbers 0..K-1")
+    if len(y) and int(y.max()) > MAX_LABEL:
+        top = f"{int(y.max()):,}" if y.dtype.kind in "iu" else f"{float(y.max()):g}"
+        raise SourceError(f"`{key}` of `{path}` holds the label {top}, larger than any class number "
+                          f"({MAX_LABEL:,}, MAX_LABEL)", hint="labels are class numbers 0..K-1")
     return y.astype(np.int64)
 
 
@@ -277,11 +331,17 @@ def _dataset(name: str, source: str, x_train: Any, y_train: Any, x_test: Any, y_
         if x.dtype.kind not in "uif":
             raise SourceError(f"the {part} images of `{name}` hold {x.dtype} values, not numbers",
                               hint="store pixels as uint8 (0-255) or floats")
+        if x.dtype.kind == "f" and x.size and not (np.isfinite(x.min()) and np.isfinite(x.max())):
+            raise SourceError(f"the {part} images of `{name}` hold NaN or infinite values",
+                              hint="every pixel must be a number: training on NaN gives NaN")
     if x_train.shape[1:] != x_test.shape[1:]:
         raise SourceError(f"the training images of `{name}` are {x_train.shape[1:]} but the test images "
                           f"{x_test.shape[1:]}", hint="both sets must have images of one size")
     if len(x_train) == 0:
         raise SourceError(f"`{name}` has no training images", hint="x_train must hold at least one image")
+    if len(x_test) == 0:
+        raise SourceError(f"`{name}` has no test images", hint="x_test must hold at least one image: the run "
+                                                               "ends with the test set's accuracy")
     return Dataset(name, source, x_train, y_train, x_test, y_test, pixel_scale(x_train), classes)
 
 
