@@ -37,8 +37,8 @@ class KerasLayer:
         cls: class name in ``keras.layers`` (or in :mod:`archcalc.bridge.layers` for custom ones).
         args: positional arguments, as a student writes them (``Conv2D(64, (3, 3))``).
         kwargs: keyword arguments that differ from Keras' defaults.
-        role: ``""`` for the row's own layer; ``"flatten"`` or ``"pad"`` for a helper layer, named
-            ``<row layer name>_<role>``.
+        role: ``""`` for the row's own layer; ``"flatten"``, ``"pad"`` (before) or ``"crop"`` (after) for a
+            helper layer, named ``<row layer name>_<role>``.
     """
 
     cls: str
@@ -138,6 +138,8 @@ _CONVOLUTIONS: dict[str, tuple[str, tuple[str, ...], dict[str, str]]] = {
 @translates(*_CONVOLUTIONS)
 def _convolution(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
     cls, positional, extra = _CONVOLUTIONS[args["_kind"]]
+    if args["_kind"] == "deconv":
+        return _transposed(args, shape)
     pre, padding = _padding(args, shape)
     kw = _window_kwargs(args, padding, shape)
     kw.update({keras_name: args[arg] for arg, keras_name in extra.items() if args[arg] != 1})
@@ -147,8 +149,34 @@ def _convolution(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
     return [*pre, KerasLayer(cls.format(_rank(shape)), values, {**kw, **_tail_kwargs(args)})]
 
 
+def _transposed(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
+    """``Conv2DTranspose``; PyTorch's padding in pixels is a crop of its 'valid' output."""
+    if args.get("groups", 1) != 1:
+        raise KerasError(f"Keras' Conv{_rank(shape)}DTranspose has no groups (groups={args['groups']})")
+    kw = _window_kwargs(args, "valid" if not isinstance(args["padding"], str) else args["padding"], shape)
+    post: list[KerasLayer] = []
+    if not isinstance(args["padding"], str):
+        pixels = _axes(args["padding"], shape)
+        ops = _axes(args["output_padding"] or (0,), shape)
+        if any(op >= s for op, s in zip(ops, _axes(args["strides"], shape))):
+            raise KerasError("Keras requires output_padding < strides; PyTorch's output_padding "
+                             f"{_pair(ops)} is not", hint="PyTorch allows it below the dilation, Keras does not")
+        kw["output_padding"] = _pair(ops)
+        if any(pixels):
+            post = [KerasLayer(_pad_layer(tuple((p, p) for p in pixels), _rank(shape), "Cropping").cls,
+                               _pad_layer(tuple((p, p) for p in pixels), _rank(shape), "Cropping").args, role="crop")]
+    elif args.get("output_padding") is not None:
+        kw["output_padding"] = _pair(_axes(args["output_padding"], shape))
+    layer = KerasLayer(f"Conv{_rank(shape)}DTranspose", (args["filters"], _pair(_axes(args["kernel"], shape))),
+                       {**kw, **_tail_kwargs(args)})
+    return [layer, *post]
+
+
 @translates("dense")
 def _dense(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
+    if args.get("axis", -1) != -1 and len(shape) > 1 and not args["flatten"]:
+        raise KerasError("Keras' Dense acts on the last axis; this layer (PyTorch's Linear) acts on the last "
+                         "spatial one", hint="flatten before it")
     # The paper's FC flattens a feature map; Keras' Dense would act on its last axis instead.
     pre = [KerasLayer("Flatten", role="flatten")] if args["flatten"] and len(shape) > 1 else []
     return [*pre, KerasLayer("Dense", (args["units"],), _tail_kwargs(args))]

@@ -189,6 +189,8 @@ def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
                 note = f"{row.index} {short_name(row.name)} flattens {shape_text(shapes[row.inputs[0]])} first"
             elif layer.role == "pad":
                 note = f"{row.index} {short_name(row.name)} pads by {layer.args[0]} pixels first"
+            elif layer.role == "crop":
+                note = f"{row.index} {short_name(row.name)} crops {layer.args[0]} pixels after (PyTorch's padding)"
             else:
                 note = f"{row.index} {short_name(row.name)}: {shape_text(tuple(row.output_shape))}"
                 if row.params:

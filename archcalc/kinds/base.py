@@ -70,7 +70,8 @@ class Effect:
 ACTIVATIONS = (
     "relu", "relu6", "sigmoid", "tanh", "softmax", "log_softmax", "elu", "selu", "gelu", "silu",
     "swish", "leaky_relu", "softplus", "softsign", "hard_sigmoid", "hard_silu", "hard_swish",
-    "mish", "exponential", "celu", "linear",
+    "mish", "exponential", "celu", "hard_tanh", "log_sigmoid", "tanh_shrink", "hard_shrink", "soft_shrink",
+    "softmin", "linear",
 )
 _ACTIVATION_ALIASES = {"soft-max": "softmax", "leakyrelu": "leaky_relu", "leaky-relu": "leaky_relu",
                        "hard-sigmoid": "hard_sigmoid", "hard-swish": "hard_swish", "hard-silu": "hard_silu",

@@ -248,15 +248,18 @@ def _output_padding(value: Any) -> tuple[int, ...] | None:
 
 
 class Transposed(Kind):
-    """Transposed convolution ("deconvolution", U-Net's up-conv): the map grows by the stride."""
+    """Transposed convolution ("deconvolution", U-Net's up-conv): the map grows by the stride.
+
+    ``padding`` is Keras' ``same`` or ``valid``, or PyTorch's pixels per side, which a transposed
+    convolution removes from its output: ``(in − 1)·s − 2p + d·(k − 1) + output_padding + 1``.
+    """
 
     name = "deconv"
     example = "deconv2-64 stride=2"
     defaults = {"strides": (1, 1), "padding": "same", "dilation": (1, 1), "output_padding": None,
-                "bias": True, "activation": "relu"}
+                "groups": 1, "bias": True, "activation": "relu"}
     keras_defaults = {"padding": "valid", "activation": None}
-    options = {**{k: v for k, v in OPTIONS.items() if v[0] != "groups"},
-               "output_padding": ("output_padding", _output_padding)}
+    options = {**OPTIONS, "output_padding": ("output_padding", _output_padding)}
     keras_params = {
         "filters": ("filters", lambda v: V.positive_int(v, "filters")),
         "kernel_size": ("kernel", _sizes("kernel_size")),
@@ -285,26 +288,49 @@ class Transposed(Kind):
         ...                           [(28, 28, 128)])
         >>> e.shape, e.weights + e.biases
         ((56, 56, 64), 32832)
+        >>> KINDS["deconv"].infer(dict(KINDS["deconv"].defaults, filters=8, kernel=(4, 4), strides=(2, 2),
+        ...                            padding=(1, 1)), [(16, 16, 8)]).shape   # PyTorch's DCGAN up-conv
+        (32, 32, 8)
         """
         (shape,) = shapes
         grid, c = spatial(self, shape)
-        rank, d = len(grid), args["filters"]
+        rank, d, g = len(grid), args["filters"], args.get("groups", 1)
         kernel = per_axis(self, args["kernel"], rank, "the kernel")
         strides = per_axis(self, args["strides"], rank, "the stride")
         dil = per_axis(self, args["dilation"], rank, "the dilation")
         pad = args["padding"]
-        if pad not in ("same", "valid"):
-            raise ShapeError(f"{self.name}: padding must be same or valid, got {pad}",
-                             hint="Keras' Conv2DTranspose takes padding='same' or 'valid'")
+        pixels = None if isinstance(pad, str) else per_axis(self, pad, rank, "padding")
+        if pad not in ("same", "valid") and (pixels is None or any(isinstance(p, tuple) for p in pixels)):
+            raise ShapeError(f"{self.name}: padding must be same, valid or pixels per side, got {pad}",
+                             hint="Keras' Conv2DTranspose takes padding='same' or 'valid', PyTorch's a number")
+        if c % g or d % g:
+            raise ShapeError(f"groups={g} must divide both the input channels ({c}) and the filters ({d})",
+                             hint="pick groups that divides both, e.g. groups=1")
         ops = per_axis(self, args["output_padding"], rank, "output_padding") if args["output_padding"] else None
         outs, windows, lines = [], [], []
         for i, (axis, n, k, s, dd) in enumerate(zip(axis_names(rank), grid, kernel, strides, dil)):
             op = ops[i] if ops else None
+            keff = F.effective_kernel(k, dd)
+            if pixels is not None:  # PyTorch: output_padding below the stride or the dilation
+                p, op = pixels[i], op or 0
+                if op >= max(s, dd):
+                    raise ShapeError(f"{self.name}: output_padding {op} must be smaller than either the stride {s} "
+                                     f"or the dilation {dd}", hint="PyTorch requires output_padding < max(stride, "
+                                                                   "dilation)")
+                out = (n - 1) * s - 2 * p + keff + op
+                working = (f"({n} − 1)·{s} − 2·{p} + {keff} + {op} = {out}   "
+                           "((in − 1)·s − 2p + d·(k − 1) + 1 + output_padding)")
+                if out < 1:
+                    raise ShapeError(f"{self.name} gives no output: {axis} = {working}",
+                                     hint="use less padding or a larger stride")
+                outs.append(out)
+                lines.append(f"{axis}: {working}")
+                windows.append(Window(keff, 1, p, s))
+                continue
             if op is not None and op >= s:
                 raise ShapeError(f"{self.name}: output_padding {op} must be smaller than the stride {s}",
                                  hint="Keras requires output_padding < strides")
             out = F.transposed_output_size(n, k, s, pad, op, dd)
-            keff = F.effective_kernel(k, dd)
             if op is None and pad == "same":
                 working = f"{n}·{s} = {out}   ('same': in·s)"
             elif op is None and keff >= s:
@@ -322,14 +348,15 @@ class Transposed(Kind):
             windows.append(Window(keff, 1, before, s))
         if len(lines) > 1 and len({x.split(": ", 1)[1] for x in lines}) == 1:
             lines = [f"{' = '.join(axis_names(rank))}: {lines[0].split(': ', 1)[1]}"]
-        weights = math.prod(kernel) * c * d
+        weights = F.kernel_weights(kernel, c, d, g)
         biases = d if args["bias"] else 0
         k = "·".join(map(str, kernel))
         plus = " + 1" if biases else ""
-        lines.append(f"params = ({k}·{c}{plus})·{d} = {_n(weights + biases)}")
+        cin = f"{c}/{g}" if g > 1 else str(c)
+        lines.append(f"params = ({k}·{cin}{plus})·{d} = {_n(weights + biases)}")
         # Each input value is multiplied by the whole kernel once: MACs count input positions.
         macs = math.prod(grid) * weights
-        lines.append(f"MACs = {'·'.join(map(str, grid))}·{k}·{c}·{d} = {_n(macs)}   (per input position)")
+        lines.append(f"MACs = {'·'.join(map(str, grid))}·{k}·{cin}·{d} = {_n(macs)}   (per input position)")
         return Effect((*outs, d), weights, biases, 0, macs, tuple(windows), tuple(lines))
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 from .. import formulas as F
 from .. import values as V
+from ..errors import ShapeError
+from ..formulas import Window
 from ..network import Shape
 from .base import Effect, Kind, _n, activation, data_format, dims
 from .convolution import OPTIONS
@@ -75,10 +77,13 @@ class Dense(Kind):
     example = "FC-4096"
     # The paper's FC layer flattens a feature map first (FC-4096 after pool5 sees 7·7·512 values);
     # Keras' Dense acts on the last axis only, so Keras code keeps Keras' meaning.
-    defaults = {"bias": True, "activation": "relu", "flatten": True}
+    # PyTorch's Linear acts on the last axis of the tensor as PyTorch lays it out (C, H, W): W, the
+    # last spatial axis of archcalc's channels-last shape, `axis=-2`.
+    defaults = {"bias": True, "activation": "relu", "flatten": True, "axis": -1}
     keras_defaults = {"activation": None, "flatten": False}
     options = {**{k: v for k, v in OPTIONS.items() if v[0] in ("bias", "activation")},
-               "flatten": ("flatten", lambda v: V.boolean(v, "flatten"))}
+               "flatten": ("flatten", lambda v: V.boolean(v, "flatten")),
+               "axis": ("axis", lambda v: _dense_axis(v))}
     keras_params = {
         "units": ("units", lambda v: V.positive_int(v, "units")),
         "activation": ("activation", activation),
@@ -108,8 +113,17 @@ class Dense(Kind):
         return self.text({**args, "flatten": self.defaults["flatten"]} if flat else args)
 
     def infer(self, args: dict[str, Any], shapes: list[Shape]) -> Effect:
+        """>>> from archcalc.kinds import KINDS
+        >>> e = KINDS["dense"].infer({"units": 5, "bias": True, "activation": None, "flatten": False, "axis": -2},
+        ...                          [(7, 3)])     # PyTorch's Linear(7, 5) on an (N, 3, 7) tensor
+        >>> e.shape, e.weights + e.biases, e.macs
+        ((5, 3), 40, 105)
+        """
         (shape,) = shapes
         units = args["units"]
+        axis = args.get("axis", -1)
+        if axis != -1 and len(shape) > 1 and not args["flatten"]:
+            return self._along(args, shape, len(shape) + axis)
         if args["flatten"] or len(shape) == 1:
             positions, n_in, out = 1, math.prod(shape), (units,)
         else:
@@ -128,6 +142,32 @@ class Dense(Kind):
         lines.append(f"MACs = {at}{_n(n_in)}·{_n(units)} = {_n(macs)}")
         window = None if len(out) == 1 else ()
         return Effect(out, weights, biases, 0, macs, window, tuple(lines))
+
+    def _along(self, args: dict[str, Any], shape: Shape, i: int) -> Effect:
+        """Applied to axis ``i`` (0-based) of the shape at every position of the others."""
+        if not 0 <= i < len(shape):
+            raise ShapeError(f"dense: axis {i - len(shape)} does not exist in an input of shape {list(shape)}")
+        units, n_in = args["units"], shape[i]
+        out = (*shape[:i], units, *shape[i + 1:])
+        others = [n for j, n in enumerate(shape) if j != i]
+        weights, biases = F.dense_weights(n_in, units), units if args["bias"] else 0
+        macs = math.prod(others) * weights
+        plus = " + 1" if biases else ""
+        lines = (f"applied at each of {'·'.join(map(str, others))} positions to axis {i + 1} ({n_in}), "
+                 "as PyTorch's Linear acts on the last axis of its (C, H, W) tensor",
+                 f"params = ({_n(n_in)}{plus})·{_n(units)} = {_n(weights + biases)}",
+                 f"MACs = {'·'.join(map(str, others))}·{_n(n_in)}·{_n(units)} = {_n(macs)}")
+        # Along a spatial axis every output position reads the whole axis; the others keep theirs.
+        grid = len(shape) - 1
+        window = tuple(Window(n_in) if j == i else Window() for j in range(grid)) if i < grid else ()
+        return Effect(out, weights, biases, 0, macs, window, lines)
+
+
+def _dense_axis(value: Any) -> int:
+    n = V._number(value, "the axis")
+    if n not in (-1, -2):
+        raise V.BadValue(f"axis must be -1 (the channels) or -2 (the last spatial axis, PyTorch's), got `{value}`")
+    return n
 
 
 class Flatten(Kind):
@@ -218,6 +258,10 @@ class Embedding(Kind):
     keras_params = {"input_dim": ("vocabulary", lambda v: V.positive_int(v, "input_dim")),
                     "output_dim": ("dim", lambda v: V.positive_int(v, "output_dim")),
                     "mask_zero": None, "input_length": None}
+    # PyTorch appends the vector as the last axis of its own layout: (N, L) → (N, L, D), which
+    # channels-last is D x L (the vectors are the "channels" of a later Conv1d only after a transpose).
+    defaults = {"channels_first": False}
+    options = {"channels_first": ("channels_first", lambda v: V.boolean(v, "channels_first"))}
     required = ("vocabulary", "dim")
     _in_head = ("vocabulary", "dim")
 
@@ -240,7 +284,11 @@ class Embedding(Kind):
         """
         (shape,) = shapes
         v, d = args["vocabulary"], args["dim"]
-        return Effect((*shape, d), v * d, explain=(
+        out = (*shape, d)
+        if args.get("channels_first"):
+            torch_out = (*(shape if len(shape) < 2 else (shape[-1], *shape[:-1])), d)
+            out = (*torch_out[1:], torch_out[0])
+        return Effect(out, v * d, explain=(
             f"params = {_n(v)}·{d} = {_n(v * d)}   (one vector of {d} per token of the vocabulary)",
             "MACs = 0   (a table lookup)"))
 

@@ -95,7 +95,8 @@ class LayerNorm(Kind):
     name = "layernorm"
     example = "layernorm"
     defaults = {"axis": (-1,), "center": True, "scale": True}
-    options = {"axis": ("axis", _axis_option), **BatchNorm.options}
+    options = {"axis": ("axis", _axis_option),
+               **{k: v for k, v in BatchNorm.options.items() if k in ("center", "scale")}}
     keras_params = {"axis": ("axis", _axes), "epsilon": None,
                     "center": ("center", lambda v: V.boolean(v, "center")),
                     "scale": ("scale", lambda v: V.boolean(v, "scale"))}
@@ -124,7 +125,9 @@ class GroupNorm(Kind):
 
     name = "groupnorm"
     example = "groupnorm 32"
-    defaults = {"groups": 32, "center": True, "scale": True}
+    # PyTorch's InstanceNorm is a group norm of one channel per group; with track_running_stats it
+    # keeps batch norm's buffers (`stats=torch`).
+    defaults = {"groups": 32, "center": True, "scale": True, "stats": "none"}
     options = {"groups": ("groups", lambda v: V.positive_int(v, "groups")), **BatchNorm.options}
     keras_params = {"groups": ("groups", lambda v: V.positive_int(v, "groups")), "axis": None, "epsilon": None,
                     "center": ("center", lambda v: V.boolean(v, "center")),
@@ -144,9 +147,15 @@ class GroupNorm(Kind):
             raise ShapeError(f"groupnorm: {g} groups must divide the {c} channels",
                              hint="pick a divisor of the channels")
         gamma, beta = (c if args["scale"] else 0), (c if args["center"] else 0)
+        stats = args.get("stats", "none")
+        if stats == "keras":
+            raise ShapeError("groupnorm keeps no moving statistics in Keras", hint="write stats=none or stats=torch")
+        kept = 2 * c + 1 if stats == "torch" else 0
         return Effect(tuple(shape), gamma, beta, explain=(
             f"params = {int(args['scale']) + int(args['center'])}·{c} = {_n(gamma + beta)}   "
-            f"(γ and β per channel; statistics over {g} groups of {c // g} channels)",))
+            f"(γ and β per channel; statistics over {g} groups of {c // g} channels)",
+            *([f"buffers = 2·{c} + 1 = {_n(kept)}   (running mean, variance; num_batches_tracked)"] if kept else [])),
+            buffers=kept)
 
 
 class LRN(Kind):

@@ -161,13 +161,12 @@ def _conv(cls: str, kw: Args, shape: Shape, rank: int) -> Args:
 
 
 def _linear(cls: str, kw: Args, shape: Shape, rank: int) -> Args:
-    n = kw.get("in_features", shape[-1] if len(shape) == 1 else None)
-    if len(shape) != 1:
-        raise ShapeError(f"{cls} acts on the last axis of its input, and its input is {torch_shape(shape)}: "
-                         f"archcalc reads {cls} on a flat input only",
-                         hint="flatten first: nn.Flatten(), torch.flatten(x, 1) or x.view(x.size(0), -1)")
-    _expect(cls, "in_features", n, shape[0], shape, "in_features must be the size of the flattened input")
-    return {"units": kw["out_features"], "bias": kw["bias"], "activation": None, "flatten": False}
+    # Linear acts on the last axis of PyTorch's (C, H, W): W, archcalc's axis −2 of (H, W, C).
+    last = shape[0] if len(shape) == 1 else shape[-2]
+    _expect(cls, "in_features", kw.get("in_features", last), last, shape,
+            "in_features must be the size of the last axis (flatten first: nn.Flatten() or torch.flatten(x, 1))")
+    return {"units": kw["out_features"], "bias": kw["bias"], "activation": None, "flatten": False,
+            "axis": -1 if len(shape) == 1 else -2}
 
 
 def _batchnorm(cls: str, kw: Args, shape: Shape, rank: int) -> Args:
@@ -228,7 +227,7 @@ def _softmax(cls: str, kw: Args, shape: Shape, rank: int) -> Args:
         if not -n <= d < n:
             raise ShapeError(f"{cls}(dim={d}) is out of range for a {n}-D input {torch_shape(shape)}",
                              hint=f"dim must be in [{-n}, {n - 1}]; dim=1 is the channels")
-    return {"function": "softmax" if cls in ("Softmax", "Softmax2d") else "log_softmax"}
+    return {"function": {"Softmax": "softmax", "LogSoftmax": "log_softmax", "Softmin": "softmin"}[cls]}
 
 
 def _flatten(cls: str, kw: Args, shape: Shape, rank: int) -> Args:
@@ -258,6 +257,175 @@ def _prelu(cls: str, kw: Args, shape: Shape, rank: int) -> Args:
                          hint="num_parameters is 1 (one slope) or the channels (one per channel)")
     axes = tuple(range(1, len(shape) + (n == 1)))  # shared along all axes but the channels (Keras' 1-based)
     return {"shared_axes": axes}
+
+
+def _lazy_conv(cls: str, kw: Args, shape: Shape, rank: int) -> Args:
+    return _conv(cls, {**kw, "in_channels": shape[-1]}, shape, rank)
+
+
+def _transposed(cls: str, kw: Args, shape: Shape, rank: int) -> Args:
+    c, d, g = kw["in_channels"], kw["out_channels"], kw["groups"]
+    _expect(cls, "in_channels", c, shape[-1], shape, "in_channels must be the channels of the input (dim 1)")
+    if c % g or d % g:
+        raise V.BadValue(f"in_channels and out_channels must be divisible by groups ({c}, {d} and groups={g})",
+                         "pick groups that divides both in_channels and out_channels")
+    if kw["padding_mode"] != "zeros":
+        raise V.BadValue(f"Only \"zeros\" padding mode is supported for {cls}, got '{kw['padding_mode']}'",
+                         "leave padding_mode out")
+    if isinstance(kw["padding"], str):
+        raise V.BadValue(f"{cls} takes its padding in pixels, got '{kw['padding']}'",
+                         "write padding=0 (the default) or a number of pixels")
+    return {"filters": d, "kernel": _per_axis(kw["kernel_size"], rank, "kernel_size"),
+            "strides": _per_axis(kw["stride"], rank, "stride"),
+            "padding": _per_axis(kw["padding"], rank, "padding", minimum=0),
+            "output_padding": _per_axis(kw["output_padding"], rank, "output_padding", minimum=0),
+            "dilation": _per_axis(kw["dilation"], rank, "dilation"), "groups": g, "bias": kw["bias"],
+            "activation": None}
+
+
+def _layernorm(cls: str, kw: Args, shape: Shape, rank: int) -> Args:
+    given = kw["normalized_shape"]
+    normalized = tuple(given) if isinstance(given, (tuple, list)) else (given,)
+    normalized = tuple(V.positive_int(n, "normalized_shape") for n in normalized)
+    torch_dims = to_channels_first(shape)
+    k = len(normalized)
+    if not normalized or k > len(torch_dims) or torch_dims[-k:] != normalized:
+        raise ShapeError(f"{cls}(normalized_shape={list(normalized)}) needs an input whose last axes are "
+                         f"{list(normalized)}, but its input is {torch_shape(shape)}",
+                         hint="normalized_shape lists the last axes of the input as PyTorch lays it out (C, H, W)")
+    # PyTorch's axis t of (C, H, W) is archcalc's axis t − 1 of (H, W, C), the channels (t = 0) last;
+    # as Keras counts them, from 1.
+    axes = tuple(sorted((t - 1 if t else len(shape) - 1) + 1 if len(shape) > 1 else t + 1
+                        for t in range(len(torch_dims) - k, len(torch_dims))))
+    affine = kw["elementwise_affine"]
+    return {"axis": axes, "scale": affine, "center": affine and kw["bias"]}
+
+
+def _groupnorm(cls: str, kw: Args, shape: Shape, rank: int) -> Args:
+    g, c = kw["num_groups"], kw["num_channels"]
+    if c % g:
+        raise V.BadValue(f"num_channels must be divisible by num_groups ({c} and {g})",
+                         "pick a number of groups that divides the channels")
+    _expect(cls, "num_channels", c, shape[-1], shape, "num_channels must be the channels of the input (dim 1)")
+    return {"groups": g, "scale": kw["affine"], "center": kw["affine"] and kw["bias"], "stats": "none"}
+
+
+def _instancenorm(cls: str, kw: Args, shape: Shape, rank: int) -> Args:
+    # Instance norm is group norm with one channel per group; tracked statistics are buffers.
+    _expect(cls, "num_features", kw["num_features"], shape[-1], shape,
+            "num_features must be the channels of the input (dim 1)")
+    return {"groups": shape[-1], "scale": kw["affine"], "center": kw["affine"] and kw["bias"],
+            "stats": "torch" if kw["track_running_stats"] else "none"}
+
+
+def _embedding(cls: str, kw: Args, shape: Shape, rank: int) -> Args:
+    n = kw["num_embeddings"]
+    if kw["_weight"] is not None:
+        raise V.BadValue("archcalc does not read `_weight`: the table's size is num_embeddings x embedding_dim",
+                         "leave _weight out; the count is the same")
+    if kw["padding_idx"] is not None and not -n <= V._number(kw["padding_idx"], "padding_idx") < n:
+        raise V.BadValue(f"Padding_idx must be within num_embeddings ({kw['padding_idx']} for {n})",
+                         f"padding_idx is a token index, from {-n} to {n - 1}")
+    return {"vocabulary": n, "dim": kw["embedding_dim"], "channels_first": True}
+
+
+def _padding_pairs(cls: str, padding: Any, shape: Shape, k: int) -> tuple[tuple[int, int], ...]:
+    """PyTorch's padding of the last ``k`` axes (``(left, right, top, bottom, front, back)``: the last
+    axis first) as (before, after) pairs of archcalc's spatial axes, in their order."""
+    pads = (padding,) * 2 * k if not isinstance(padding, (tuple, list)) else tuple(padding)
+    if len(pads) != 2 * k:
+        raise V.BadValue(f"padding must be one number or {2 * k} numbers (before and after each of the last {k} "
+                         f"{'axis' if k == 1 else 'axes'}), got `{padding}`")
+    pads = tuple(V._number(p, "padding") for p in pads)
+    grid = shape[:-1]
+    if len(grid) < k:
+        raise ShapeError(f"{cls} pads the last {k} axes of its input {torch_shape(shape)}: the channels too",
+                         hint="archcalc pads spatial axes only (ZeroPad2d on N x C x H x W)")
+    pairs = [(pads[2 * j], pads[2 * j + 1]) for j in range(k)][::-1]  # the last axis was first
+    return ((0, 0),) * (len(grid) - k) + tuple(pairs)
+
+
+def _pad(cls: str, kw: Args, shape: Shape, rank: int) -> Args:
+    pairs = _padding_pairs(cls, kw["padding"], shape, rank)
+    mode = kw.get("mode", "constant")
+    if mode in ("reflect", "circular"):
+        for n, (a, b) in zip(shape[:-1], pairs):
+            if max(a, b) > n or (mode == "reflect" and max(a, b) == n):
+                raise ShapeError(f"{cls}: {mode} padding of {max(a, b)} on an axis of {n} positions",
+                                 hint=f"{mode} padding must be {'smaller than' if mode == 'reflect' else 'at most'} "
+                                      "the axis")
+    negative = [p for pair in pairs for p in pair if p < 0]
+    if not negative:
+        return {"padding": pairs}
+    if mode != "constant" or len(negative) != sum(1 for pair in pairs for p in pair if p):
+        raise V.BadValue(f"padding {kw['padding']} both pads and crops",
+                         "crop and pad in two layers, or pad with numbers of one sign")
+    return {"kind": "crop", "cropping": tuple((-a, -b) for a, b in pairs)}
+
+
+def _shuffle(cls: str, kw: Args, shape: Shape, rank: int) -> Args:
+    return {"groups": kw["groups"]}
+
+
+_INTERPOLATING = {"nearest": (1, 2, 3), "nearest-exact": (1, 2, 3), "area": (1, 2, 3), "linear": (1,),
+                  "bilinear": (2,), "bicubic": (2,), "trilinear": (3,)}
+
+
+def _upsample(cls: str, kw: Args, shape: Shape, rank: int) -> Args:
+    size, scale, mode = kw["size"], kw["scale_factor"], kw.get("mode", "nearest")
+    if (size is None) == (scale is None):
+        raise V.BadValue("either size or scale_factor should be defined, not both" if size is not None else
+                         "either size or scale_factor should be defined", "give one of them")
+    if mode not in _INTERPOLATING:
+        raise V.BadValue(f"unknown mode '{mode}'", "use " + ", ".join(_INTERPOLATING))
+    grid = shape[:-1]
+    if len(shape) < 2 or len(grid) not in _INTERPOLATING[mode]:
+        raise ShapeError(f"{cls}: mode '{mode}' needs a "
+                         f"{' or '.join(f'{r + 2}-D' for r in _INTERPOLATING[mode])} input, got {torch_shape(shape)}",
+                         hint="linear is for N x C x L, bilinear and bicubic for N x C x H x W, trilinear for 5-D")
+    if kw.get("align_corners") is not None and mode in ("nearest", "nearest-exact", "area"):
+        raise V.BadValue("align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear", "leave align_corners out")
+    r = len(grid)
+    if size is not None:
+        out = tuple(_per_axis(size, r, "size"))
+    else:
+        factors = tuple(scale) if isinstance(scale, (tuple, list)) else (scale,) * r
+        if len(factors) != r or any(isinstance(f, bool) or not isinstance(f, (int, float)) or f <= 0
+                                    for f in factors):
+            raise V.BadValue(f"scale_factor must be a positive number or {r} of them, got `{scale}`")
+        out = tuple(math.floor(n * float(f)) for n, f in zip(grid, factors))  # PyTorch: ⌊n·s⌋ in double
+        if min(out) < 1:
+            raise ShapeError(f"{cls}: Input and output sizes should be greater than 0, got {list(out)}",
+                             hint="use a larger scale_factor")
+    if all(o % n == 0 for o, n in zip(out, grid)):
+        return {"kind": "upsample", "size": tuple(o // n for o, n in zip(out, grid))}
+    if r == 2:
+        return {"kind": "resize", "height": out[0], "width": out[1]}
+    raise ShapeError(f"{cls} to {list(out)} from {list(grid)}: archcalc resamples by whole factors, or images "
+                     "(H x W) to any size", hint="use a whole scale_factor")
+
+
+def _unflatten(cls: str, kw: Args, shape: Shape, rank: int) -> Args:
+    dims = list(to_channels_first(shape))
+    n = len(dims) + 1
+    d = V._number(kw["dim"], "dim")
+    if not -n <= d < n:
+        raise ShapeError(f"{cls}(dim={d}) is out of range for a {n}-D input {torch_shape(shape)}")
+    d %= n
+    if d == 0:
+        raise V.BadValue("dim=0 is the batch axis", "unflatten a dim from 1 on")
+    sizes = [V._number(x, "unflattened_size") for x in kw["unflattened_size"]]
+    if sizes.count(-1) > 1 or any(x < 1 and x != -1 for x in sizes):
+        raise V.BadValue(f"unflattened_size must be positive sizes, one of them may be -1: `{sizes}`")
+    size, known = dims[d - 1], math.prod(x for x in sizes if x != -1)
+    if -1 in sizes:
+        if size % known:
+            raise ShapeError(f"{cls}: {sizes} cannot hold the {size} values of dim {d}")
+        sizes = [size // known if x == -1 else x for x in sizes]
+    if math.prod(sizes) != size:
+        raise ShapeError(f"{cls}: unflattened_size {sizes} must multiply to the {size} values of dim {d}")
+    return {"kind": "reshape", "shape": to_channels_last([*dims[:d - 1], *sizes, *dims[d:]])}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -310,6 +478,21 @@ _CONV_PARAMS = ("in_channels", "out_channels", "kernel_size", "stride", "padding
 _CONV_DEFAULTS = {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bias": True, "padding_mode": "zeros"}
 _CONV_CONVERT = {"in_channels": _int("in_channels"), "out_channels": _int("out_channels"),
                  "groups": _int("groups"), "bias": _flag("bias")}
+_TRANSPOSED_PARAMS = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding", "groups",
+                      "bias", "dilation", "padding_mode")
+_TRANSPOSED_DEFAULTS = {"stride": 1, "padding": 0, "output_padding": 0, "groups": 1, "bias": True, "dilation": 1,
+                        "padding_mode": "zeros"}
+#: The padding classes by their mode (all counted as zero padding: the same shape, no weights).
+_PADS = {"ZeroPad": "constant", "ConstantPad": "constant", "ReflectionPad": "reflect", "ReplicationPad": "replicate",
+         "CircularPad": "circular"}
+_PADS_ALONE = ("ZeroPad", "ReflectionPad", "ReplicationPad", "CircularPad")
+
+
+def _with(fixed: Args, build: Callable[[str, Args, Shape, int], Args]) -> Callable[[str, Args, Shape, int], Args]:
+    """``build`` with some arguments fixed by the class (``UpsamplingBilinear2d``'s mode)."""
+    return lambda cls, kw, shape, rank: build(cls, {**kw, **fixed}, shape, rank)
+
+
 _BN_PARAMS = ("num_features", "eps", "momentum", "affine", "track_running_stats")
 _BN_DEFAULTS = {"eps": 1e-5, "momentum": 0.1, "affine": True, "track_running_stats": True, "bias": True}
 _BN_CONVERT = {"num_features": _int("num_features"), "affine": _flag("affine"),
@@ -335,6 +518,39 @@ def _activation(function: str | None, params: tuple[str, ...] = ("inplace",), de
 TORCH_CLASSES: dict[str, TorchClass] = {
     **{f"Conv{r}d": TorchClass("conv", _CONV_PARAMS, _CONV_DEFAULTS, _conv, (r + 1,), r, (),
                                _CONV_CONVERT) for r in (1, 2, 3)},
+    **{f"LazyConv{r}d": TorchClass("conv", _CONV_PARAMS[1:], _CONV_DEFAULTS, _lazy_conv, (r + 1,), r, (),
+                                   _CONV_CONVERT) for r in (1, 2, 3)},
+    **{f"ConvTranspose{r}d": TorchClass("deconv", _TRANSPOSED_PARAMS, _TRANSPOSED_DEFAULTS, _transposed, (r + 1,), r,
+                                        (), _CONV_CONVERT) for r in (1, 2, 3)},
+    "LayerNorm": TorchClass("layernorm", ("normalized_shape", "eps", "elementwise_affine", "bias"),
+                            {"eps": 1e-5, "elementwise_affine": True, "bias": True}, _layernorm, (), 0, ("eps",),
+                            {"elementwise_affine": _flag("elementwise_affine"), "bias": _flag("bias")}),
+    "GroupNorm": TorchClass("groupnorm", ("num_groups", "num_channels", "eps", "affine"),
+                            {"eps": 1e-5, "affine": True, "bias": True}, _groupnorm, (), 0, ("eps",),
+                            {"num_groups": _int("num_groups"), "num_channels": _int("num_channels"),
+                             "affine": _flag("affine"), "bias": _flag("bias")}, ("bias",)),
+    **{f"InstanceNorm{r}d": TorchClass("groupnorm", _BN_PARAMS, {**_BN_DEFAULTS, "affine": False,
+                                                                 "track_running_stats": False},
+                                       _instancenorm, (r + 1,), 0, ("eps", "momentum"), _BN_CONVERT, ("bias",))
+       for r in (1, 2, 3)},
+    "Embedding": TorchClass("embedding", ("num_embeddings", "embedding_dim", "padding_idx", "max_norm", "norm_type",
+                                          "scale_grad_by_freq", "sparse", "_weight", "_freeze"),
+                            {"padding_idx": None, "max_norm": None, "norm_type": 2.0, "scale_grad_by_freq": False,
+                             "sparse": False, "_weight": None, "_freeze": False}, _embedding, (), 0,
+                            ("max_norm", "norm_type", "scale_grad_by_freq", "sparse", "_freeze"),
+                            {"num_embeddings": _int("num_embeddings"), "embedding_dim": _int("embedding_dim")}),
+    **{f"{name}{r}d": TorchClass("zeropad", ("padding",) if name in _PADS_ALONE else ("padding", "value"), {},
+                                 _with({"mode": mode}, _pad), () if mode == "constant" else (r + 1,), r)
+       for name, mode in _PADS.items() for r in (1, 2, 3)},
+    "ChannelShuffle": TorchClass("channel_shuffle", ("groups",), {}, _shuffle, (), 0, (), {"groups": _int("groups")}),
+    "Upsample": TorchClass("upsample", ("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor"),
+                           {"size": None, "scale_factor": None, "mode": "nearest", "align_corners": None,
+                            "recompute_scale_factor": None}, _upsample, (), 0, ("recompute_scale_factor",)),
+    "UpsamplingNearest2d": TorchClass("upsample", ("size", "scale_factor"), {"size": None, "scale_factor": None},
+                                      _with({"mode": "nearest"}, _upsample)),
+    "UpsamplingBilinear2d": TorchClass("upsample", ("size", "scale_factor"), {"size": None, "scale_factor": None},
+                                       _with({"mode": "bilinear", "align_corners": True}, _upsample)),
+    "Unflatten": TorchClass("reshape", ("dim", "unflattened_size"), {}, _unflatten),
     "Linear": TorchClass("dense", ("in_features", "out_features", "bias"), {"bias": True}, _linear, (),
                          0, (), {"in_features": _int("in_features"), "out_features": _int("out_features"),
                                  "bias": _flag("bias")}),
@@ -358,7 +574,7 @@ TORCH_CLASSES: dict[str, TorchClass] = {
                         lambda cls, kw, shape, rank: {"rate": kw["p"]}, (), 0, ("inplace",), {"p": _rate})
        for name in ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout")},
     "Flatten": TorchClass("flatten", ("start_dim", "end_dim"), {"start_dim": 1, "end_dim": -1}, _flatten),
-    "Identity": TorchClass("activation", (), {}, _fixed({"function": None})),
+    "Identity": TorchClass("activation", (), {}, _fixed({"function": None})),  # nn.Identity(*args) ignores them
     "ReLU": _activation("relu"),
     "ReLU6": _activation("relu6"),
     "Sigmoid": _activation("sigmoid", ()),
@@ -374,6 +590,14 @@ TORCH_CLASSES: dict[str, TorchClass] = {
     "LeakyReLU": _activation("leaky_relu", ("negative_slope", "inplace"), {"negative_slope": 0.01, "inplace": False}),
     "Softplus": _activation("softplus", ("beta", "threshold"), {"beta": 1.0, "threshold": 20.0}),
     "Softsign": _activation("softsign", ()),
+    "Hardtanh": _activation("hard_tanh", ("min_val", "max_val", "inplace", "min_value", "max_value"),
+                            {"min_val": -1.0, "max_val": 1.0, "inplace": False, "min_value": None, "max_value": None}),
+    "LogSigmoid": _activation("log_sigmoid", ()),
+    "Tanhshrink": _activation("tanh_shrink", ()),
+    "Hardshrink": _activation("hard_shrink", ("lambd",), {"lambd": 0.5}),
+    "Softshrink": _activation("soft_shrink", ("lambd",), {"lambd": 0.5}),
+    "Softmax2d": TorchClass("activation", (), {}, _fixed({"function": "softmax"}), (2, 3)),
+    "Softmin": TorchClass("activation", ("dim",), {"dim": None}, _softmax),
     **{name: TorchClass("activation", ("dim",), {"dim": None}, _softmax) for name in ("Softmax", "LogSoftmax")},
     "PReLU": TorchClass("prelu", ("num_parameters", "init"), {"num_parameters": 1, "init": 0.25}, _prelu, (), 0,
                         ("init",), {"num_parameters": _int("num_parameters")}),
@@ -381,7 +605,8 @@ TORCH_CLASSES: dict[str, TorchClass] = {
 
 #: PyTorch class names → (kind, fixed arguments), as :data:`archcalc.kinds.KERAS_NAMES` for Keras.
 TORCH_NAMES: dict[str, tuple[str, Args]] = {
-    name: (spec.kind, {"rank": spec.rank} if spec.rank in (1, 3) else {}) for name, spec in TORCH_CLASSES.items()}
+    name: (spec.kind, {"rank": spec.rank} if spec.rank in (1, 3) and spec.ranks == (spec.rank + 1,) else {})
+    for name, spec in TORCH_CLASSES.items()}
 
 #: Each class's constructor parameters in signature order, to bind positional arguments.
 TORCH_PARAMS: dict[str, tuple[str, ...]] = {name: spec.params for name, spec in TORCH_CLASSES.items()}
@@ -494,6 +719,31 @@ class TorchFunction:
     params: tuple[str, ...]
     defaults: dict[str, Any] = field(default_factory=dict)
     ignored: tuple[str, ...] = ()
+    #: For a function whose class depends on its arguments (``F.pad``: the mode and the length of
+    #: ``pad``): (arguments, input shape) → (class name, the class's arguments).
+    pick: Callable[[Args, Shape], tuple[str, Args]] | None = None
+
+
+_PAD_CLASSES = {"constant": "ConstantPad", "reflect": "ReflectionPad", "replicate": "ReplicationPad",
+                "circular": "CircularPad"}
+
+
+def _pick_pad(kw: Args, shape: Shape) -> tuple[str, Args]:
+    """``F.pad(x, pad, mode, value)`` as the padding class of its mode and of ``len(pad) / 2`` axes."""
+    pad, mode = kw.get("pad"), kw.get("mode", "constant")
+    if mode not in _PAD_CLASSES:
+        raise SpecError(f"`torch.nn.functional.pad`: unknown padding mode '{mode}'",
+                        hint="use constant, reflect, replicate or circular")
+    if not isinstance(pad, (tuple, list)) or len(pad) % 2 or not 2 <= len(pad) <= 6:
+        raise SpecError(f"`torch.nn.functional.pad`: pad must be 2, 4 or 6 numbers (before and after each of the "
+                        f"last axes, the last axis first), got `{pad}`", hint="write e.g. F.pad(x, (1, 1, 1, 1))")
+    cls = f"{_PAD_CLASSES[mode]}{len(pad) // 2}d"
+    args: Args = {"padding": tuple(pad)}
+    if mode == "constant":
+        args["value"] = 0.0 if kw.get("value") is None else kw["value"]
+    elif kw.get("value") not in (None, 0, 0.0):
+        raise SpecError(f"`torch.nn.functional.pad`: padding mode \"{mode}\" doesn't take in value argument")
+    return cls, args
 
 
 def _functions() -> dict[str, TorchFunction]:
@@ -527,11 +777,33 @@ def _functions() -> dict[str, TorchFunction]:
         table[F + name] = TorchFunction(cls, ("p", "training", "inplace"), ignored=("training",))
     table[T + "dropout"] = TorchFunction("Dropout", ("p", "train"), ignored=("train",))
     table[T + "flatten"] = TorchFunction("Flatten", ("start_dim", "end_dim"), {"start_dim": 0})
+    table[F + "pad"] = TorchFunction("ConstantPad2d", ("pad", "mode", "value"), pick=_pick_pad)
+    upsample = ("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor")
+    table[F + "interpolate"] = TorchFunction("Upsample", (*upsample, "antialias"), ignored=("antialias",))
+    table[F + "upsample"] = TorchFunction("Upsample", upsample)
+    table[F + "upsample_nearest"] = TorchFunction("UpsamplingNearest2d", ("size", "scale_factor"))
+    table[F + "upsample_bilinear"] = TorchFunction("UpsamplingBilinear2d", ("size", "scale_factor"))
+    table[F + "channel_shuffle"] = TorchFunction("ChannelShuffle", ("groups",))
+    table[T + "channel_shuffle"] = TorchFunction("ChannelShuffle", ("groups",))
+    table[F + "hardtanh"] = TorchFunction("Hardtanh", ("min_val", "max_val", "inplace"))
+    table[F + "logsigmoid"] = TorchFunction("LogSigmoid", ())
+    table[F + "tanhshrink"] = TorchFunction("Tanhshrink", ())
+    table[F + "hardshrink"] = TorchFunction("Hardshrink", ("lambd",))
+    table[F + "softshrink"] = TorchFunction("Softshrink", ("lambd",))
+    table[F + "softmin"] = TorchFunction("Softmin", ("dim", "_stacklevel", "dtype"), ignored=("_stacklevel", "dtype"))
+    # Methods of a tensor (``x.flatten(1)``, ``x.relu()``): the reader calls them by these names.
+    M = "torch.Tensor."
+    table[M + "flatten"] = TorchFunction("Flatten", ("start_dim", "end_dim"), {"start_dim": 0})
+    for name, cls in (("relu", "ReLU"), ("sigmoid", "Sigmoid"), ("tanh", "Tanh")):
+        table[M + name] = TorchFunction(cls, ())
+    for name, cls in (("softmax", "Softmax"), ("log_softmax", "LogSoftmax")):
+        table[M + name] = TorchFunction(cls, ("dim", "dtype"), ignored=("dtype",))
     return table
 
 
 #: Functions by their full dotted name (``torch.nn.functional.relu``, ``torch.flatten``) → the class
-#: they compute. The reader resolves ``F.relu`` through the code's imports first.
+#: they compute. The reader resolves ``F.relu`` through the code's imports first; a tensor's methods
+#: are ``torch.Tensor.<name>`` (``x.flatten(1)``).
 TORCH_FUNCTIONS: dict[str, TorchFunction] = _functions()
 
 
@@ -573,9 +845,12 @@ def torch_function(name: str, args: list[Any] | tuple[Any, ...], kwargs: dict[st
                             f"its arguments are: {', '.join(fn.params) or 'none'}")
         bound[key] = value
     given = {**fn.defaults, **{k: v for k, v in bound.items() if k not in fn.ignored}}
+    class_name = fn.class_name
+    if fn.pick is not None:
+        class_name, given = fn.pick(given, tuple(in_shape))
     try:
-        return torch_layer(fn.class_name, given, in_shape)
+        return torch_layer(class_name, given, in_shape)
     except SpecError as e:
-        e.message = e.message.replace(f"`nn.{fn.class_name}`", f"`{name}`")
+        e.message = e.message.replace(f"`nn.{class_name}`", f"`{name}`")
         e.args = (e.message,)
         raise

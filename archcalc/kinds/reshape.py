@@ -230,7 +230,37 @@ class Permute(Kind):
         return Effect(out, window=window, explain=(f"{dims(shape)} → {dims(out)}; params = 0",))
 
 
-KINDS = (ZeroPad(), Crop(), UpSample(), Reshape(), Permute())
+class ChannelShuffle(Kind):
+    """ShuffleNet's channel shuffle: the channels of ``groups`` groups interleaved; no weights."""
+
+    name = "channel_shuffle"
+    example = "channel-shuffle 2"
+    required = ("groups",)
+    _in_head = ("groups",)
+
+    def positional(self, word: str, text: str) -> dict[str, Any]:
+        if not re.fullmatch(r"\d+", text.strip()):
+            raise V.BadValue(f"`{word}` needs the number of groups, got `{text or 'nothing'}`", f"write `{word} 2`")
+        return {"groups": V.positive_int(text.strip(), "the number of groups")}
+
+    def head(self, args: dict[str, Any]) -> str:
+        return f"channel-shuffle {args['groups']}"
+
+    def infer(self, args: dict[str, Any], shapes: list[Shape]) -> Effect:
+        """>>> from archcalc.kinds import KINDS
+        >>> KINDS["channel_shuffle"].infer({"groups": 2}, [(28, 28, 116)]).shape
+        (28, 28, 116)
+        """
+        (shape,) = shapes
+        _grid, c = spatial(self, shape)
+        g = args["groups"]
+        if c % g:
+            raise ShapeError(f"channel-shuffle: {g} groups must divide the {c} channels",
+                             hint="pick a divisor of the channels")
+        return Effect(tuple(shape), explain=(f"{g} groups of {c // g} channels interleaved; params = 0",))
+
+
+KINDS = (ZeroPad(), Crop(), UpSample(), Reshape(), Permute(), ChannelShuffle())
 
 WORDS: dict[str, tuple[str, dict[str, Any]]] = {
     **{w: ("zeropad", {}) for w in ("zeropad", "zero-pad", "zeropadding")},
@@ -238,6 +268,7 @@ WORDS: dict[str, tuple[str, dict[str, Any]]] = {
     **{w: ("upsample", {}) for w in ("upsample", "upsampling", "up")},
     "reshape": ("reshape", {}),
     "permute": ("permute", {}),
+    **{w: ("channel_shuffle", {}) for w in ("channel-shuffle", "channel_shuffle", "channelshuffle", "shuffle")},
 }
 
 KERAS_NAMES: dict[str, tuple[str, dict[str, Any]]] = {
