@@ -170,3 +170,37 @@ READER = importlib.util.find_spec("archcalc.torch_code") is not None
 def test_corpus_file_agrees_with_torch(path: Path) -> None:
     text = path.read_text()
     assert compare(text, path.name, **options(text)) == []
+
+
+@pytest.mark.skipif(not READER, reason="the PyTorch reader (archcalc/torch_code.py) is not on this branch yet")
+def test_the_comparison_reports_a_wrong_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The harness can fail: a reading with one Linear one unit too wide, and one with a module name lost."""
+    import dataclasses
+
+    from archcalc import torch_code
+
+    real = torch_code.parse_torch
+
+    def misread(change: str) -> None:
+        def parse(*args: object, **kwargs: object) -> list[object]:
+            (network,) = real(*args, **kwargs)
+            i = next(i for i, n in enumerate(network.nodes) if n.module == "fc3")
+            node = network.nodes[i]
+            network.nodes[i] = (dataclasses.replace(node, args={**node.args, "units": 11}) if change == "units"
+                                else dataclasses.replace(node, module=""))
+            return [network]
+
+        monkeypatch.setattr(torch_code, "parse_torch", parse)
+
+    text = (CORPUS / "blitz_cifar_net.py").read_text()
+    assert compare(text, "blitz", **options(text)) == []
+    misread("units")
+    problems = compare(text, "blitz", **options(text))
+    assert "blitz Net: module 'fc3' (Linear): output shapes (channels-first) archcalc [(11,)] != torch [(10,)]" \
+        in problems
+    assert "blitz Net: module 'fc3' (Linear): (params, buffers) archcalc (935, 0) != torch (850, 0)" in problems
+    assert "blitz Net: totals (params, buffers) archcalc (62091, 0) != torch (62006, 0)" in problems
+    misread("module")
+    problems = compare(text, "blitz", **options(text))
+    assert "blitz Net: module 'fc3' (Linear): torch called it 1 time(s) (outputs [(10,)]); archcalc has no row " \
+           "for it" in problems
