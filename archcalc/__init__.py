@@ -65,7 +65,7 @@ def parse(text_or_path: str, net: str | None = None, *, define: dict[str, object
     """
     reading = _reading(define, input)
     if "\n" in text_or_path or not _is_reference(text_or_path):
-        networks = parse_text(text_or_path, **reading)  # type: ignore[arg-type]
+        networks = parse_text(text_or_path, only=net, **reading)  # type: ignore[arg-type]
         if net is not None:
             networks = [n for n in networks if n.name == net] or _no_such(net, networks)
         return networks

@@ -18,6 +18,7 @@ from .keras_code import looks_like_keras, parse_keras
 from .limits import MAX_FILE_BYTES
 from .network import Network
 from .paper import parse_paper
+from .torch_code import looks_like_torch, parse_torch
 
 SPEC_SUFFIXES = (".txt", ".py", ".spec")
 
@@ -110,7 +111,7 @@ def network_names(path: Path) -> list[str]:
     """The names of a bundled file's networks, without parsing it when it is in the paper notation
     (a look at its ``network NAME`` lines: ResNet-152 would otherwise be expanded to find its name)."""
     text = read_file(path).text
-    if looks_like_keras(text):
+    if looks_like_keras(text) or looks_like_torch(text):
         try:
             return [n.name for n in parse_text(text, path.name)]
         except SpecError:
@@ -164,9 +165,11 @@ def bundled_names() -> list[str]:
 
 def parse_text(text: str, path: str = "<text>", *, only: str | None = None, defines: dict | None = None,
                input_shape: tuple[int, ...] | None = None) -> list[Network]:
-    """Parse a spec in whichever notation it is written (Keras code or the paper's).
+    """Parse a spec in whichever notation it is written (PyTorch code, Keras code or the paper's).
 
-    ``only`` names the network wanted, when one is: a paper-notation file then expands only that one.
+    ``only`` names the network wanted, when one is: a paper-notation file then expands only that one,
+    PyTorch code reads that class or variable (``--net``). ``input_shape`` is channels first for
+    PyTorch code, as PyTorch writes shapes (``3x32x32``).
     ``defines`` (``--define``) gives values the code uses but does not define; ``input_shape``
     (``--input``) replaces the input shape of every network, in either notation.
 
@@ -182,6 +185,8 @@ def parse_text(text: str, path: str = "<text>", *, only: str | None = None, defi
         line = text[start:].split("\n", 1)[0].encode("utf-8", "replace").decode()
         raise SourceError(f"the spec holds a lone surrogate U+{ord(bad.group()):04X}, which is not a character",
                           location=Location(path, number, bad.start() - start + 1, line), hint="save it as UTF-8 text")
+    if looks_like_torch(text):  # before Keras: `nn.Sequential(` looks like Keras code too
+        return parse_torch(text, path, defines=defines, input_shape=input_shape, net=only)
     if looks_like_keras(text):
         return parse_keras(text, path, defines=defines, input_shape=input_shape)
     networks = parse_paper(text, path, only=only)

@@ -334,6 +334,10 @@ class Evaluator:
             key = self.expr(target.slice, scope)
             if isinstance(obj, Unknown):
                 return
+            setter = getattr(obj, "set_item", None) if isinstance(obj, Value) else None
+            if setter is not None:
+                setter(self, key, value, target)
+                return
             if isinstance(obj, list) and isinstance(key, int) and not isinstance(key, bool):
                 if not -len(obj) <= key < len(obj):
                     raise self.error(target, f"index {key} is out of range for a list of {len(obj)}")
@@ -396,6 +400,11 @@ class Evaluator:
                     if value is MISSING:
                         value = self.names.undefined(root.id)
                     if value is MISSING or isinstance(value, Unknown):
+                        continue
+                    verdict = self.names.calls_build(value, attrs)
+                    if verdict is not None:
+                        if verdict:
+                            return True
                         continue
                     if isinstance(value, (Function, ClassValue, Instance, BoundMethod)) \
                             or self.names.builds_call(value, attrs):
@@ -1502,6 +1511,11 @@ class Names:
     def builds_call(self, value: Any, attributes: list[str]) -> bool:
         """Whether calling ``value.<attributes>(...)`` could build part of a model (decided without calling)."""
         return False
+
+    def calls_build(self, value: Any, attributes: list[str]) -> bool | None:
+        """The table's own verdict on calling ``value.<attributes>(...)`` (a function, class or object of
+        the file), or None to let the evaluator decide: a PyTorch model called on data builds nothing."""
+        return None
 
     def is_tensor(self, value: Any) -> bool:
         """Whether a value is part of the model (a library function given it is refused)."""

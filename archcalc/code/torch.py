@@ -1,0 +1,1403 @@
+"""What PyTorch's names mean to the evaluator: modules, containers, ``nn.Module`` subclasses, tensors.
+
+The evaluator (:mod:`archcalc.code.evaluator`) knows Python; this names table knows PyTorch. Reading
+PyTorch code has two stages, as running it would:
+
+* **construction**: ``nn.Conv2d(3, 6, 5)`` makes a :class:`Layer` (nothing is computed yet: a module
+  does not know its input); ``nn.Sequential``, ``nn.ModuleList`` and ``nn.ModuleDict`` are
+  :class:`Container` objects; an object of a class of the file based on ``nn.Module`` registers the
+  modules assigned to its attributes (``self.conv1 = ...``, ``self.add_module``, ``setattr``) in
+  order, as PyTorch's ``__setattr__`` does, which gives every module its qualified name
+  (``features.0``, ``layer1.0.conv1``);
+* **forward**: the chosen model is called on a symbolic :class:`Tensor` that knows its PyTorch shape
+  (channels first, without the batch axis). Each module call adds a node to the graph and infers its
+  shape at once, so ``x.size(1)``, ``x.view(x.size(0), -1)`` and conditions on shapes are known.
+
+Layout: tensors here hold PyTorch's shapes (``(C, H, W)``); the :class:`~archcalc.network.Network`
+holds channels-last shapes (DESIGN §4): they are converted at the boundary (:func:`channels_last`).
+
+Nothing is imported or run: ``import torch`` binds a :class:`TorchModule` of this table.
+
+>>> code = "import torch.nn as nn\\nmodel = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten())"
+>>> net = read(code, input_shape=(1, 8, 8))[0]
+>>> [n.kind for n in net.nodes], net.input_shape
+(['input', 'conv', 'activation', 'flatten'], (8, 8, 1))
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from .. import kinds as K
+from ..errors import ArchcalcError, Location, ShapeError, SpecError
+from ..network import Network, Node
+from .evaluator import Evaluator, Names, _kind, parse
+from .values import MISSING, Cause, ClassValue, Function, Instance, NoOp, Super, Unknown, Value, deep_unknown
+
+#: Evaluation steps a module's creation and each of its calls cost (as in the Keras table).
+LAYER_STEPS = 25
+#: Nodes of the graph at most (the evaluator's step budget comes first in practice).
+MAX_LAYERS = 20_000
+#: Names that mean PyTorch's modules when the code uses them without importing them (a pasted cell).
+UNIMPORTED_MODULES = {"torch": "torch", "nn": "torch.nn", "F": "torch.nn.functional"}
+#: Methods of a module that change nothing archcalc counts (their results are unknown).
+MODULE_NO_OPS = ("train", "eval", "to", "cuda", "cpu", "float", "double", "half", "zero_grad", "load_state_dict",
+                 "state_dict", "parameters", "named_parameters", "buffers", "named_buffers", "requires_grad_",
+                 "apply", "register_forward_hook", "register_buffer", "share_memory", "type")
+#: Methods of a tensor that return it unchanged (layout in memory, device, gradient bookkeeping).
+TENSOR_SAME = ("contiguous", "clone", "detach", "cpu", "cuda", "to", "float", "requires_grad_")
+#: Functions of ``torch`` that make a tensor from sizes: ``torch.randn(1, 3, 32, 32)`` is an input.
+TENSOR_MAKERS = ("randn", "rand", "zeros", "ones", "empty", "randint")
+
+#: Positional parameters of PyTorch's module constructors (keywords are passed by name as written).
+SIGNATURES: dict[str, tuple[str, ...]] = {
+    **{f"Conv{r}d": ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias",
+                     "padding_mode") for r in (1, 2, 3)},
+    **{f"ConvTranspose{r}d": ("in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding",
+                              "groups", "bias", "dilation", "padding_mode") for r in (1, 2, 3)},
+    **{f"LazyConv{r}d": ("out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias",
+                         "padding_mode") for r in (1, 2, 3)},
+    "Linear": ("in_features", "out_features", "bias"),
+    "LazyLinear": ("out_features", "bias"),
+    "Bilinear": ("in1_features", "in2_features", "out_features", "bias"),
+    **{f"BatchNorm{r}d": ("num_features", "eps", "momentum", "affine", "track_running_stats") for r in (1, 2, 3)},
+    **{f"InstanceNorm{r}d": ("num_features", "eps", "momentum", "affine", "track_running_stats") for r in (1, 2, 3)},
+    **{f"LazyBatchNorm{r}d": ("eps", "momentum", "affine", "track_running_stats") for r in (1, 2, 3)},
+    "LayerNorm": ("normalized_shape", "eps", "elementwise_affine", "bias"),
+    "GroupNorm": ("num_groups", "num_channels", "eps", "affine"),
+    "LocalResponseNorm": ("size", "alpha", "beta", "k"),
+    **{f"MaxPool{r}d": ("kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode")
+       for r in (1, 2, 3)},
+    **{f"AvgPool{r}d": ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")
+       for r in (1, 2, 3)},
+    **{f"Adaptive{m}Pool{r}d": ("output_size",) for m in ("Avg", "Max") for r in (1, 2, 3)},
+    **{f"Dropout{r}": ("p", "inplace") for r in ("", "1d", "2d", "3d")},
+    "AlphaDropout": ("p", "inplace"),
+    "ReLU": ("inplace",), "ReLU6": ("inplace",), "SELU": ("inplace",), "SiLU": ("inplace",),
+    "Hardswish": ("inplace",), "Hardsigmoid": ("inplace",), "Mish": ("inplace",),
+    "LeakyReLU": ("negative_slope", "inplace"), "ELU": ("alpha", "inplace"), "CELU": ("alpha", "inplace"),
+    "GELU": ("approximate",), "PReLU": ("num_parameters", "init"), "Softplus": ("beta", "threshold"),
+    "Softmax": ("dim",), "LogSoftmax": ("dim",), "Softmax2d": (), "Hardtanh": ("min_val", "max_val", "inplace"),
+    "Sigmoid": (), "Tanh": (), "Softsign": (), "Identity": (), "Tanhshrink": (),
+    "Flatten": ("start_dim", "end_dim"), "Unflatten": ("dim", "unflattened_size"),
+    "Upsample": ("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor"),
+    "UpsamplingNearest2d": ("size", "scale_factor"), "UpsamplingBilinear2d": ("size", "scale_factor"),
+    "Embedding": ("num_embeddings", "embedding_dim", "padding_idx", "max_norm", "norm_type", "scale_grad_by_freq",
+                  "sparse"),
+    **{f"ZeroPad{r}d": ("padding",) for r in (1, 2, 3)},
+    **{f"ConstantPad{r}d": ("padding", "value") for r in (1, 2, 3)},
+    "ChannelShuffle": ("groups",),
+}
+
+#: Functional forms: ``F.max_pool2d(x, 2)`` is ``nn.MaxPool2d(2)`` applied to ``x``. Each entry is the
+#: module class and the function's parameters after the input; ``drop`` are parameters of the
+#: function that the module does not take and that change no number (``training``, ``inplace``).
+FUNCTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "relu": ("ReLU", ("inplace",)), "relu_": ("ReLU", ()), "relu6": ("ReLU6", ("inplace",)),
+    "sigmoid": ("Sigmoid", ()), "tanh": ("Tanh", ()), "gelu": ("GELU", ("approximate",)),
+    "silu": ("SiLU", ("inplace",)), "elu": ("ELU", ("alpha", "inplace")), "selu": ("SELU", ("inplace",)),
+    "leaky_relu": ("LeakyReLU", ("negative_slope", "inplace")), "hardswish": ("Hardswish", ("inplace",)),
+    "hardsigmoid": ("Hardsigmoid", ("inplace",)), "mish": ("Mish", ("inplace",)), "softsign": ("Softsign", ()),
+    "softplus": ("Softplus", ("beta", "threshold")), "hardtanh": ("Hardtanh", ("min_val", "max_val", "inplace")),
+    "softmax": ("Softmax", ("dim", "_stacklevel", "dtype")), "log_softmax": ("LogSoftmax", ("dim", "_stacklevel",
+                                                                                             "dtype")),
+    **{name: (cls, ("p", "training", "inplace")) for name, cls in (
+        ("dropout", "Dropout"), ("dropout1d", "Dropout1d"), ("dropout2d", "Dropout2d"), ("dropout3d", "Dropout3d"),
+        ("alpha_dropout", "AlphaDropout"))},
+    **{f"max_pool{r}d": (f"MaxPool{r}d", ("kernel_size", "stride", "padding", "dilation", "ceil_mode",
+                                          "return_indices")) for r in (1, 2, 3)},
+    **{f"avg_pool{r}d": (f"AvgPool{r}d", ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
+                                          "divisor_override")) for r in (1, 2, 3)},
+    **{f"adaptive_{m}_pool{r}d": (f"Adaptive{m.title()}Pool{r}d", ("output_size",))
+       for m in ("avg", "max") for r in (1, 2, 3)},
+    "interpolate": ("Upsample", ("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor",
+                                 "antialias")),
+    "upsample": ("Upsample", ("size", "scale_factor", "mode", "align_corners")),
+}
+#: Parameters of a function that its module does not take and that change no number.
+FUNCTION_ONLY = ("training", "inplace", "_stacklevel", "dtype", "antialias")
+#: Functions of ``torch`` itself (``torch.relu(x)``) that are a module applied to a tensor.
+TORCH_TOP_FUNCTIONS = ("relu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout")
+#: Module classes without parameters or buffers: created and never called, they change no count.
+PARAMETER_FREE = frozenset({
+    "ReLU", "ReLU6", "SELU", "SiLU", "Hardswish", "Hardsigmoid", "Mish", "LeakyReLU", "ELU", "CELU", "GELU",
+    "Softplus", "Softmax", "LogSoftmax", "Softmax2d", "Hardtanh", "Sigmoid", "Tanh", "Softsign", "Identity",
+    "Tanhshrink", "Flatten", "Unflatten", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d",
+    "LocalResponseNorm", "ChannelShuffle", "AlphaDropout",
+    *(f"Dropout{r}" for r in ("", "1d", "2d", "3d")),
+    *(f"{m}Pool{r}d" for m in ("Max", "Avg", "AdaptiveAvg", "AdaptiveMax") for r in (1, 2, 3)),
+    *(f"{p}Pad{r}d" for p in ("Zero", "Constant") for r in (1, 2, 3)),
+})
+
+
+# -- layout ----------------------------------------------------------------------------------------
+def channels_last(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """PyTorch's per-example shape (channels first) as archcalc holds it (channels last).
+
+    >>> channels_last((3, 32, 32)), channels_last((16, 100)), channels_last((10,))
+    ((32, 32, 3), (100, 16), (10,))
+    """
+    return tuple(shape) if len(shape) <= 1 else (*shape[1:], shape[0])
+
+
+def channels_first(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The inverse of :func:`channels_last`.
+
+    >>> channels_first((32, 32, 3))
+    (3, 32, 32)
+    """
+    return tuple(shape) if len(shape) <= 1 else (shape[-1], *shape[:-1])
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return "x".join(map(str, shape))
+
+
+def _layer_function() -> Callable[[str, dict[str, Any], tuple[int, ...]], tuple[str, dict[str, Any]]]:
+    """The vocabulary's ``torch_layer`` (class name, arguments, channels-last shape → kind, args)."""
+    return getattr(K, "torch_layer", _fallback_torch_layer)
+
+
+def _fallback_torch_layer(class_name: str, kwargs: dict[str, Any], shape: tuple[int, ...]) -> tuple[str, dict]:
+    """TEMPORARY until the vocabulary lands: Conv2d, Linear, ReLU, MaxPool2d, Flatten, Dropout."""
+    from ..kinds.base import sizes
+
+    if class_name == "Conv2d":
+        if shape[-1] != kwargs["in_channels"]:
+            raise ShapeError(f"Conv2d expects {kwargs['in_channels']} input channels, got {shape[-1]}")
+        pad = kwargs.get("padding", 0)
+        return "conv", {"filters": kwargs["out_channels"], "kernel": sizes(kwargs["kernel_size"], "k"),
+                        "strides": sizes(kwargs.get("stride", 1), "s"),
+                        "padding": pad if isinstance(pad, str) else sizes(pad, "p", minimum=0),
+                        "dilation": sizes(kwargs.get("dilation", 1), "d"), "groups": kwargs.get("groups", 1),
+                        "bias": kwargs.get("bias", True), "activation": None}
+    if class_name == "Linear":
+        if shape[-1] != kwargs["in_features"] or len(shape) != 1:
+            raise ShapeError(f"Linear expects {kwargs['in_features']} input features, got {shape}")
+        return "dense", {"units": kwargs["out_features"], "bias": kwargs.get("bias", True), "activation": None,
+                         "flatten": False}
+    if class_name == "ReLU":
+        return "activation", {"function": "relu"}
+    if class_name == "MaxPool2d":
+        k = sizes(kwargs["kernel_size"], "k")
+        return "maxpool", {"pool": k, "strides": sizes(kwargs.get("stride") or kwargs["kernel_size"], "s"),
+                           "padding": sizes(kwargs.get("padding", 0), "p", minimum=0),
+                           "ceil": kwargs.get("ceil_mode", False)}
+    if class_name == "Flatten":
+        return "flatten", {}
+    if class_name.startswith("Dropout"):
+        return "dropout", {"rate": kwargs.get("p", 0.5)}
+    raise SpecError(f"(temporary) no kind for {class_name}")
+
+
+def _has_module_field() -> bool:
+    return any(f.name == "module" for f in fields(Node))
+
+
+# -- the graph -------------------------------------------------------------------------------------
+@dataclass(eq=False)
+class GraphNode:
+    """One application of a module or a function: the module object (None for functions and the input)."""
+
+    layer: Layer | None
+    kind: str
+    args: dict[str, Any]
+    parents: tuple[int, ...]
+    location: Location | None
+    source: str
+    shape: tuple[int, ...]  # PyTorch's per-example shape, channels first
+
+
+class TorchNames(Names):
+    """The names table for PyTorch, and the graph the forward passes build.
+
+    Args:
+        input_shape: ``--input``: the per-example input shape, channels first (``(3, 32, 32)``).
+    """
+
+    def __init__(self, input_shape: tuple[int, ...] | None = None) -> None:
+        self.input_shape = input_shape
+        self.graph: list[GraphNode] = []
+        self.classes: list[ClassValue] = []  # the nn.Module subclasses of the file, in order
+        self.unsupported: list[tuple[str, ast.AST]] = []
+
+    # -- the interface the evaluator uses ------------------------------------------------------
+    def module(self, path: str) -> Any:
+        return resolve(self, path)
+
+    def star(self, path: str) -> list[tuple[str, Any]]:
+        if path in ("torch.nn", "torch.nn.modules"):
+            return [(name, resolve(self, f"torch.nn.{name}")) for name in (*SIGNATURES, "Module", "Sequential",
+                                                                            "ModuleList", "ModuleDict")]
+        if path == "torch.nn.functional":
+            return [(name, resolve(self, f"torch.nn.functional.{name}")) for name in FUNCTIONS]
+        return []
+
+    def undefined(self, name: str) -> Any:
+        if name == "__name__":
+            return "__main__"
+        if name in UNIMPORTED_MODULES:
+            return resolve(self, UNIMPORTED_MODULES[name])
+        if name == "super":
+            return SuperFunction()
+        if name in ("setattr", "getattr", "hasattr"):
+            return AttributeFunction(name)
+        if name == "OrderedDict":
+            return OrderedDictFunction()
+        return MISSING
+
+    def builds_call(self, value: Any, attributes: list[str]) -> bool:
+        if isinstance(value, TorchModule):
+            return value.torch and bool(attributes)
+        if attributes and attributes[-1] in MODULE_NO_OPS:
+            return False
+        return isinstance(value, (LayerClass, Layer, Container, ContainerClass, Tensor, UnsupportedClass))
+
+    def calls_build(self, value: Any, attributes: list[str]) -> bool | None:
+        """Calling a module object on data (a training loop's ``net(inputs)``) builds nothing: modules
+        are built in ``__init__``. Its methods that register modules do."""
+        if isinstance(value, Instance) and isinstance(value.framework, ModuleState):
+            return bool(attributes) and attributes[-1] in ("add_module", "register_module", "append", "extend",
+                                                           "insert", "update")
+        return None
+
+    def is_tensor(self, value: Any) -> bool:
+        return isinstance(value, (Tensor, Layer, Container)) or (
+            isinstance(value, Instance) and isinstance(value.framework, ModuleState))
+
+    def base_class(self, value: Any) -> Any:
+        if isinstance(value, ModuleBase):
+            return ModuleFramework(self)
+        return None
+
+    # -- the graph -------------------------------------------------------------------------------
+    def add_node(self, ev: Evaluator, node: GraphNode, where: ast.AST) -> Tensor:
+        if len(self.graph) >= MAX_LAYERS:
+            raise ev.error(where, f"the code builds more than {MAX_LAYERS:,} layers, more than archcalc reads")
+        self.graph.append(node)
+        return Tensor(self, len(self.graph) - 1)
+
+    def new_input(self, ev: Evaluator, shape: tuple[int, ...], where: ast.AST, source: str) -> Tensor:
+        return self.add_node(ev, GraphNode(None, "input", {"shape": channels_last(shape)}, (), ev.location(where),
+                                           source, tuple(shape)), where)
+
+    def apply(self, ev: Evaluator, class_name: str, kwargs: dict[str, Any], x: Any, where: ast.AST,
+              layer: Layer | None, source: str) -> Any:
+        """A module (or the function of one) applied to a tensor: a new node, its shape inferred."""
+        if isinstance(x, Unknown):
+            return x  # data from outside the model (a training loop): nothing to build
+        if not isinstance(x, Tensor):
+            raise ev.error(where, f"`{class_name}` is called on {_kind(x)}, not on a tensor of the model",
+                           hint="call it on the input of `forward` or on what a previous module returned")
+        ev.charge(where, LAYER_STEPS)
+        shape_cl = channels_last(x.shape)
+        try:
+            kind_name, args = _layer_function()(class_name, kwargs, shape_cl)
+            effect = K.KINDS[kind_name].infer(args, [shape_cl])
+        except ShapeError as e:
+            made = f" (created at line {layer.location.line})" if layer is not None and layer.location else ""
+            raise ArchcalcError.with_location(e, ev.location(where)) if not made else _with_detail(
+                e, ev.location(where), f"`{layer.source}`{made}" if layer else "") from None
+        except ArchcalcError as e:
+            raise e.with_location(layer.location if layer is not None else ev.location(where)) from None
+        node = GraphNode(layer, kind_name, args, (x.index,), layer.location if layer else ev.location(where),
+                         source, channels_first(tuple(effect.shape)))
+        return self.add_node(ev, node, where)
+
+    def merge(self, ev: Evaluator, kind_name: str, args: dict[str, Any], tensors: list[Tensor], where: ast.AST,
+              source: str) -> Tensor:
+        """``+``, ``*`` and ``torch.cat`` of tensors: a merge node."""
+        ev.charge(where, LAYER_STEPS)
+        shapes = [channels_last(t.shape) for t in tensors]
+        try:
+            effect = K.KINDS[kind_name].infer(args, shapes)
+        except ArchcalcError as e:
+            raise e.with_location(ev.location(where)) from None
+        return self.add_node(ev, GraphNode(None, kind_name, args, tuple(t.index for t in tensors),
+                                           ev.location(where), source, channels_first(tuple(effect.shape))), where)
+
+    def reshape(self, ev: Evaluator, x: Tensor, shape: tuple[int, ...], where: ast.AST) -> Tensor:
+        """A view of the same values in a new per-example shape: no node when the shape is the same."""
+        if tuple(shape) == x.shape:
+            return x
+        kind, args = ("flatten", {}) if len(shape) == 1 else ("reshape", {"shape": channels_last(shape)})
+        node = GraphNode(None, kind, args, (x.index,), ev.location(where), ev.segment(where, 80), tuple(shape))
+        ev.charge(where, LAYER_STEPS)
+        return self.add_node(ev, node, where)
+
+
+def _with_detail(error: ArchcalcError, location: Location, detail: str) -> ArchcalcError:
+    new = error.with_location(location)
+    if detail:
+        new.details = (*new.details, f"the module: {detail}")
+    return new
+
+
+# -- modules and names -----------------------------------------------------------------------------
+def resolve(names: TorchNames, path: str) -> Any:
+    """What a dotted name means: a PyTorch class or function, or a module (PyTorch's or foreign)."""
+    parts = path.lstrip(".").split(".")
+    root, leaf = parts[0], parts[-1]
+    if path == "collections.OrderedDict":
+        return OrderedDictFunction()
+    if root != "torch":
+        return TorchModule(names, path, torch=False)
+    if len(parts) == 1:
+        return TorchModule(names, path, torch=True)
+    nn = "nn" in parts
+    if nn and leaf == "Module":
+        return ModuleBase()
+    if nn and leaf in ("Sequential", "ModuleList", "ModuleDict"):
+        return ContainerClass(leaf)
+    if nn and leaf in SIGNATURES and "functional" not in parts:
+        return LayerClass(leaf)
+    if "functional" in parts and leaf in FUNCTIONS:
+        return FunctionValue(leaf, path)
+    if parts == ["torch", leaf] and leaf in TORCH_TOP_FUNCTIONS:
+        return FunctionValue(leaf, path)
+    if parts == ["torch", leaf] and leaf in ("flatten", "cat", "concat", "concatenate", "add", "mul", "mean"):
+        return TensorFunction(leaf, path)
+    if parts == ["torch", leaf] and leaf in TENSOR_MAKERS:
+        return TensorMaker(leaf)
+    if nn and leaf[:1].isupper() and "functional" not in parts and "init" not in parts:
+        return UnsupportedClass(leaf)
+    if "functional" in parts and leaf != "functional" and leaf[:1].islower():
+        return UnsupportedFunction(path)
+    return TorchModule(names, path, torch=True)
+
+
+@dataclass(eq=False)
+class TorchModule(Value):
+    """A module, or a name inside one that archcalc does not read: its calls return Unknown values (a
+    PyTorch one given a tensor of the model is refused)."""
+
+    names: TorchNames
+    path: str
+    torch: bool
+
+    @property
+    def what(self) -> str:  # type: ignore[override]
+        return f"`{self.path}`"
+
+    def attribute(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
+        if name.startswith("__"):
+            return Unknown.of(f"{self.path}.{name}", ev.location(node), "not read by archcalc")
+        return resolve(self.names, f"{self.path}.{name}")
+
+    def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        if self.torch:
+            _refuse_tensor_arguments(ev, f"`{ev.segment(node.func)}`", [*args, *kwargs.values()], node)
+        else:
+            ev.refuse_tensors([*args, *kwargs.values()], node)
+        return Unknown.of(ev.segment(node), ev.location(node), "a value computed by a library")
+
+
+def _refuse_tensor_arguments(ev: Evaluator, what: str, values: list[Any], node: ast.Call) -> None:
+    for value in values:
+        if isinstance(value, (Tensor, list, tuple)) and deep_tensor(value):
+            raise ev.error(node, f"archcalc has no layer kind for {what} on a tensor of the model",
+                           hint="the modules and functions archcalc reads are listed in docs/pytorch.md")
+
+
+def deep_tensor(value: Any) -> bool:
+    if isinstance(value, Tensor):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(deep_tensor(v) for v in value[:1000])
+    return False
+
+
+@dataclass(eq=False)
+class ModuleBase(Value):
+    """``nn.Module`` itself: the base of the file's model classes."""
+
+    what: str = "`nn.Module`"
+
+
+@dataclass(eq=False)
+class SuperFunction(Value):
+    """``super(Net, self)``: the same as ``super()`` inside ``Net``'s methods."""
+
+    what: str = "`super`"
+
+    def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        if len(args) == 2 and isinstance(args[0], ClassValue) and isinstance(args[1], Instance):
+            return Super(args[0], args[1])
+        raise ev.error(node, "archcalc reads `super()` and `super(Class, self)` in a method")
+
+
+@dataclass(eq=False)
+class AttributeFunction(Value):
+    """``setattr(self, f"conv{i}", nn.Conv2d(...))``, ``getattr(self, name)``, ``hasattr``."""
+
+    name: str
+    what: str = "a builtin function"
+
+    def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        if len(args) < 2 or not isinstance(args[1], str) or kwargs:
+            raise ev.error(node, f"archcalc reads `{self.name}(object, \"name\", ...)` with a known name")
+        obj, name = args[0], args[1]
+        if not isinstance(obj, Value) or isinstance(obj, Unknown):
+            return Unknown.of(ev.segment(node), ev.location(node), f"`{self.name}` of {_kind(obj)}")
+        if self.name == "setattr":
+            if len(args) != 3:
+                raise ev.error(node, "`setattr` takes an object, a name and a value")
+            obj.set_attribute(ev, name, args[2], node)
+            if isinstance(obj, Instance):
+                obj.attributes[name] = args[2]
+            return None
+        try:
+            value = ev.attribute(obj, name, node)
+        except SpecError:
+            if self.name == "hasattr":
+                return False
+            if len(args) == 3:
+                return args[2]
+            raise
+        return True if self.name == "hasattr" else value
+
+
+@dataclass(eq=False)
+class OrderedDictFunction(Value):
+    """``OrderedDict([("conv1", nn.Conv2d(...)), ...])``: a dict (the evaluator's dicts keep their order)."""
+
+    what: str = "`OrderedDict`"
+
+    def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        if len(args) > 1:
+            raise ev.error(node, "`OrderedDict` takes one list of (name, value) pairs")
+        result: dict[Any, Any] = {}
+        if args:
+            items = list(args[0].items()) if isinstance(args[0], dict) else ev.iterate(args[0], node)
+            for pair in items:
+                if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                    raise ev.error(node, f"`OrderedDict` takes (name, value) pairs, got {_kind(pair)}")
+                result[pair[0]] = pair[1]
+        result.update(kwargs)
+        return result
+
+
+# -- modules -------------------------------------------------------------------------------------
+@dataclass(eq=False)
+class UnsupportedClass(Value):
+    """A class of ``torch.nn`` archcalc has no kind for: listed (with the others) in one error."""
+
+    name: str
+    what: str = "a PyTorch class"
+
+    def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        ev.names.unsupported.append((self.name, node.func))
+        return Layer(self.name, {}, ev.location(node.func), ev.segment(node, 80), supported=False)
+
+
+@dataclass(eq=False)
+class UnsupportedFunction(Value):
+    """A function of ``torch.nn.functional`` archcalc has no kind for: refused when given a tensor."""
+
+    path: str
+    what: str = "a PyTorch function"
+
+    def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        if any(isinstance(v, Unknown) for v in args[:1]):
+            return args[0]
+        _refuse_tensor_arguments(ev, f"`{ev.segment(node.func)}`", [*args, *kwargs.values()], node)
+        return Unknown.of(ev.segment(node), ev.location(node), "a value computed by PyTorch")
+
+
+@dataclass(eq=False)
+class LayerClass(Value):
+    """A module class that archcalc has a kind for (``nn.Conv2d``)."""
+
+    name: str
+    what: str = "a PyTorch module class"
+
+    def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        ev.charge(node, LAYER_STEPS)
+        return Layer(self.name, bind(ev, self.name, SIGNATURES[self.name], args, kwargs, node),
+                     ev.location(node.func), ev.segment(node, 80))
+
+
+def bind(ev: Evaluator, name: str, params: tuple[str, ...], args: list[Any], kwargs: dict[str, Any],
+         node: ast.AST) -> dict[str, Any]:
+    """A constructor's (or function's) arguments by name; unknown values are reported together."""
+    if len(args) > len(params):
+        raise ev.error(node, f"`{name}` takes at most {len(params)} positional argument"
+                             f"{'s' * (len(params) != 1)}, got {len(args)}",
+                       hint=f"its arguments are: {', '.join(params) or 'none'}")
+    given = dict(zip(params, args))
+    for key, value in kwargs.items():
+        if key in given:
+            raise ev.error(node, f"`{name}` got `{key}` twice")
+        given[key] = value
+    for key, value in list(given.items()):
+        unknown = deep_unknown(value)
+        if unknown is not None:
+            ev.need(unknown, node, f"reaches `{key}` of `{name}`")
+            given[key] = unknown
+        elif isinstance(value, Value):
+            raise ev.error(node, f"`{name}({key}=...)` is given {value.what}; archcalc reads a value here",
+                           hint="write a number, a string or a tuple")
+    return given
+
+
+class _ModuleValue(Value):
+    """What every module object has: a name in its model, and the methods that change nothing."""
+
+    def no_op(self, name: str) -> Value:
+        return NoOpResult(f"`{name}`")
+
+
+@dataclass(eq=False)
+class NoOpResult(Value):
+    what: str = "a method"
+
+    def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        return Unknown.of(ev.segment(node), ev.location(node), "a value computed by PyTorch")
+
+
+@dataclass(eq=False)
+class Layer(_ModuleValue):
+    """A module of the vocabulary (``nn.Conv2d(3, 6, 5)``): called on a tensor, it adds a node."""
+
+    class_name: str
+    kwargs: dict[str, Any]
+    location: Location | None
+    source: str
+    supported: bool = True
+
+    @property
+    def what(self) -> str:  # type: ignore[override]
+        return f"the module `{self.class_name}`"
+
+    def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        if len(args) != 1 or kwargs:
+            raise ev.error(node, f"`{self.class_name}` is called on one tensor, got {len(args) + len(kwargs)} "
+                                 "arguments", hint="write e.g. `self.conv1(x)`")
+        if not self.supported:
+            return args[0] if isinstance(args[0], Unknown) else Unknown.of(
+                ev.segment(node), ev.location(node), f"the output of `{self.class_name}`")
+        if any(isinstance(v, Unknown) for v in self.kwargs.values()):
+            return Unknown.merge(list(self.kwargs.values()))
+        return ev.names.apply(ev, self.class_name, self.kwargs, args[0], node, self, self.source)
+
+    def attribute(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
+        if name in MODULE_NO_OPS:
+            return self.no_op(name)
+        if name in self.kwargs and not isinstance(self.kwargs[name], Unknown):
+            return self.kwargs[name]  # `self.conv1.out_channels`, as given to the constructor
+        if name in ("weight", "bias"):
+            return Unknown.of(ev.segment(node), ev.location(node), "a weight tensor")
+        return super().attribute(ev, name, node)
+
+    def set_attribute(self, ev: Evaluator, name: str, value: Any, node: ast.AST) -> None:
+        raise ev.error(node, f"archcalc does not read `{name}` set on a module",
+                       hint="give the value to the module's constructor")
+
+
+@dataclass(eq=False)
+class ContainerClass(Value):
+    """``nn.Sequential``, ``nn.ModuleList``, ``nn.ModuleDict``."""
+
+    name: str
+    what: str = "a PyTorch container class"
+
+    def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        container = Container(self.name, {}, ev.location(node))
+        if kwargs:
+            raise ev.error(node, f"`{self.name}` takes no keyword arguments here")
+        if self.name == "Sequential":
+            if len(args) == 1 and isinstance(args[0], dict):
+                for key, value in args[0].items():
+                    container.register(ev, str(key), value, node)
+            else:
+                for value in args:
+                    container.register(ev, str(len(container.children)), value, node)
+        elif self.name == "ModuleList":
+            if len(args) > 1:
+                raise ev.error(node, "`ModuleList` takes one list of modules")
+            if args:
+                container.extend(ev, args[0], node)
+        else:
+            if len(args) > 1:
+                raise ev.error(node, "`ModuleDict` takes one dict of modules")
+            if args:
+                container.update(ev, args[0], node)
+        return container
+
+
+def _is_module(value: Any) -> bool:
+    return isinstance(value, (Layer, Container)) or (
+        isinstance(value, Instance) and isinstance(value.framework, ModuleState))
+
+
+@dataclass(eq=False)
+class Container(_ModuleValue):
+    """``nn.Sequential`` (callable: its modules in order), ``nn.ModuleList``, ``nn.ModuleDict``."""
+
+    class_name: str
+    children: dict[str, Any]
+    location: Location | None
+
+    @property
+    def what(self) -> str:  # type: ignore[override]
+        return f"the `{self.class_name}`"
+
+    def register(self, ev: Evaluator, key: str, value: Any, node: ast.AST) -> None:
+        if isinstance(value, Unknown):
+            ev.need(value, node, f"reaches the modules of `{self.class_name}`")
+            return
+        if not _is_module(value):
+            raise ev.error(node, f"`{self.class_name}` is given {_kind(value)}, not a module",
+                           hint="give it modules such as `nn.Conv2d(3, 16, 3)`")
+        self.children[key] = value
+
+    def extend(self, ev: Evaluator, values: Any, node: ast.AST) -> None:
+        items = [values] if isinstance(values, Unknown) else (
+            list(values.children.values()) if isinstance(values, Container) else ev.iterate(values, node))
+        for value in items:
+            self.register(ev, str(len(self.children)), value, node)
+
+    def update(self, ev: Evaluator, values: Any, node: ast.AST) -> None:
+        if isinstance(values, Unknown):
+            ev.need(values, node, "reaches the modules of `ModuleDict`")
+            return
+        pairs = list(values.items()) if isinstance(values, dict) else ev.iterate(values, node)
+        for pair in pairs:
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2 or not isinstance(pair[0], str):
+                raise ev.error(node, "`ModuleDict` takes a dict of names to modules")
+            self.register(ev, pair[0], pair[1], node)
+
+    def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        if self.class_name != "Sequential":
+            raise ev.error(node, f"`{self.class_name}` cannot be called (PyTorch's has no `forward`)",
+                           hint="call its modules: `for layer in self.layers: x = layer(x)`")
+        if len(args) != 1 or kwargs:
+            raise ev.error(node, "an `nn.Sequential` is called on one tensor")
+        x = args[0]
+        for child in self.children.values():
+            x = call_module(ev, child, x, node)
+        return x
+
+    def attribute(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
+        methods: dict[str, Callable[..., Any]] = {}
+        if self.class_name in ("Sequential", "ModuleList"):
+            methods = {"append": lambda ev, n, v: self.register(ev, str(len(self.children)), v, n),
+                       "extend": lambda ev, n, v: self.extend(ev, v, n),
+                       "add_module": lambda ev, n, k, v: self.register(ev, k, v, n),
+                       "insert": lambda ev, n, i, v: self.insert(ev, i, v, n)}
+        else:
+            methods = {"update": lambda ev, n, v: self.update(ev, v, n),
+                       "keys": lambda ev, n: list(self.children), "values": lambda ev, n: list(self.children.values()),
+                       "items": lambda ev, n: list(self.children.items()),
+                       "add_module": lambda ev, n, k, v: self.register(ev, k, v, n)}
+        if name in methods:
+            return Method(methods[name])
+        if name in ("children", "modules"):
+            return Method(lambda ev, n: list(self.children.values()))
+        if name in MODULE_NO_OPS:
+            return self.no_op(name)
+        if name in self.children:
+            return self.children[name]
+        return super().attribute(ev, name, node)
+
+    def insert(self, ev: Evaluator, index: Any, value: Any, node: ast.AST) -> None:
+        items = list(self.children.values())
+        if not isinstance(index, int):
+            raise ev.error(node, "`insert` takes a whole number")
+        items.insert(index, value)
+        self.children = {}
+        for v in items:
+            self.register(ev, str(len(self.children)), v, node)
+
+    def item(self, ev: Evaluator, key: Any, node: ast.AST) -> Any:
+        if self.class_name == "ModuleDict":
+            if key not in self.children:
+                raise ev.error(node, f"the `ModuleDict` has no key `{key}`")
+            return self.children[key]
+        items = list(self.children.values())
+        if isinstance(key, slice):
+            part = Container(self.class_name, {}, self.location)
+            for v in items[key]:
+                part.children[str(len(part.children))] = v
+            return part
+        if isinstance(key, int) and not isinstance(key, bool):
+            if not -len(items) <= key < len(items):
+                raise ev.error(node, f"index {key} is out of range for the `{self.class_name}` of {len(items)}")
+            return items[key]
+        raise ev.error(node, f"the `{self.class_name}` is indexed by a whole number, got {_kind(key)}")
+
+    def set_item(self, ev: Evaluator, key: Any, value: Any, node: ast.AST) -> None:
+        if self.class_name == "ModuleDict" and isinstance(key, str):
+            self.register(ev, key, value, node)
+            return
+        keys = list(self.children)
+        if isinstance(key, int) and not isinstance(key, bool) and -len(keys) <= key < len(keys):
+            if not _is_module(value):
+                raise ev.error(node, f"`{self.class_name}` is given {_kind(value)}, not a module")
+            self.children[keys[key]] = value
+            return
+        raise ev.error(node, f"cannot set item `{key}` of the `{self.class_name}`")
+
+    def items(self, ev: Evaluator, node: ast.AST) -> list[Any]:
+        if self.class_name == "ModuleDict":
+            return list(self.children)
+        return list(self.children.values())
+
+    def length(self, ev: Evaluator, node: ast.AST) -> int:
+        return len(self.children)
+
+
+@dataclass(eq=False)
+class Method(Value):
+    function: Callable[..., Any]
+    what: str = "a method"
+
+    def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        try:
+            return self.function(ev, node, *args, **kwargs)
+        except TypeError:
+            raise ev.error(node, f"`{ev.segment(node.func)}` is not called as PyTorch's is") from None
+
+
+def call_module(ev: Evaluator, module: Any, x: Any, node: ast.Call) -> Any:
+    if isinstance(module, Value) and _is_module(module):
+        return module.call(ev, [x], {}, node)
+    raise ev.error(node, f"{_kind(module)} is not a module")
+
+
+# -- subclasses of nn.Module -----------------------------------------------------------------------
+@dataclass(eq=False)
+class ModuleFramework:
+    """``nn.Module`` as the base of a class of the file."""
+
+    names: TorchNames
+
+    def new_instance(self, ev: Evaluator, instance: Instance, node: ast.AST) -> ModuleState:
+        return ModuleState(instance, ev.location(node))
+
+    def init(self, ev: Evaluator, instance: Instance, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> None:
+        return None
+
+    def super_attribute(self, ev: Evaluator, instance: Any, name: str, node: ast.AST) -> Any:
+        if name == "__init__":
+            return NoOp("`nn.Module.__init__`")
+        if name == "forward":
+            raise ev.error(node, "`nn.Module` has no `forward` of its own")
+        if isinstance(instance, Instance) and isinstance(instance.framework, ModuleState):
+            return instance.framework.attribute(ev, instance, name, node)
+        raise ev.error(node, f"archcalc does not read `super().{name}` of an `nn.Module`")
+
+
+@dataclass(eq=False)
+class ModuleState:
+    """What an ``nn.Module`` object of the file holds: its sub-modules by attribute, in order."""
+
+    instance: Instance
+    location: Location
+    children: dict[str, Any] = field(default_factory=dict)
+    built: tuple[Tensor, Any] | None = None
+
+    def attribute(self, ev: Evaluator, instance: Instance, name: str, node: ast.AST) -> Any:
+        if name == "training":
+            return True  # a module is made in training mode (`nn.Module.__init__`)
+        if name in ("add_module", "register_module"):
+            return Method(lambda ev, n, key, value: self.register(ev, key, value, n, instance))
+        if name in ("children", "modules"):
+            return Method(lambda ev, n: [v for v in self.children.values() if v is not None])
+        if name in ("named_children",):
+            return Method(lambda ev, n: [(k, v) for k, v in self.children.items() if v is not None])
+        if name in MODULE_NO_OPS:
+            return NoOpResult(f"`{name}`")
+        if name in self.children:
+            return self.children[name]
+        raise ev.error(node, f"the `{instance.cls.name}` object has no attribute `{name}`",
+                       hint="set it in `__init__` before it is used")
+
+    def register(self, ev: Evaluator, key: Any, value: Any, node: ast.AST, instance: Instance) -> None:
+        if not isinstance(key, str):
+            raise ev.error(node, "a module's name must be a string")
+        self.set_attribute(ev, instance, key, value, node)
+        instance.attributes[key] = value
+
+    def set_attribute(self, ev: Evaluator, instance: Instance, name: str, value: Any, node: ast.AST) -> None:
+        if _is_module(value):
+            self.children[name] = value  # PyTorch's __setattr__ registers it (a second assignment replaces it)
+        elif name in self.children:
+            if value is None:
+                self.children[name] = None
+            elif isinstance(value, Unknown):
+                ev.need(value, node, f"replaces the module `self.{name}`")
+            else:
+                raise ev.error(node, f"cannot assign {_kind(value)} to `self.{name}`, which holds a module",
+                               hint="PyTorch refuses this too: assign a module or None")
+        elif name == "training":
+            raise ev.error(node, "archcalc does not read `training` set by hand", hint="leave the line out")
+
+    def call(self, ev: Evaluator, instance: Instance, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        if args and isinstance(args[0], Unknown):
+            return args[0]  # a training loop's `net(inputs)`: data, not the model's input
+        method = instance.cls.lookup("forward")
+        if not isinstance(method, Function):
+            raise ev.error(node, f"the class `{instance.cls.name}` has no `forward` method",
+                           hint="define `def forward(self, x):` returning the output tensor")
+        out = ev.call_function(method, [instance, *args], kwargs, node)
+        if self.built is None and len(args) == 1 and isinstance(args[0], Tensor) \
+                and ev.names.graph[args[0].index].kind == "input" and ev.depth == 0:
+            self.built = (args[0], out)
+        return out
+
+
+@dataclass(eq=False)
+class Tensor(Value):
+    """A tensor of the model: a node of the graph, with its PyTorch shape (channels first, no batch)."""
+
+    names: TorchNames
+    index: int
+    what: str = "a tensor of the model"
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.names.graph[self.index].shape
+
+    def full_shape(self) -> tuple[Any, ...]:
+        return (BATCH, *self.shape)
+
+    def attribute(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
+        if name == "shape":
+            return self.full_shape()
+        if name == "ndim":
+            return len(self.shape) + 1
+        if name == "dtype":
+            return "float32"
+        methods: dict[str, Callable[..., Any]] = {
+            "size": self.size, "dim": lambda ev, n: len(self.shape) + 1, "numel": self.numel,
+            "view": self.view, "reshape": self.view, "flatten": self.flatten, "mean": self.mean,
+        }
+        if name in methods:
+            return TensorMethod(methods[name], name)
+        if name in TENSOR_SAME:
+            return TensorMethod(lambda ev, n, *a, **k: self, name)
+        if (name in FUNCTIONS and name in TORCH_TOP_FUNCTIONS) or name in ("relu_", "sigmoid_", "tanh_"):
+            return TensorMethod(lambda ev, n, *a, **k: FunctionValue(name.rstrip("_"), name).call(
+                ev, [self, *a], k, n), name)
+        raise ev.error(node, f"archcalc does not read the tensor method `{name}`",
+                       hint="the tensor methods it reads: size, shape, dim, view, reshape, flatten, mean, relu, "
+                            "sigmoid, tanh, softmax, contiguous")
+
+    def size(self, ev: Evaluator, node: ast.AST, dim: Any = None) -> Any:
+        full = self.full_shape()
+        if dim is None:
+            return full
+        if not isinstance(dim, int) or not -len(full) <= dim < len(full):
+            raise ev.error(node, f"`size({dim})` of a tensor of {len(full)} dimensions")
+        return full[dim]
+
+    def numel(self, ev: Evaluator, node: ast.AST) -> Any:
+        return Unknown.of(ev.segment(node), ev.location(node), "it counts the batch too")
+
+    def view(self, ev: Evaluator, node: ast.Call, *sizes: Any) -> Any:
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = tuple(sizes[0])
+        method = ev.segment(node.func).rsplit(".", 1)[-1]
+        total = math.prod(self.shape)
+        written = f"`{ev.segment(node)}`"
+        if not sizes:
+            raise ev.error(node, f"{written} needs the new shape")
+        first, rest = sizes[0], list(sizes[1:])
+        if first is BATCH:
+            pass
+        elif isinstance(first, Unknown):
+            raise ev.error(node, f"{written}: its first size depends on {_causes(first)}, which archcalc cannot know",
+                           hint="write `x.size(0)` or `-1` for the batch")
+        elif first != -1:
+            raise ev.error(node, f"{written} fixes the batch size at {first}",
+                           hint=f"write `x.{method}(x.size(0), ...)` or `x.{method}(-1, ...)`: the first size is "
+                                "the batch")
+        elif -1 in rest:
+            raise ev.error(node, f"{written} has two -1 sizes", hint="only one size can be inferred")
+        for s in rest:
+            if isinstance(s, Unknown) or s is BATCH or not isinstance(s, int) or isinstance(s, bool) \
+                    or (s < 1 and s != -1):
+                raise ev.error(node, f"{written}: archcalc reads sizes that are whole numbers (and one -1), got "
+                                     f"{_kind(s) if not isinstance(s, int) or isinstance(s, bool) else s}")
+        if not rest:
+            raise ev.error(node, f"{written} would mix the batch into one axis",
+                           hint=f"write `x.{method}(x.size(0), -1)` to keep one row per example")
+        if -1 in rest:
+            known = math.prod(s for s in rest if s != -1)
+            if total % known:
+                raise ev.error(node, f"{written}: shape [{', '.join(_size_text(s) for s in sizes)}] is invalid for "
+                                     f"a tensor of {total:,} values per example ({_shape_text(self.shape)})",
+                               hint=f"the known sizes must divide {total:,}")
+            rest = [total // known if s == -1 else s for s in rest]
+        elif math.prod(rest) != total:
+            hint = (f"write `x.{method}(x.size(0), {total})` or `x.{method}(x.size(0), -1)`"
+                    if len(rest) == 1 else f"the sizes must multiply to {total:,}")
+            raise ev.error(node, f"{written}: shape [{', '.join(_size_text(s) for s in sizes)}] is invalid for a "
+                                 f"tensor of {total:,} values per example ({_shape_text(self.shape)}), not "
+                                 f"{math.prod(rest):,}", hint=hint)
+        return self.names.reshape(ev, self, tuple(rest), node)
+
+    def flatten(self, ev: Evaluator, node: ast.Call, start_dim: int = 0, end_dim: int = -1) -> Any:
+        return flatten(ev, self, start_dim, end_dim, node)
+
+    def mean(self, ev: Evaluator, node: ast.Call, dim: Any = None, keepdim: bool = False, **kwargs: Any) -> Any:
+        return mean(ev, self, dim, keepdim, node)
+
+    def binary(self, ev: Evaluator, op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
+        kinds = {ast.Add: "add", ast.Mult: "multiply", ast.Sub: "subtract"}
+        if isinstance(a, Tensor) and isinstance(b, Tensor) and type(op) in kinds:
+            return self.names.merge(ev, kinds[type(op)], {}, [a, b], node, ev.segment(node, 80))
+        number = b if isinstance(a, Tensor) else a
+        if isinstance(number, (int, float)) and not isinstance(number, bool) \
+                and isinstance(op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
+            return a if isinstance(a, Tensor) else b  # a number added or multiplied: same shape, no weights
+        raise ev.error(node, f"archcalc reads `+`, `-` and `*` of two tensors (and a tensor with a number), not "
+                             f"{_kind(a)} and {_kind(b)}")
+
+
+def _size_text(s: Any) -> str:
+    return "batch" if s is BATCH else str(s)
+
+
+def _causes(value: Unknown) -> str:
+    return ", ".join(f"`{c.name}`" for c in value.causes[:4]) or "a value from outside the code"
+
+
+class BatchSize(Unknown):
+    """The batch size: ``x.size(0)``. Unknown (any batch goes through a model), but a ``view`` may
+    pass it on as its first size."""
+
+    what = "the batch size"
+
+
+BATCH = BatchSize((Cause("x.size(0)", None, "the batch size"),))  # one object: every tensor's batch
+
+
+@dataclass(eq=False)
+class TensorMethod(Value):
+    function: Callable[..., Any]
+    name: str
+    what: str = "a tensor method"
+
+    def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        try:
+            return self.function(ev, node, *args, **kwargs)
+        except TypeError:
+            raise ev.error(node, f"`{ev.segment(node.func)}` is not called as PyTorch's `{self.name}` is") from None
+
+
+def _dim(ev: Evaluator, dim: Any, rank: int, node: ast.AST) -> int:
+    """A dimension as PyTorch counts it (the batch is 0), made non-negative."""
+    if not isinstance(dim, int) or isinstance(dim, bool) or not -rank <= dim < rank:
+        raise ev.error(node, f"dimension {dim} is out of range for a tensor of {rank} dimensions (the batch is 0)")
+    return dim % rank
+
+
+def flatten(ev: Evaluator, x: Any, start_dim: Any, end_dim: Any, node: ast.Call) -> Any:
+    if isinstance(x, Unknown):
+        return x
+    if not isinstance(x, Tensor):
+        raise ev.error(node, f"`flatten` of {_kind(x)}, not of a tensor of the model")
+    rank = len(x.shape) + 1
+    start, end = _dim(ev, start_dim, rank, node), _dim(ev, end_dim, rank, node)
+    if start == 0:
+        raise ev.error(node, f"`{ev.segment(node)}` flattens the batch into the values",
+                       hint="write `torch.flatten(x, 1)` to keep one row per example")
+    if end < start:
+        raise ev.error(node, f"`{ev.segment(node)}`: end_dim comes before start_dim")
+    shape = x.shape
+    merged = (*shape[:start - 1], math.prod(shape[start - 1:end]), *shape[end:])
+    return ev.names.reshape(ev, x, merged, node)
+
+
+def mean(ev: Evaluator, x: Any, dim: Any, keepdim: Any, node: ast.Call) -> Any:
+    """``x.mean((2, 3))``: the average over every spatial axis is global average pooling."""
+    if isinstance(x, Unknown):
+        return x
+    rank = len(x.shape) + 1
+    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    if dim is None or not all(isinstance(d, int) and not isinstance(d, bool) for d in dims):
+        raise ev.error(node, f"archcalc reads `mean` over the spatial dimensions (`{ev.segment(node.func)}((2, 3))`)")
+    axes = sorted({_dim(ev, d, rank, node) for d in dims})
+    if axes != list(range(2, rank)) or rank < 3:
+        raise ev.error(node, f"archcalc reads `mean` over every spatial dimension ({tuple(range(2, rank))}), got "
+                             f"{tuple(dims)}", hint="the mean over the height and width is global average pooling")
+    if keepdim not in (True, False):
+        raise ev.error(node, "`keepdim` must be True or False")
+    return ev.names.apply(ev, f"AdaptiveAvgPool{rank - 2}d", {"output_size": 1}, x, node, None,
+                          ev.segment(node, 80)) if keepdim else _global_mean(ev, x, node)
+
+
+def _global_mean(ev: Evaluator, x: Tensor, node: ast.Call) -> Any:
+    names: TorchNames = ev.names
+    ev.charge(node, LAYER_STEPS)
+    shape_cl = channels_last(x.shape)
+    effect = K.KINDS["global_avgpool"].infer({"keepdims": False}, [shape_cl])
+    return names.add_node(ev, GraphNode(None, "global_avgpool", {"keepdims": False}, (x.index,), ev.location(node),
+                                        ev.segment(node, 80), channels_first(tuple(effect.shape))), node)
+
+
+@dataclass(eq=False)
+class FunctionValue(Value):
+    """A functional form of a module (``F.relu``, ``F.max_pool2d``, ``torch.sigmoid``)."""
+
+    name: str
+    path: str
+    what: str = "a PyTorch function"
+
+    def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        class_name, params = FUNCTIONS[self.name]
+        if not args and "input" not in kwargs:
+            raise ev.error(node, f"`{ev.segment(node.func)}` needs a tensor")
+        kwargs = dict(kwargs)
+        x = args[0] if args else kwargs.pop("input")
+        given = bind(ev, f"{ev.segment(node.func)}", params, list(args[1:]), kwargs, node)
+        if given.get("return_indices"):
+            raise ev.error(node, "archcalc does not read `return_indices=True`", hint="leave it out")
+        for key in ("return_indices", *FUNCTION_ONLY):
+            given.pop(key, None)
+        if any(isinstance(v, Unknown) for v in given.values()) or isinstance(x, Unknown):
+            return Unknown.merge([x, *given.values()]) if isinstance(x, Unknown) else Unknown.merge(
+                list(given.values()))
+        if class_name == "Upsample" and isinstance(given.get("mode"), str):
+            pass
+        return ev.names.apply(ev, class_name, given, x, node, None, ev.segment(node, 80))
+
+
+@dataclass(eq=False)
+class TensorFunction(Value):
+    """``torch.flatten``, ``torch.cat``, ``torch.add``, ``torch.mul``, ``torch.mean``."""
+
+    name: str
+    path: str
+    what: str = "a PyTorch function"
+
+    def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        if self.name == "flatten":
+            given = _args(ev, node, ("input", "start_dim", "end_dim"), args, kwargs, {"start_dim": 0, "end_dim": -1})
+            return flatten(ev, given["input"], given["start_dim"], given["end_dim"], node)
+        if self.name == "mean":
+            given = _args(ev, node, ("input", "dim", "keepdim"), args, kwargs, {"dim": None, "keepdim": False})
+            return mean(ev, given["input"], given["dim"], given["keepdim"], node)
+        if self.name in ("add", "mul"):
+            given = _args(ev, node, ("input", "other"), args, kwargs, {})
+            op = ast.Add() if self.name == "add" else ast.Mult()
+            return ev.binary(op, given["input"], given["other"], node)
+        given = _args(ev, node, ("tensors", "dim"), args, kwargs, {"dim": 0})
+        tensors, dim = given["tensors"], given["dim"]
+        if isinstance(tensors, Unknown):
+            return tensors
+        if not isinstance(tensors, (list, tuple)) or not tensors:
+            raise ev.error(node, f"`{ev.segment(node.func)}` takes a list of tensors")
+        if any(isinstance(t, Unknown) for t in tensors):
+            return Unknown.merge(list(tensors))
+        if not all(isinstance(t, Tensor) for t in tensors):
+            raise ev.error(node, f"`{ev.segment(node.func)}` takes a list of tensors of the model")
+        rank = len(tensors[0].shape) + 1
+        axis = _dim(ev, dim, rank, node)
+        if axis == 0:
+            raise ev.error(node, f"`{ev.segment(node)}` concatenates along the batch",
+                           hint="write `dim=1` to stack the channels")
+        if len(tensors) == 1:
+            return tensors[0]
+        # PyTorch's axis (1 = the channels) in the channels-last shape, counted as Keras does (1 = first).
+        cl_axis = rank - 1 if axis == 1 else axis - 1
+        return ev.names.merge(ev, "concat", {"axis": cl_axis}, list(tensors), node, ev.segment(node, 80))
+
+
+def _args(ev: Evaluator, node: ast.Call, params: tuple[str, ...], args: list[Any], kwargs: dict[str, Any],
+          defaults: dict[str, Any]) -> dict[str, Any]:
+    if len(args) > len(params):
+        raise ev.error(node, f"`{ev.segment(node.func)}` takes at most {len(params)} arguments")
+    given = {**defaults, **dict(zip(params, args))}
+    for key, value in kwargs.items():
+        if key not in params:
+            raise ev.error(node, f"`{ev.segment(node.func)}` has no argument `{key}`")
+        given[key] = value
+    for p in params:
+        if p not in given:
+            raise ev.error(node, f"`{ev.segment(node.func)}` needs `{p}`")
+    return given
+
+
+@dataclass(eq=False)
+class TensorMaker(Value):
+    """``torch.randn(1, 3, 32, 32)``: a tensor of that shape, which can be the model's input."""
+
+    name: str
+    what: str = "a PyTorch function"
+
+    def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        sizes = args[2:] if self.name == "randint" else args
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = list(sizes[0])
+        if "size" in kwargs:
+            sizes = list(kwargs["size"]) if isinstance(kwargs["size"], (tuple, list)) else [kwargs["size"]]
+        if len(sizes) < 2 or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in sizes):
+            return Unknown.of(ev.segment(node), ev.location(node), "a tensor that is not a batch of examples")
+        names: TorchNames = ev.names
+        shape = tuple(sizes[1:]) if names.input_shape is None else names.input_shape
+        return names.new_input(ev, shape, node, ev.segment(node, 80))
+
+
+# -- the networks ----------------------------------------------------------------------------------
+def module_names(root: Any) -> dict[int, str]:
+    """Every module of a model by its qualified name, as ``model.named_modules()`` gives them (a module
+    registered twice keeps its first name)."""
+    out: dict[int, str] = {id(root): ""}
+    stack: list[tuple[Any, str]] = [(root, "")]
+    order: list[tuple[Any, str]] = []
+    while stack:
+        module, prefix = stack.pop()
+        order.append((module, prefix))
+        kids = _children(module)
+        for key, child in reversed(list(kids.items())):
+            if child is None or id(child) in out:
+                continue
+            name = f"{prefix}.{key}" if prefix else key
+            out[id(child)] = name
+            stack.append((child, name))
+    return out
+
+
+def _children(module: Any) -> dict[str, Any]:
+    if isinstance(module, Container):
+        return module.children
+    if isinstance(module, Instance) and isinstance(module.framework, ModuleState):
+        return module.framework.children
+    return {}
+
+
+def _leaves(root: Any) -> list[tuple[str, Layer]]:
+    names = module_names(root)
+    found: dict[int, Any] = {}
+    stack = [root]
+    while stack:
+        m = stack.pop()
+        if id(m) in found:
+            continue
+        found[id(m)] = m
+        stack.extend(c for c in _children(m).values() if c is not None)
+    return [(names[i], m) for i, m in found.items() if isinstance(m, Layer)]
+
+
+def _pick(ev: Evaluator, names: TorchNames, net: str | None) -> tuple[str, Any]:
+    """The model to read: ``--net`` (a class or a variable), else a variable holding an object of the last
+    ``nn.Module`` class (or any model when the file defines none), else the last class made from defines."""
+    classes = [c for c in names.classes]
+    variables = [(k, v) for k, v in ev.globals.names.items() if _is_model_value(v)]
+    inner = {id(c) for _, v in variables for c in _descendants(v)}
+    top = [(k, v) for k, v in variables if id(v) not in inner]
+    if net is not None:
+        for k, v in variables:
+            if k.lower() == net.lower():
+                return k, v
+        for c in classes:
+            if c.name.lower() == net.lower():
+                objects = [(k, v) for k, v in top if isinstance(v, Instance) and v.cls is c]
+                return (c.name, objects[-1][1]) if objects else (c.name, _instantiate(ev, c))
+        choices = [c.name for c in classes] + [k for k, _ in top]
+        import difflib
+
+        close = difflib.get_close_matches(net, choices, n=1)
+        raise SpecError(f"{ev.path} has no model class or variable `{net}`",
+                        hint=(f"did you mean `{close[0]}`? " if close else "")
+                        + ("it holds: " + ", ".join(choices) if choices else "it defines no nn.Module"))
+    if classes:
+        last = classes[-1]
+        objects = [(k, v) for k, v in top if isinstance(v, Instance) and v.cls is last]
+        if objects:
+            return objects[-1]
+        return last.name, _instantiate(ev, last)
+    if top:
+        return top[-1]
+    raise SpecError(f"{ev.path}: found no PyTorch model",
+                    hint="define a class based on `nn.Module`, or assign `model = nn.Sequential(...)`")
+
+
+def _is_model_value(value: Any) -> bool:
+    return (isinstance(value, Container) and value.class_name == "Sequential") or (
+        isinstance(value, Instance) and isinstance(value.framework, ModuleState))
+
+
+def _descendants(root: Any) -> list[Any]:
+    out, stack = [], list(_children(root).values())
+    while stack:
+        m = stack.pop()
+        if m is None:
+            continue
+        out.append(m)
+        stack.extend(_children(m).values())
+    return out
+
+
+def _instantiate(ev: Evaluator, cls: ClassValue) -> Any:
+    """An object of the chosen class, its constructor's arguments taken from ``--define`` (the others
+    keep their defaults; one without a default is reported with the other missing values)."""
+    init = cls.lookup("__init__")
+    kwargs: dict[str, Any] = {}
+    where = ast.Module(body=[], type_ignores=[])
+    if isinstance(init, Function):
+        a = init.node.args
+        params = [x.arg for x in (*a.posonlyargs, *a.args)][1:] + [x.arg for x in a.kwonlyargs]
+        for p in params:
+            if p in ev.defines:
+                kwargs[p] = ev.defines[p]
+            elif p not in init.defaults:
+                kwargs[p] = Unknown.of(p, ev.location(init.node), f"an argument of `{cls.name}.__init__` with no "
+                                                                   "default")
+        where = init.node
+    node = ast.copy_location(ast.Call(func=ast.Name(cls.name, ast.Load()), args=[], keywords=[]), where) \
+        if hasattr(where, "lineno") else ast.Call(func=ast.Name(cls.name, ast.Load()), args=[], keywords=[],
+                                                  lineno=1, col_offset=0, end_lineno=1, end_col_offset=0)
+    return ev.instantiate(cls, [], kwargs, node)
+
+
+def networks(ev: Evaluator, names: TorchNames, net: str | None) -> list[Network]:
+    """The network of the chosen model: its forward pass on the input shape, every module named."""
+    name, model = _pick(ev, names, net)
+    if names.unsupported:
+        listed = list(dict.fromkeys(n for n, _ in names.unsupported))
+        first = names.unsupported[0][1]
+        raise ev.error(first, f"archcalc has no layer kind for {len(listed)} PyTorch class"
+                              f"{'es' * (len(listed) != 1)} of this code: " + ", ".join(f"`nn.{n}`" for n in listed),
+                       hint="the modules archcalc reads are listed in docs/pytorch.md; leave these out to analyse "
+                            "the rest")
+    from .keras import needs_error
+
+    if ev.needs:
+        raise needs_error(ev, names.input_shape)
+    where = getattr(model, "location", None) or getattr(getattr(model, "framework", None), "location", None)
+    built = model.framework.built if isinstance(model, Instance) else None
+    if names.input_shape is not None or built is None:
+        if names.input_shape is None:
+            raise SpecError(f"the model `{name}` needs an input shape, and PyTorch code does not say it",
+                            location=where,
+                            hint="give it channels first, as PyTorch does: `--input 3x32x32` (C x H x W), "
+                                 "`--input 1x28x28`, `--input 64x100` (C x L) or `--input 784`")
+        anchor = _anchor(ev, where)
+        x = names.new_input(ev, names.input_shape, anchor, "input")
+        before = ev.depth
+        out = model.call(ev, [x], {}, anchor) if not isinstance(model, Instance) else \
+            model.framework.call(ev, model, [x], {}, anchor)
+        ev.depth = before
+    else:
+        x, out = built
+    if ev.needs:
+        raise needs_error(ev, names.input_shape)
+    return [extract(ev, names, name, model, x, out, where)]
+
+
+def _anchor(ev: Evaluator, where: Location | None) -> ast.Call:
+    line = where.line if where else 1
+    col = max(0, (where.column - 1) if where else 0)
+    return ast.Call(func=ast.Name("input", ast.Load()), args=[], keywords=[], lineno=line, col_offset=col,
+                    end_lineno=line, end_col_offset=col + max(1, where.length if where else 1))
+
+
+def extract(ev: Evaluator, names: TorchNames, name: str, model: Any, x: Tensor, out: Any,
+            where: Location | None) -> Network:
+    """Every node computed from the input (a module whose output is not used still has its parameters),
+    with the module names of ``model.named_modules()``."""
+    outputs = [t for t in _tensors(out)]
+    if not outputs:
+        raise SpecError(f"the forward pass of `{name}` returns {_kind(out)}, not a tensor", location=where,
+                        hint="return the output tensor from `forward`")
+    keep = {x.index}
+    for i in range(x.index + 1, len(names.graph)):
+        if any(p in keep for p in names.graph[i].parents):
+            keep.add(i)
+    qualified = module_names(model)
+    order = sorted(keep)
+    new = {old: n for n, old in enumerate(order)}
+    seen: dict[int, int] = {}
+    nodes: list[Node] = []
+    with_module = _has_module_field()
+    problems: list[str] = []
+    for old in order:
+        g = names.graph[old]
+        shares, module = None, ""
+        if g.layer is not None:
+            if id(g.layer) not in qualified:
+                if g.layer.class_name not in PARAMETER_FREE:
+                    problems.append(f"`{g.layer.source}` (line {g.layer.location.line if g.layer.location else '?'})")
+            else:
+                module = qualified[id(g.layer)]
+            shares = seen.get(id(g.layer))
+            seen.setdefault(id(g.layer), new[old])
+        extra = {"module": module} if with_module else {}
+        nodes.append(Node(g.kind, dict(g.args), tuple(new[p] for p in g.parents), g.location, g.source,
+                          shares=shares, **extra))
+    if problems:
+        raise SpecError(f"the forward pass of `{name}` calls {len(problems)} module{'s' * (len(problems) != 1)} "
+                        "that the model does not hold: " + ", ".join(problems),
+                        location=names.graph[order[1]].location if len(order) > 1 else where,
+                        hint="PyTorch does not count the weights of a module created in `forward` "
+                             "(model.parameters() misses them, and each call makes new ones): create it in "
+                             "`__init__` as `self.name = ...`")
+    unused = [(n, m) for n, m in _leaves(model) if id(m) not in seen and m.class_name not in PARAMETER_FREE]
+    if unused:
+        listed = ", ".join(f"`{n}` ({m.class_name}, line {m.location.line if m.location else '?'})"
+                           for n, m in unused[:8])
+        first = unused[0][1]
+        raise SpecError(f"the model `{name}` holds {len(unused)} module{'s' * (len(unused) != 1)} with weights "
+                        f"that its forward pass never calls: {listed}", location=first.location,
+                        hint="PyTorch counts their parameters in model.parameters(), but they have no input "
+                             "and so no place in the table: use them in `forward`, or delete them")
+    network = Network(_word(name), nodes, where, "torch")
+    return network
+
+
+def _tensors(value: Any) -> list[Tensor]:
+    if isinstance(value, Tensor):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [t for v in value for t in _tensors(v)]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _tensors(v)]
+    return []
+
+
+def _word(name: str) -> str:
+    import re
+
+    return re.sub(r"[^\w.-]+", "_", name) or "model"
+
+
+# -- the entry ------------------------------------------------------------------------------------
+def read(text: str, path: str = "<text>", *, defines: dict[str, Any] | None = None,
+         input_shape: tuple[int, ...] | None = None, net: str | None = None) -> list[Network]:
+    """Evaluate PyTorch code and return the network of its model (see :func:`_pick`).
+
+    Raises:
+        SpecError: with file, line and column, for everything that cannot be read exactly.
+    """
+    tree = parse(text, path)
+    names = TorchNames(tuple(input_shape) if input_shape is not None else None)
+    ev = Evaluator(text, path, names, defines)
+    ev.run(tree)
+    names.classes = [v for v in _classes(ev)]
+    return networks(ev, names, net)
+
+
+def _classes(ev: Evaluator) -> list[ClassValue]:
+    out = []
+    for value in ev.globals.names.values():
+        if isinstance(value, ClassValue) and isinstance(value.framework(), ModuleFramework):
+            out.append(value)
+    out.sort(key=_class_line)
+    return out
+
+
+def _class_line(cls: ClassValue) -> int:
+    """Where a class is defined: the first line of its methods (a class keeps no position of its own)."""
+    lines = [m.node.lineno for m in cls.members.values() if isinstance(m, Function)]
+    return min(lines) if lines else 0
+
+
+__all__ = ["TorchNames", "channels_first", "channels_last", "read", "replace"]
