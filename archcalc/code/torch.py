@@ -189,6 +189,10 @@ def _fallback_torch_layer(class_name: str, kwargs: dict[str, Any], shape: tuple[
                            "ceil": kwargs.get("ceil_mode", False)}
     if class_name == "Flatten":
         return "flatten", {}
+    if class_name in ("Sigmoid", "Tanh"):
+        return "activation", {"function": class_name.lower()}
+    if class_name == "AdaptiveAvgPool2d":
+        return "adaptive_avgpool", {"size": sizes(kwargs["output_size"], "o")}
     if class_name.startswith("Dropout"):
         return "dropout", {"rate": kwargs.get("p", 0.5)}
     raise SpecError(f"(temporary) no kind for {class_name}")
@@ -223,7 +227,6 @@ class TorchNames(Names):
         self.input_shape = input_shape
         self.graph: list[GraphNode] = []
         self.classes: list[ClassValue] = []  # the nn.Module subclasses of the file, in order
-        self.unsupported: list[tuple[str, ast.AST]] = []
 
     # -- the interface the evaluator uses ------------------------------------------------------
     def module(self, path: str) -> Any:
@@ -260,7 +263,7 @@ class TorchNames(Names):
     def calls_build(self, value: Any, attributes: list[str]) -> bool | None:
         """Calling a module object on data (a training loop's ``net(inputs)``) builds nothing: modules
         are built in ``__init__``. Its methods that register modules do."""
-        if isinstance(value, Instance) and isinstance(value.framework, ModuleState):
+        if _is_module(value):
             return bool(attributes) and attributes[-1] in ("add_module", "register_module", "append", "extend",
                                                            "insert", "update")
         return None
@@ -490,7 +493,8 @@ class UnsupportedClass(Value):
     what: str = "a PyTorch class"
 
     def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
-        ev.names.unsupported.append((self.name, node.func))
+        # A loss or a module archcalc lacks: an error only if it is part of the model (listed with the
+        # others before the forward pass) or called on a tensor of the model.
         return Layer(self.name, {}, ev.location(node.func), ev.segment(node, 80), supported=False)
 
 
@@ -578,8 +582,9 @@ class Layer(_ModuleValue):
             raise ev.error(node, f"`{self.class_name}` is called on one tensor, got {len(args) + len(kwargs)} "
                                  "arguments", hint="write e.g. `self.conv1(x)`")
         if not self.supported:
-            return args[0] if isinstance(args[0], Unknown) else Unknown.of(
-                ev.segment(node), ev.location(node), f"the output of `{self.class_name}`")
+            if isinstance(args[0], Unknown):
+                return args[0]
+            raise unsupported_error(ev, [(self.class_name, self.location)], node)
         if any(isinstance(v, Unknown) for v in self.kwargs.values()):
             return Unknown.merge(list(self.kwargs.values()))
         return ev.names.apply(ev, self.class_name, self.kwargs, args[0], node, self, self.source)
@@ -1194,13 +1199,14 @@ def _pick(ev: Evaluator, names: TorchNames, net: str | None) -> tuple[str, Any]:
     inner = {id(c) for _, v in variables for c in _descendants(v)}
     top = [(k, v) for k, v in variables if id(v) not in inner]
     if net is not None:
-        for k, v in variables:
-            if k.lower() == net.lower():
-                return k, v
-        for c in classes:
-            if c.name.lower() == net.lower():
-                objects = [(k, v) for k, v in top if isinstance(v, Instance) and v.cls is c]
-                return (c.name, objects[-1][1]) if objects else (c.name, _instantiate(ev, c))
+        for same in (lambda a, b: a == b, lambda a, b: a.lower() == b.lower()):  # exact spelling first
+            for k, v in variables:
+                if same(k, net):
+                    return k, v
+            for c in classes:
+                if same(c.name, net):
+                    objects = [(k, v) for k, v in top if isinstance(v, Instance) and v.cls is c]
+                    return (c.name, objects[-1][1]) if objects else (c.name, _instantiate(ev, c))
         choices = [c.name for c in classes] + [k for k, _ in top]
         import difflib
 
@@ -1218,6 +1224,21 @@ def _pick(ev: Evaluator, names: TorchNames, net: str | None) -> tuple[str, Any]:
         return top[-1]
     raise SpecError(f"{ev.path}: found no PyTorch model",
                     hint="define a class based on `nn.Module`, or assign `model = nn.Sequential(...)`")
+
+
+def _created(item: tuple[str, Layer]) -> tuple[int, int]:
+    where = item[1].location
+    return (where.line, where.column) if where else (0, 0)
+
+
+def unsupported_error(ev: Evaluator, missing: list[tuple[str, Location | None]], node: ast.AST | None) -> SpecError:
+    """One error naming every module class of the model that archcalc has no kind for."""
+    listed = list(dict.fromkeys(n for n, _ in missing))
+    return SpecError(f"archcalc has no layer kind for {len(listed)} PyTorch class{'es' * (len(listed) != 1)} of "
+                     "this model: " + ", ".join(f"`nn.{n}`" for n in listed),
+                     location=missing[0][1] if missing[0][1] is not None or node is None else ev.location(node),
+                     hint="the modules archcalc reads are listed in docs/pytorch.md; leave these out to analyse "
+                          "the rest")
 
 
 def _is_model_value(value: Any) -> bool:
@@ -1261,13 +1282,9 @@ def _instantiate(ev: Evaluator, cls: ClassValue) -> Any:
 def networks(ev: Evaluator, names: TorchNames, net: str | None) -> list[Network]:
     """The network of the chosen model: its forward pass on the input shape, every module named."""
     name, model = _pick(ev, names, net)
-    if names.unsupported:
-        listed = list(dict.fromkeys(n for n, _ in names.unsupported))
-        first = names.unsupported[0][1]
-        raise ev.error(first, f"archcalc has no layer kind for {len(listed)} PyTorch class"
-                              f"{'es' * (len(listed) != 1)} of this code: " + ", ".join(f"`nn.{n}`" for n in listed),
-                       hint="the modules archcalc reads are listed in docs/pytorch.md; leave these out to analyse "
-                            "the rest")
+    missing = [(m.class_name, m.location) for _, m in sorted(_leaves(model), key=_created) if not m.supported]
+    if missing:
+        raise unsupported_error(ev, missing, None)
     from .keras import needs_error
 
     if ev.needs:
@@ -1333,6 +1350,8 @@ def extract(ev: Evaluator, names: TorchNames, name: str, model: Any, x: Tensor, 
         extra = {"module": module} if with_module else {}
         nodes.append(Node(g.kind, dict(g.args), tuple(new[p] for p in g.parents), g.location, g.source,
                           shares=shares, **extra))
+        if not with_module:  # TEMPORARY until Node.module lands with the vocabulary
+            object.__setattr__(nodes[-1], "module", module)
     if problems:
         raise SpecError(f"the forward pass of `{name}` calls {len(problems)} module{'s' * (len(problems) != 1)} "
                         "that the model does not hold: " + ", ".join(problems),

@@ -1,0 +1,391 @@
+"""The PyTorch code reader against real PyTorch: each model here is executed with torch (our own test
+code), its modules' output shapes recorded by forward hooks, its parameters and buffers counted, and
+compared with what :func:`archcalc.torch_code.parse_torch` reads without running anything."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections import defaultdict
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from archcalc.analysis import analyze_network  # noqa: E402
+from archcalc.code.torch import channels_first  # noqa: E402
+from archcalc.torch_code import looks_like_torch, parse_torch  # noqa: E402
+
+HEAD = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
+
+
+def run_torch(code: str, pick: str | None, input_shape: tuple[int, ...], kwargs: dict | None = None,
+              batch: int = 2):
+    """Build the model with torch (``pick``: a class or variable; default as archcalc's), run it on a
+    batch of 2 and record each module's output shapes (per call), parameters and buffers."""
+    namespace: dict = {}
+    exec(compile(code, "<model>", "exec"), namespace)  # noqa: S102 - the test's own model code
+    if pick is None:
+        classes = [v for v in namespace.values()
+                   if isinstance(v, type) and issubclass(v, torch.nn.Module) and v.__module__ == "builtins"]
+        objects = [v for v in namespace.values() if isinstance(v, torch.nn.Module)]
+        model = objects[-1] if objects and not classes else None
+        if model is None:
+            last = max(classes, key=lambda c: c.__init__.__code__.co_firstlineno)
+            mine = [v for v in objects if type(v) is last]
+            model = mine[-1] if mine else last(**(kwargs or {}))
+    else:
+        value = namespace[pick]
+        model = value(**(kwargs or {})) if isinstance(value, type) else value
+    shapes: dict[str, list[tuple[int, ...]]] = defaultdict(list)
+    names = {m: n for n, m in model.named_modules()}
+
+    def hook(module, inputs, output):
+        if isinstance(output, torch.Tensor):
+            shapes[names[module]].append(tuple(output.shape[1:]))
+
+    for m in names:
+        if m is not model:
+            m.register_forward_hook(hook)
+    model.eval()  # batch norm on a batch of 2 needs no statistics; the shapes are the same
+    with torch.no_grad():
+        out = model(torch.zeros(batch, *input_shape))
+    params = {n: sum(p.numel() for p in m.parameters(recurse=False)) for n, m in model.named_modules()}
+    buffers = {n: sum(b.numel() for b in m.buffers(recurse=False)) for n, m in model.named_modules()}
+    return model, out, shapes, params, buffers
+
+
+def compare(code: str, input_shape: tuple[int, ...], *, pick: str | None = None, kwargs: dict | None = None,
+            defines: dict | None = None) -> None:
+    """archcalc's reading equals torch's model: every module's output shapes (each call, in order), every
+    leaf module's parameters, the totals and the final output shape."""
+    model, out, shapes, params, _buffers = run_torch(code, pick, input_shape, kwargs)
+    net = parse_torch(code, "model.py", input_shape=input_shape, net=pick, defines=defines or kwargs)[0]
+    assert net.notation == "torch"
+    analysis = analyze_network(net)
+    read: dict[str, list[tuple[int, ...]]] = defaultdict(list)
+    read_params: dict[str, int] = defaultdict(int)
+    for node, row in zip(net.nodes[1:], analysis.rows):
+        if node.module:
+            read[node.module].append(channels_first(tuple(row.output_shape)))
+            read_params[node.module] += row.params
+    containers = (torch.nn.Sequential, torch.nn.ModuleList, torch.nn.ModuleDict)  # an empty one is no leaf
+    leaves = {n for n, m in model.named_modules() if not list(m.children()) and n and not isinstance(m, containers)}
+    called = {n for n in leaves if shapes.get(n)}
+    assert set(read) == called, (sorted(read), sorted(called))
+    for name in called:
+        assert read[name] == shapes[name], name
+        assert read_params[name] == params[name], name
+    assert analysis.totals.params == sum(p.numel() for p in model.parameters())
+    last = net.nodes[-1] if len(net.outputs) == 1 else None
+    if last is not None and isinstance(out, torch.Tensor):
+        assert channels_first(tuple(analysis.rows[-1].output_shape)) == tuple(out.shape[1:])
+
+
+LENET = HEAD + textwrap.dedent("""
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(3, 6, 5)
+            self.pool = nn.MaxPool2d(2, 2)
+            self.conv2 = nn.Conv2d(6, 16, 5)
+            self.fc1 = nn.Linear(16 * 5 * 5, 120)
+            self.fc2 = nn.Linear(120, 84)
+            self.fc3 = nn.Linear(84, 10)
+
+        def forward(self, x):
+            x = self.pool(F.relu(self.conv1(x)))
+            x = self.pool(F.relu(self.conv2(x)))
+            x = torch.flatten(x, 1)
+            x = F.relu(self.fc1(x))
+            x = F.relu(self.fc2(x))
+            x = self.fc3(x)
+            return x
+
+
+    net = Net()
+""")
+
+CASES = {
+    "lenet_tutorial": (LENET, (3, 32, 32)),
+    "sequential": (HEAD + textwrap.dedent("""
+        model = nn.Sequential(
+            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, kernel_size=3, stride=2), nn.ReLU(),
+            nn.Flatten(), nn.Dropout(0.5), nn.Linear(64 * 6 * 6, 10))
+    """), (1, 28, 28)),
+    "sequential_ordered_dict": ("from collections import OrderedDict\n" + HEAD + textwrap.dedent("""
+        model = nn.Sequential(OrderedDict([
+            ("conv1", nn.Conv2d(1, 20, 5)), ("relu1", nn.ReLU()),
+            ("conv2", nn.Conv2d(20, 64, 5)), ("relu2", nn.ReLU()),
+            ("flat", nn.Flatten()), ("fc", nn.Linear(64 * 20 * 20, 10)),
+        ]))
+    """), (1, 28, 28)),
+    "sequential_star_layers": (HEAD + textwrap.dedent("""
+        cfg = [16, "M", 32, "M", 64]
+        layers = []
+        in_c = 3
+        for v in cfg:
+            if v == "M":
+                layers += [nn.MaxPool2d(kernel_size=2, stride=2)]
+            else:
+                layers += [nn.Conv2d(in_c, v, kernel_size=3, padding=1), nn.ReLU(inplace=True)]
+                in_c = v
+        features = nn.Sequential(*layers)
+
+        class VGGish(nn.Module):
+            def __init__(self, features, num_classes=10):
+                super(VGGish, self).__init__()
+                self.features = features
+                self.classifier = nn.Sequential(nn.Linear(64 * 8 * 8, 128), nn.ReLU(True), nn.Dropout(),
+                                                nn.Linear(128, num_classes))
+
+            def forward(self, x):
+                x = self.features(x)
+                x = x.view(x.size(0), -1)
+                return self.classifier(x)
+
+        model = VGGish(features)
+    """), (3, 32, 32)),
+    "module_list_loop": (HEAD + textwrap.dedent("""
+        class MLP(nn.Module):
+            def __init__(self, sizes=(784, 256, 128, 10)):
+                super().__init__()
+                self.layers = nn.ModuleList()
+                for a, b in zip(sizes[:-1], sizes[1:]):
+                    self.layers.append(nn.Linear(a, b))
+                self.act = nn.ReLU()
+
+            def forward(self, x):
+                x = x.view(-1, 784)
+                for i, layer in enumerate(self.layers):
+                    x = layer(x)
+                    if i < len(self.layers) - 1:
+                        x = self.act(x)
+                return x
+    """), (1, 28, 28)),
+    "module_list_index_extend": (HEAD + textwrap.dedent("""
+        class Net(nn.Module):
+            def __init__(self, width=8, depth=3):
+                super().__init__()
+                self.convs = nn.ModuleList([nn.Conv2d(3, width, 3, padding=1)])
+                self.convs.extend([nn.Conv2d(width, width, 3, padding=1) for _ in range(depth - 1)])
+                self.head = nn.Linear(width, 5)
+
+            def forward(self, x):
+                x = F.relu(self.convs[0](x))
+                for conv in self.convs[1:]:
+                    x = F.relu(conv(x))
+                x = x.mean((2, 3))
+                return self.head(x)
+    """), (3, 16, 16)),
+    "module_dict": (HEAD + textwrap.dedent("""
+        class Heads(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+                self.heads = nn.ModuleDict({"cls": nn.Linear(8 * 8 * 8, 10), "box": nn.Linear(8 * 8 * 8, 4)})
+
+            def forward(self, x):
+                x = torch.flatten(F.relu(self.body(x)), 1)
+                return self.heads["cls"](x), self.heads["box"](x)
+    """), (3, 16, 16)),
+    "add_module_setattr": (HEAD + textwrap.dedent("""
+        class Net(nn.Module):
+            def __init__(self, n=3):
+                super().__init__()
+                c = 1
+                for i in range(n):
+                    self.add_module(f"conv{i}", nn.Conv2d(c, 4 * (i + 1), 3))
+                    c = 4 * (i + 1)
+                for i in range(2):
+                    setattr(self, "fc%d" % i, nn.Linear(10 if i else c * 4 * 4, 10))
+                self.n = n
+
+            def forward(self, x):
+                for i in range(self.n):
+                    x = F.relu(getattr(self, f"conv{i}")(x))
+                x = x.flatten(1)
+                return self.fc1(F.relu(self.fc0(x)))
+    """), (1, 10, 10)),
+    "helper_class_residual": (HEAD + textwrap.dedent("""
+        class Block(nn.Module):
+            def __init__(self, cin, cout, stride=1):
+                super().__init__()
+                self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+                self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+                self.shortcut = nn.Sequential()
+                if stride != 1 or cin != cout:
+                    self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False))
+
+            def forward(self, x):
+                out = F.relu(self.conv1(x))
+                out = self.conv2(out)
+                out = out + self.shortcut(x)
+                return F.relu(out)
+
+        class TinyResNet(nn.Module):
+            def __init__(self, num_classes=10):
+                super(TinyResNet, self).__init__()
+                self.stem = nn.Conv2d(3, 16, 3, padding=1, bias=False)
+                self.layer1 = nn.Sequential(Block(16, 16), Block(16, 16))
+                self.layer2 = nn.Sequential(Block(16, 32, 2), Block(32, 32))
+                self.fc = nn.Linear(32, num_classes)
+
+            def forward(self, x):
+                x = F.relu(self.stem(x))
+                x = self.layer2(self.layer1(x))
+                x = F.adaptive_avg_pool2d(x, 1) if False else x.mean([2, 3])
+                return self.fc(x)
+    """), (3, 32, 32)),
+    "concat_shapes_known": (HEAD + textwrap.dedent("""
+        class Inceptionish(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a = nn.Conv2d(3, 8, 1)
+                self.b = nn.Conv2d(3, 16, 3, padding=1)
+                self.c = nn.Conv2d(3, 4, 5, padding=2)
+                self.fc = nn.Linear(28 * 8 * 8, 10)
+
+            def forward(self, x):
+                y = torch.cat([self.a(x), self.b(x), self.c(x)], dim=1)
+                y = F.max_pool2d(y, 2)
+                if y.size(1) == 28 and y.shape[-1] == 8:
+                    y = y.reshape(y.shape[0], -1)
+                return self.fc(y)
+    """), (3, 16, 16)),
+    "shared_module_called_twice": (HEAD + textwrap.dedent("""
+        class Twice(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(4, 4, 3, padding=1)
+                self.out = nn.Linear(4 * 6 * 6, 2)
+
+            def forward(self, x):
+                x = F.relu(self.conv(x))
+                x = F.relu(self.conv(x))
+                return self.out(x.view(-1, 4 * 6 * 6))
+    """), (4, 6, 6)),
+    "se_multiply": (HEAD + textwrap.dedent("""
+        class SE(nn.Module):
+            def __init__(self, c=16, r=4):
+                super().__init__()
+                self.conv = nn.Conv2d(3, c, 3, padding=1)
+                self.fc1 = nn.Conv2d(c, c // r, 1)
+                self.fc2 = nn.Conv2d(c // r, c, 1)
+
+            def forward(self, x):
+                x = self.conv(x)
+                s = F.adaptive_avg_pool2d(x, 1)
+                s = torch.sigmoid(self.fc2(F.relu(self.fc1(s))))
+                return x * s
+    """), (3, 8, 8)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_reads_as_torch_builds(name: str) -> None:
+    code, shape = CASES[name]
+    assert looks_like_torch(code)
+    compare(code, shape)
+
+
+def test_lenet_numbers() -> None:
+    """The PyTorch tutorial's CIFAR-10 LeNet: 62,006 parameters, as torch counts."""
+    net = parse_torch(LENET, "lenet.py", input_shape=(3, 32, 32))[0]
+    analysis = analyze_network(net)
+    assert analysis.totals.params == 62006
+    assert [n.module for n in net.nodes if n.module] == ["conv1", "pool", "conv2", "pool", "fc1", "fc2", "fc3"]
+    pools = [i for i, n in enumerate(net.nodes) if n.module == "pool"]
+    assert net.nodes[pools[1]].shares == pools[0]
+    assert net.input_shape == (32, 32, 3)
+
+
+def test_constructor_arguments_from_define() -> None:
+    code = HEAD + textwrap.dedent("""
+        class Net(nn.Module):
+            def __init__(self, in_channels, num_classes, width=8):
+                super().__init__()
+                self.conv = nn.Conv2d(in_channels, width, 3)
+                self.fc = nn.Linear(width * 6 * 6, num_classes)
+
+            def forward(self, x):
+                return self.fc(torch.flatten(F.relu(self.conv(x)), 1))
+    """)
+    compare(code, (2, 8, 8), kwargs={"in_channels": 2, "num_classes": 7})
+
+
+def test_net_picks_a_class() -> None:
+    code = LENET + textwrap.dedent("""
+        class Small(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(3 * 32 * 32, 10)
+
+            def forward(self, x):
+                return self.fc(x.view(x.size(0), -1))
+    """)
+    assert parse_torch(code, input_shape=(3, 32, 32))[0].name == "Small"  # the last class
+    net = parse_torch(code, input_shape=(3, 32, 32), net="Net")[0]
+    assert net.name == "Net"
+    assert analyze_network(net).totals.params == 62006
+    compare(code, (3, 32, 32), pick="Net")
+    compare(code, (3, 32, 32), pick="net")
+
+
+def test_input_from_the_code() -> None:
+    """``model(torch.randn(1, 3, 32, 32))`` in the script gives the input shape."""
+    code = LENET + "out = net(torch.randn(1, 3, 32, 32))\nprint(out.shape)\n"
+    net = parse_torch(code, "lenet.py")[0]
+    assert net.input_shape == (32, 32, 3)
+    assert analyze_network(net).totals.params == 62006
+
+
+def test_training_loop_around_the_model_is_skipped() -> None:
+    code = LENET + textwrap.dedent("""
+        import torch.optim as optim
+        criterion = nn.CrossEntropyLoss()
+        optimizer = optim.SGD(net.parameters(), lr=0.001, momentum=0.9)
+        for epoch in range(2):
+            for i, data in enumerate(trainloader, 0):
+                inputs, labels = data
+                optimizer.zero_grad()
+                outputs = net(inputs)
+                loss = criterion(outputs, labels)
+                loss.backward()
+                optimizer.step()
+        torch.save(net.state_dict(), PATH)
+    """)
+    net = parse_torch(code, "train.py", input_shape=(3, 32, 32))[0]
+    assert analyze_network(net).totals.params == 62006
+
+
+def test_nothing_from_torch_is_imported(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "net.py").write_text(LENET)
+    script = ("import sys\nfrom archcalc.torch_code import parse_torch\n"
+              f"parse_torch(open({str(tmp_path / 'net.py')!r}).read(), input_shape=(3, 32, 32))\n"
+              "assert 'torch' not in sys.modules, 'torch was imported'\n")
+    subprocess.run([sys.executable, "-c", script], check=True)
+
+
+def test_view_product_is_checked_like_torch() -> None:
+    """``x.view(-1, 400)`` on 784 values per example: torch refuses it (for a batch of 1, 784 is not a
+    multiple of 400) and so does archcalc, with the place."""
+    code = HEAD + textwrap.dedent("""
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(1, 16, 3, padding=1)
+                self.fc = nn.Linear(400, 10)
+
+            def forward(self, x):
+                x = F.max_pool2d(self.conv(x), 4)
+                x = x.view(-1, 400)
+                return self.fc(x)
+    """)
+    with pytest.raises(RuntimeError, match="invalid for input of size 784"):
+        run_torch(code, None, (1, 28, 28), batch=1)
+    assert math.prod((16, 7, 7)) == 784
