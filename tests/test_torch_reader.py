@@ -389,3 +389,236 @@ def test_view_product_is_checked_like_torch() -> None:
     with pytest.raises(RuntimeError, match="invalid for input of size 784"):
         run_torch(code, None, (1, 28, 28), batch=1)
     assert math.prod((16, 7, 7)) == 784
+
+
+# -- refusals, word for word ---------------------------------------------------------------------
+
+def refusal(code: str, **options) -> list[str]:
+    """The rendered error's lines."""
+    from archcalc.errors import ArchcalcError
+
+    with pytest.raises(ArchcalcError) as e:
+        parse_torch(HEAD + textwrap.dedent(code), "m.py", **options)
+    return e.value.render().split("\n")
+
+
+VIEW_NET = """
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(1, 16, 3, padding=1)
+            self.fc = nn.Linear(400, 10)
+
+        def forward(self, x):
+            x = F.max_pool2d(self.conv(x), 4)
+            x = x.view(-1, 400)
+            return self.fc(x)
+"""
+
+
+def test_refuses_a_view_of_the_wrong_size() -> None:
+    assert refusal(VIEW_NET, input_shape=(1, 28, 28)) == [
+        "error: `x.view(-1, 400)`: shape [-1, 400] is invalid for a tensor of 784 values per example (16x7x7), "
+        "not 400",
+        "  --> m.py:13:13", "   |", "13 |         x = x.view(-1, 400)", "   |             ^^^^^^^^^^^^^^^",
+        "hint: write `x.view(x.size(0), 784)` or `x.view(x.size(0), -1)`"]
+
+
+def test_refuses_without_an_input_shape() -> None:
+    assert refusal(VIEW_NET) == [
+        "error: the model `Net` needs an input shape, and PyTorch code does not say it",
+        " --> m.py:5:7", "  |", "5 | class Net(nn.Module):", "  |       ^^^",
+        "hint: give it channels first, as PyTorch does: `--input 3x32x32` (C x H x W), `--input 1x28x28`, "
+        "`--input 64x100` (C x L) or `--input 784`"]
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ("x.view(64, -1)", ["error: `x.view(64, -1)` fixes the batch size at 64",
+                        "hint: write `x.view(x.size(0), ...)` or `x.view(-1, ...)`: the first size is the batch"]),
+    ("torch.flatten(x)", ["error: `torch.flatten(x)` flattens the batch into the values",
+                          "hint: write `torch.flatten(x, 1)` to keep one row per example"]),
+    ("x.view(-1)", ["error: `x.view(-1)` would mix the batch into one axis",
+                    "hint: write `x.view(x.size(0), -1)` to keep one row per example"]),
+    ("x.reshape(x.size(0), 400)", [
+        "error: `x.reshape(x.size(0), 400)`: shape [batch, 400] is invalid for a tensor of 784 values per example "
+        "(16x7x7), not 400", "hint: write `x.reshape(x.size(0), 784)` or `x.reshape(x.size(0), -1)`"]),
+])
+def test_refuses_views_that_touch_the_batch(change: str, expected: list[str]) -> None:
+    lines = refusal(VIEW_NET.replace("x.view(-1, 400)", change), input_shape=(1, 28, 28))
+    assert [lines[0], lines[-1]] == expected
+    assert lines[1] == "  --> m.py:13:13"
+
+
+def test_refuses_module_classes_it_lacks_all_at_once() -> None:
+    assert refusal("""
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.rnn = nn.LSTM(10, 20)
+                self.fc = nn.Linear(20, 10)
+                self.attn = nn.MultiheadAttention(16, 2)
+
+            def forward(self, x):
+                return self.fc(x)
+    """, input_shape=(20,)) == [
+        "error: archcalc has no layer kind for 2 PyTorch classes of this model: `nn.LSTM`, `nn.MultiheadAttention`",
+        " --> m.py:8:20", "  |", "8 |         self.rnn = nn.LSTM(10, 20)", "  |                    ^^^^^^^",
+        "hint: the modules archcalc reads are listed in docs/pytorch.md; leave these out to analyse the rest"]
+
+
+def test_refuses_a_module_with_weights_that_forward_never_calls() -> None:
+    assert refusal("""
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(20, 10)
+                self.spare = nn.Linear(5, 5)
+                self.drop = nn.Dropout()
+
+            def forward(self, x):
+                return self.fc(x)
+    """, input_shape=(20,)) == [
+        "error: the model `Net` holds 1 module with weights that its forward pass never calls: `spare` (Linear, "
+        "line 9)",
+        " --> m.py:9:22", "  |", "9 |         self.spare = nn.Linear(5, 5)", "  |                      ^^^^^^^^^",
+        "hint: PyTorch counts their parameters in model.parameters(), but they have no input and so no place in "
+        "the table: use them in `forward`, or delete them"]
+
+
+def test_refuses_a_module_made_in_forward() -> None:
+    assert refusal("""
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(20, 10)
+
+            def forward(self, x):
+                return nn.Linear(10, 2)(self.fc(x))
+    """, input_shape=(20,)) == [
+        "error: the forward pass of `Net` calls 1 module that the model does not hold: `nn.Linear(10, 2)` (line 11)",
+        "  --> m.py:11:16", "   |", "11 |         return nn.Linear(10, 2)(self.fc(x))", "   |                ^^^^^^^^^",
+        "hint: PyTorch does not count the weights of a module created in `forward` (model.parameters() misses them, "
+        "and each call makes new ones): create it in `__init__` as `self.name = ...`"]
+
+
+def test_refuses_an_unknown_loop_that_builds_modules() -> None:
+    assert refusal("""
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.layers = nn.ModuleList()
+                for i in range(n_layers):
+                    self.layers.append(nn.Linear(10, 10))
+
+            def forward(self, x):
+                for layer in self.layers:
+                    x = layer(x)
+                return x
+    """, input_shape=(10,)) == [
+        "error: the model needs 1 value that archcalc cannot know without running the code: `n_layers`",
+        " --> m.py:9:24", "  |", "9 |         for i in range(n_layers):", "  |                        ^^^^^^^^",
+        "  `n_layers` (line 9: never defined) decides the `for` loop around layer calls at 9:18",
+        "hint: give it on the command line: `--define n_layers=32,64` (numbers, strings, shapes like 28x28x1, "
+        "tuples)"]
+
+
+def test_refuses_a_missing_constructor_argument_and_names_define() -> None:
+    lines = refusal("""
+        class Net(nn.Module):
+            def __init__(self, in_ch, num_classes=10):
+                super().__init__()
+                self.fc = nn.Linear(in_ch, num_classes)
+
+            def forward(self, x):
+                return self.fc(x)
+    """, input_shape=(10,))
+    assert lines[0] == "error: the model needs 1 value that archcalc cannot know without running the code: `in_ch`"
+    assert lines[-2:] == [
+        "  `in_ch` (line 6: an argument of `Net.__init__` with no default) reaches `in_features` of `Linear` at 8:19",
+        "hint: give it on the command line: `--define in_ch=64` (numbers, strings, shapes like 28x28x1, tuples)"]
+
+
+@pytest.mark.parametrize(("forward", "expected"), [
+    ("return self.layers(x)", [
+        "error: `ModuleList` cannot be called (PyTorch's has no `forward`)",
+        "hint: call its modules: `for layer in self.layers: x = layer(x)`"]),
+    ("return F.pad(self.layers[0](x), (1, 1))", [
+        "error: archcalc has no layer kind for `F.pad` on a tensor of the model",
+        "hint: the modules and functions archcalc reads are listed in docs/pytorch.md"]),
+    ("return self.layers[0](x).permute(0, 1)", [
+        "error: archcalc does not read the tensor method `permute`",
+        "hint: the tensor methods it reads: size, shape, dim, view, reshape, flatten, mean, relu, sigmoid, tanh, "
+        "softmax, contiguous"]),
+    ("return x.mean(1)", [
+        "error: archcalc reads `mean` over every spatial dimension (()), got (1,)",
+        "hint: the mean over the height and width is global average pooling"]),
+])
+def test_refuses_in_forward(forward: str, expected: list[str]) -> None:
+    lines = refusal(f"""
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.layers = nn.ModuleList([nn.Linear(10, 10)])
+
+            def forward(self, x):
+                {forward}
+    """, input_shape=(10,))
+    assert [lines[0], lines[-1]] == expected
+    assert lines[1] == "  --> m.py:11:16"
+
+
+def test_refuses_a_while_loop_that_never_ends_within_the_limit() -> None:
+    import time
+
+    start = time.perf_counter()
+    lines = refusal("""
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(10, 10)
+
+            def forward(self, x):
+                while x.size(1) > 2:
+                    x = self.fc(x)
+                return x
+    """, input_shape=(10,))
+    assert lines[0] == "error: the code takes more than 100,000 steps to read (a loop that runs too long?)"
+    assert time.perf_counter() - start < 5
+
+
+def test_refuses_an_unknown_net() -> None:
+    assert refusal(VIEW_NET, input_shape=(1, 28, 28), net="Nett") == [
+        "error: m.py has no model class or variable `Nett`", "hint: did you mean `Net`? it holds: Net"]
+
+
+def test_command_line(tmp_path, capsys) -> None:
+    import json
+
+    from archcalc.cli import main
+
+    def run(args: list[str]) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as exc:
+            main(args)
+        out, err = capsys.readouterr()
+        return int(exc.value.code or 0), out, err
+
+    path = tmp_path / "net.py"
+    path.write_text(LENET + textwrap.dedent("""
+        class Wide(nn.Module):
+            def __init__(self, num_classes, width=64):
+                super().__init__()
+                self.fc1 = nn.Linear(3 * 32 * 32, width)
+                self.fc2 = nn.Linear(width, num_classes)
+
+            def forward(self, x):
+                return self.fc2(F.relu(self.fc1(x.view(x.size(0), -1))))
+    """))
+    code, out, _ = run(["summary", str(path), "--input", "3x32x32", "--net", "Net", "--format", "json"])
+    data = json.loads(out)
+    assert code == 0 and data["totals"]["params"] == 62006 and data["network"] == "Net"
+    code, out, _ = run(["summary", str(path), "--input", "3x32x32", "--define", "num_classes=7", "--format", "json"])
+    assert code == 0 and json.loads(out)["totals"]["params"] == (3072 + 1) * 64 + 65 * 7
+    code, _, err = run(["summary", str(path), "--net", "Net"])
+    assert code == 2 and "needs an input shape" in err and "--input 3x32x32" in err
+    code, _, err = run(["summary", str(path), "--input", "3x32x32"])
+    assert code == 2 and "`--define num_classes=10`" in err

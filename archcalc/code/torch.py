@@ -1273,9 +1273,17 @@ def _instantiate(ev: Evaluator, cls: ClassValue) -> Any:
                 kwargs[p] = Unknown.of(p, ev.location(init.node), f"an argument of `{cls.name}.__init__` with no "
                                                                    "default")
         where = init.node
+    defined = [d for d in getattr(ev.names, "tree", ast.Module(body=[], type_ignores=[])).body
+               if isinstance(d, ast.ClassDef) and d.name == cls.name]
+    if defined:  # point at `class Net(nn.Module):`, the name only
+        d = defined[-1]
+        col = len(ev.lines[d.lineno - 1]) - len(ev.lines[d.lineno - 1].lstrip()) + len("class ")
+        where = ast.Name(cls.name, ast.Load(), lineno=d.lineno, col_offset=col, end_lineno=d.lineno,
+                         end_col_offset=col + len(cls.name))
     node = ast.copy_location(ast.Call(func=ast.Name(cls.name, ast.Load()), args=[], keywords=[]), where) \
         if hasattr(where, "lineno") else ast.Call(func=ast.Name(cls.name, ast.Load()), args=[], keywords=[],
                                                   lineno=1, col_offset=0, end_lineno=1, end_col_offset=0)
+    node.end_lineno, node.end_col_offset = getattr(where, "end_lineno", 1), getattr(where, "end_col_offset", 0)
     return ev.instantiate(cls, [], kwargs, node)
 
 
@@ -1335,14 +1343,15 @@ def extract(ev: Evaluator, names: TorchNames, name: str, model: Any, x: Tensor, 
     seen: dict[int, int] = {}
     nodes: list[Node] = []
     with_module = _has_module_field()
-    problems: list[str] = []
+    problems: list[tuple[str, Location | None]] = []
     for old in order:
         g = names.graph[old]
         shares, module = None, ""
         if g.layer is not None:
             if id(g.layer) not in qualified:
                 if g.layer.class_name not in PARAMETER_FREE:
-                    problems.append(f"`{g.layer.source}` (line {g.layer.location.line if g.layer.location else '?'})")
+                    problems.append((f"`{g.layer.source}` (line {g.layer.location.line if g.layer.location else '?'})",
+                                     g.layer.location))
             else:
                 module = qualified[id(g.layer)]
             shares = seen.get(id(g.layer))
@@ -1354,8 +1363,8 @@ def extract(ev: Evaluator, names: TorchNames, name: str, model: Any, x: Tensor, 
             object.__setattr__(nodes[-1], "module", module)
     if problems:
         raise SpecError(f"the forward pass of `{name}` calls {len(problems)} module{'s' * (len(problems) != 1)} "
-                        "that the model does not hold: " + ", ".join(problems),
-                        location=names.graph[order[1]].location if len(order) > 1 else where,
+                        "that the model does not hold: " + ", ".join(text for text, _ in problems),
+                        location=problems[0][1] or where,
                         hint="PyTorch does not count the weights of a module created in `forward` "
                              "(model.parameters() misses them, and each call makes new ones): create it in "
                              "`__init__` as `self.name = ...`")
@@ -1398,6 +1407,7 @@ def read(text: str, path: str = "<text>", *, defines: dict[str, Any] | None = No
     """
     tree = parse(text, path)
     names = TorchNames(tuple(input_shape) if input_shape is not None else None)
+    names.tree = tree
     ev = Evaluator(text, path, names, defines)
     ev.run(tree)
     names.classes = [v for v in _classes(ev)]
