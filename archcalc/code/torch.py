@@ -203,6 +203,39 @@ def _has_module_field() -> bool:
 
 
 # -- the graph -------------------------------------------------------------------------------------
+#: The layout of a tensor: ``FIRST``, PyTorch's ``(C, H, W)`` (what convolutions make and take), or
+#: ``LAST``, features last (``(T, E)``: what ``nn.Linear`` and ``nn.Embedding`` make, and a feature map
+#: after ``x.permute(0, 2, 3, 1)``). archcalc's channels-last shape is the same for both of
+#: ``(C, H, W)`` FIRST and ``(H, W, C)`` LAST: a permute that only moves the channels adds no node.
+FIRST, LAST = "first", "last"
+#: Kinds that act on the last axis of PyTorch's shape (``nn.Linear``): their input is made LAST.
+LAST_TAKERS = ("dense",)
+#: Kinds that make a LAST tensor whatever their input (``nn.Embedding``: ``(T,)`` → ``(T, E)``).
+LAST_MAKERS = ("dense", "embedding")
+#: Kinds that act element by element or on the trailing axes as given: they keep the layout.
+KEEPERS = ("activation", "dropout", "layernorm", "identity")
+
+
+def torch_order(cl: tuple[int, ...], layout: str) -> tuple[int, ...]:
+    """The PyTorch shape of a tensor from its channels-last shape and its layout.
+
+    >>> torch_order((32, 32, 3), FIRST), torch_order((32, 32, 3), LAST), torch_order((10,), FIRST)
+    ((3, 32, 32), (32, 32, 3), (10,))
+    """
+    return channels_first(cl) if layout == FIRST else tuple(cl)
+
+
+def from_torch_order(shape: tuple[int, ...], layout: str) -> tuple[int, ...]:
+    return channels_last(shape) if layout == FIRST else tuple(shape)
+
+
+def _cl_axis(torch_axis: int, rank: int, layout: str) -> int:
+    """Which axis of the channels-last shape a per-example PyTorch axis (0-based, batch left out) is."""
+    if layout == LAST or rank == 1:
+        return torch_axis
+    return rank - 1 if torch_axis == 0 else torch_axis - 1
+
+
 @dataclass(eq=False)
 class GraphNode:
     """One application of a module or a function: the module object (None for functions and the input)."""
@@ -213,7 +246,13 @@ class GraphNode:
     parents: tuple[int, ...]
     location: Location | None
     source: str
-    shape: tuple[int, ...]  # PyTorch's per-example shape, channels first
+    cl: tuple[int, ...]  # the output shape as archcalc holds it, channels last
+    layout: str = FIRST
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """PyTorch's per-example shape."""
+        return torch_order(self.cl, self.layout)
 
 
 class TorchNames(Names):
@@ -286,51 +325,92 @@ class TorchNames(Names):
 
     def new_input(self, ev: Evaluator, shape: tuple[int, ...], where: ast.AST, source: str) -> Tensor:
         return self.add_node(ev, GraphNode(None, "input", {"shape": channels_last(shape)}, (), ev.location(where),
-                                           source, tuple(shape)), where)
+                                           source, channels_last(shape)), where)
+
+    def node(self, ev: Evaluator, kind_name: str, args: dict[str, Any], inputs: list[Tensor], where: ast.AST,
+             source: str, layer: Layer | None = None, layout: str | None = None) -> Tensor:
+        """A node of a kind with its arguments, its shape inferred from its inputs' channels-last shapes."""
+        ev.charge(where, LAYER_STEPS)
+        try:
+            effect = K.KINDS[kind_name].infer(args, [t.cl for t in inputs])
+        except ShapeError as e:
+            made = f"`{layer.source}` (created at line {layer.location.line})" if layer and layer.location else ""
+            raise _with_detail(e, ev.location(where), made) from None
+        except ArchcalcError as e:
+            raise e.with_location(ev.location(where)) from None
+        out_layout = layout or (inputs[0].layout if inputs else FIRST)
+        return self.add_node(ev, GraphNode(layer, kind_name, args, tuple(t.index for t in inputs),
+                                           layer.location if layer and layer.location else ev.location(where),
+                                           source, tuple(effect.shape), out_layout), where)
+
+    def relayout(self, ev: Evaluator, x: Tensor, layout: str, where: ast.AST) -> Tensor:
+        """The same values read in the other layout (a module that takes channels first given a ``(T, E)``
+        tensor treats T as the channels): a permute of archcalc's axes, or nothing for a flat tensor."""
+        if x.layout == layout:
+            return x
+        rank = len(x.cl)
+        if rank == 1:
+            return Tensor(self, x.index, layout)
+        # FIRST→LAST: (H, W, C) is read as (C, H, W); LAST→FIRST: (T, E) is read as (E, T) channels last.
+        dims = (rank, *range(1, rank)) if layout == LAST else (*range(2, rank + 1), 1)
+        return self.node(ev, "permute", {"dims": tuple(dims)}, [x], where, ev.segment(where, 80), layout=layout)
 
     def apply(self, ev: Evaluator, class_name: str, kwargs: dict[str, Any], x: Any, where: ast.AST,
-              layer: Layer | None, source: str) -> Any:
-        """A module (or the function of one) applied to a tensor: a new node, its shape inferred."""
+              layer: Layer | None, source: str, function: str | None = None,
+              call_args: tuple[list[Any], dict[str, Any]] | None = None) -> Any:
+        """A module (or a function of ``torch``) applied to a tensor: a new node, its shape inferred."""
         if isinstance(x, Unknown):
             return x  # data from outside the model (a training loop): nothing to build
         if not isinstance(x, Tensor):
             raise ev.error(where, f"`{class_name}` is called on {_kind(x)}, not on a tensor of the model",
                            hint="call it on the input of `forward` or on what a previous module returned")
-        ev.charge(where, LAYER_STEPS)
-        shape_cl = channels_last(x.shape)
+        kind = _kind_of(class_name)
+        if kind in LAST_TAKERS:
+            x = self.relayout(ev, x, LAST, where)
+        elif kind not in KEEPERS:
+            x = self.relayout(ev, x, FIRST, where)
         try:
-            kind_name, args = _layer_function()(class_name, kwargs, shape_cl)
-            effect = K.KINDS[kind_name].infer(args, [shape_cl])
+            if function is not None and call_args is not None:
+                kind_name, args = K.torch_function(function, call_args[0], call_args[1], x.cl)
+            else:
+                kind_name, args = _layer_function()(class_name, kwargs, _flat_for(kind, x))
         except ShapeError as e:
-            made = f" (created at line {layer.location.line})" if layer is not None and layer.location else ""
-            raise ArchcalcError.with_location(e, ev.location(where)) if not made else _with_detail(
-                e, ev.location(where), f"`{layer.source}`{made}" if layer else "") from None
+            made = f"`{layer.source}` (created at line {layer.location.line})" if layer and layer.location else ""
+            raise _with_detail(e, ev.location(where), made) from None
         except ArchcalcError as e:
-            raise e.with_location(layer.location if layer is not None else ev.location(where)) from None
-        node = GraphNode(layer, kind_name, args, (x.index,), layer.location if layer else ev.location(where),
-                         source, channels_first(tuple(effect.shape)))
-        return self.add_node(ev, node, where)
+            raise e.with_location(layer.location if layer is not None and layer.location else
+                                  ev.location(where)) from None
+        layout = LAST if kind_name in LAST_MAKERS else (x.layout if kind_name in KEEPERS or kind_name == "reshape"
+                                                        else FIRST)
+        return self.node(ev, kind_name, args, [x], where, source, layer, layout)
 
     def merge(self, ev: Evaluator, kind_name: str, args: dict[str, Any], tensors: list[Tensor], where: ast.AST,
               source: str) -> Tensor:
-        """``+``, ``*`` and ``torch.cat`` of tensors: a merge node."""
-        ev.charge(where, LAYER_STEPS)
-        shapes = [channels_last(t.shape) for t in tensors]
-        try:
-            effect = K.KINDS[kind_name].infer(args, shapes)
-        except ArchcalcError as e:
-            raise e.with_location(ev.location(where)) from None
-        return self.add_node(ev, GraphNode(None, kind_name, args, tuple(t.index for t in tensors),
-                                           ev.location(where), source, channels_first(tuple(effect.shape))), where)
+        """``+``, ``*`` and ``torch.cat`` of tensors: a merge node (every input in the first's layout)."""
+        tensors = [self.relayout(ev, t, tensors[0].layout, where) for t in tensors]
+        return self.node(ev, kind_name, args, tensors, where, source)
 
     def reshape(self, ev: Evaluator, x: Tensor, shape: tuple[int, ...], where: ast.AST) -> Tensor:
-        """A view of the same values in a new per-example shape: no node when the shape is the same."""
-        if tuple(shape) == x.shape:
+        """A view of the same values in a new PyTorch shape (same layout): no node when nothing changes."""
+        cl = from_torch_order(shape, x.layout)
+        if cl == x.cl:
             return x
-        kind, args = ("flatten", {}) if len(shape) == 1 else ("reshape", {"shape": channels_last(shape)})
-        node = GraphNode(None, kind, args, (x.index,), ev.location(where), ev.segment(where, 80), tuple(shape))
-        ev.charge(where, LAYER_STEPS)
-        return self.add_node(ev, node, where)
+        kind, args = ("flatten", {}) if len(cl) == 1 else ("reshape", {"shape": cl})
+        return self.node(ev, kind, args, [x], where, ev.segment(where, 80))
+
+
+def _kind_of(class_name: str) -> str | None:
+    names = getattr(K, "TORCH_NAMES", None)
+    if names is not None and class_name in names:
+        return names[class_name][0]
+    return {"Linear": "dense", "ReLU": "activation", "Sigmoid": "activation", "Tanh": "activation",
+            "Flatten": "flatten", "Dropout": "dropout"}.get(class_name)
+
+
+def _flat_for(kind: str | None, x: Tensor) -> tuple[int, ...]:
+    """The shape a module is given: ``nn.Linear`` acts on the last axis, so on a ``(T, E)`` tensor it is
+    given ``(E,)`` and applied at each of the T positions (the dense kind's own rule)."""
+    return (x.cl[-1],) if kind in LAST_TAKERS and len(x.cl) > 1 else x.cl
 
 
 def _with_detail(error: ArchcalcError, location: Location, detail: str) -> ArchcalcError:
@@ -808,7 +888,7 @@ class ModuleState:
 
     def attribute(self, ev: Evaluator, instance: Instance, name: str, node: ast.AST) -> Any:
         if name == "training":
-            return True  # a module is made in training mode (`nn.Module.__init__`)
+            return False  # read as `model.eval()` runs it: the network that makes predictions
         if name in ("add_module", "register_module"):
             return Method(lambda ev, n, key, value: self.register(ev, key, value, n, instance))
         if name in ("children", "modules"):
@@ -862,11 +942,22 @@ class Tensor(Value):
 
     names: TorchNames
     index: int
+    layout_given: str | None = None  # a flat tensor read in the other layout (nothing else changes)
     what: str = "a tensor of the model"
 
     @property
+    def cl(self) -> tuple[int, ...]:
+        """archcalc's (channels-last) shape."""
+        return self.names.graph[self.index].cl
+
+    @property
+    def layout(self) -> str:
+        return self.layout_given or self.names.graph[self.index].layout
+
+    @property
     def shape(self) -> tuple[int, ...]:
-        return self.names.graph[self.index].shape
+        """PyTorch's shape of one example."""
+        return torch_order(self.cl, self.layout)
 
     def full_shape(self) -> tuple[Any, ...]:
         return (BATCH, *self.shape)
@@ -881,17 +972,19 @@ class Tensor(Value):
         methods: dict[str, Callable[..., Any]] = {
             "size": self.size, "dim": lambda ev, n: len(self.shape) + 1, "numel": self.numel,
             "view": self.view, "reshape": self.view, "flatten": self.flatten, "mean": self.mean,
+            "permute": lambda ev, n, *dims: permute(ev, self, dims, n),
+            "transpose": lambda ev, n, a, b: transpose(ev, self, a, b, n),
         }
         if name in methods:
             return TensorMethod(methods[name], name)
         if name in TENSOR_SAME:
             return TensorMethod(lambda ev, n, *a, **k: self, name)
         if (name in FUNCTIONS and name in TORCH_TOP_FUNCTIONS) or name in ("relu_", "sigmoid_", "tanh_"):
-            return TensorMethod(lambda ev, n, *a, **k: FunctionValue(name.rstrip("_"), name).call(
-                ev, [self, *a], k, n), name)
+            return TensorMethod(lambda ev, n, *a, **k: FunctionValue(name.rstrip("_"), "torch." + name.rstrip("_"))
+                                .call(ev, [self, *a], k, n), name)
         raise ev.error(node, f"archcalc does not read the tensor method `{name}`",
-                       hint="the tensor methods it reads: size, shape, dim, view, reshape, flatten, mean, relu, "
-                            "sigmoid, tanh, softmax, contiguous")
+                       hint="the tensor methods it reads: size, shape, dim, view, reshape, flatten, permute, transpose, "
+                            "mean, relu, sigmoid, tanh, softmax, contiguous")
 
     def size(self, ev: Evaluator, node: ast.AST, dim: Any = None) -> Any:
         full = self.full_shape()
@@ -1021,30 +1114,65 @@ def flatten(ev: Evaluator, x: Any, start_dim: Any, end_dim: Any, node: ast.Call)
 
 
 def mean(ev: Evaluator, x: Any, dim: Any, keepdim: Any, node: ast.Call) -> Any:
-    """``x.mean((2, 3))``: the average over every spatial axis is global average pooling."""
+    """``x.mean((2, 3))``: the average over every spatial axis (all but the channels) is global average
+    pooling; with ``keepdim=True``, adaptive average pooling to 1."""
     if isinstance(x, Unknown):
         return x
     rank = len(x.shape) + 1
     dims = dim if isinstance(dim, (tuple, list)) else (dim,)
     if dim is None or not all(isinstance(d, int) and not isinstance(d, bool) for d in dims):
         raise ev.error(node, f"archcalc reads `mean` over the spatial dimensions (`{ev.segment(node.func)}((2, 3))`)")
-    axes = sorted({_dim(ev, d, rank, node) for d in dims})
-    if axes != list(range(2, rank)) or rank < 3:
-        raise ev.error(node, f"archcalc reads `mean` over every spatial dimension ({tuple(range(2, rank))}), got "
-                             f"{tuple(dims)}", hint="the mean over the height and width is global average pooling")
+    axes = sorted({_cl_axis(_dim(ev, d, rank, node) - 1, rank - 1, x.layout) for d in dims if
+                   _dim(ev, d, rank, node) > 0})
+    spatial = list(range(rank - 2))  # every channels-last axis but the channels
+    if axes != spatial or rank < 3 or any(_dim(ev, d, rank, node) == 0 for d in dims):
+        wanted = tuple(range(2, rank)) if x.layout == FIRST else tuple(range(1, rank - 1))
+        said = ", ".join(map(str, wanted)) if rank >= 3 else "2, 3, ..."
+        raise ev.error(node, f"archcalc reads `mean` over every spatial dimension ({said}), got {tuple(dims)}",
+                       hint="the mean over the height and width is global average pooling")
     if keepdim not in (True, False):
         raise ev.error(node, "`keepdim` must be True or False")
-    return ev.names.apply(ev, f"AdaptiveAvgPool{rank - 2}d", {"output_size": 1}, x, node, None,
-                          ev.segment(node, 80)) if keepdim else _global_mean(ev, x, node)
+    return ev.names.node(ev, "global_avgpool", {"keepdims": bool(keepdim)}, [x], node, ev.segment(node, 80))
 
 
-def _global_mean(ev: Evaluator, x: Tensor, node: ast.Call) -> Any:
-    names: TorchNames = ev.names
-    ev.charge(node, LAYER_STEPS)
-    shape_cl = channels_last(x.shape)
-    effect = K.KINDS["global_avgpool"].infer({"keepdims": False}, [shape_cl])
-    return names.add_node(ev, GraphNode(None, "global_avgpool", {"keepdims": False}, (x.index,), ev.location(node),
-                                        ev.segment(node, 80), channels_first(tuple(effect.shape))), node)
+def permute(ev: Evaluator, x: Any, dims: Any, node: ast.Call) -> Any:
+    """``x.permute(0, 2, 3, 1)``: moving the channels last (or back) changes only the layout; any other order
+    is a permute node of archcalc's axes."""
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = tuple(dims[0])
+    if isinstance(x, Unknown):
+        return x
+    rank = len(x.shape) + 1
+    order = [_dim(ev, d, rank, node) for d in dims]
+    if sorted(order) != list(range(rank)) or order[0] != 0:
+        raise ev.error(node, f"`{ev.segment(node)}` is not an order of the {rank} dimensions that keeps the batch "
+                             "first", hint="write every dimension once, the batch (0) first")
+    per = [d - 1 for d in order[1:]]  # new PyTorch axis k is old PyTorch axis per[k]
+    n = len(per)
+    for layout in (x.layout, FIRST if x.layout == LAST else LAST):
+        # new channels-last axis i → new PyTorch axis → old PyTorch axis → old channels-last axis
+        inverse = [0] * n
+        for k in range(n):
+            inverse[_cl_axis(k, n, layout)] = k
+        source = [_cl_axis(per[inverse[i]], n, x.layout) for i in range(n)]
+        if source == list(range(n)):
+            return Tensor(ev.names, x.index, layout) if layout != x.layout else x
+    inverse = [0] * n
+    for k in range(n):
+        inverse[_cl_axis(k, n, FIRST)] = k
+    source = [_cl_axis(per[inverse[i]], n, x.layout) for i in range(n)]
+    return ev.names.node(ev, "permute", {"dims": tuple(s + 1 for s in source)}, [x], node, ev.segment(node, 80),
+                         layout=FIRST)
+
+
+def transpose(ev: Evaluator, x: Any, a: Any, b: Any, node: ast.Call) -> Any:
+    if isinstance(x, Unknown):
+        return x
+    rank = len(x.shape) + 1
+    order = list(range(rank))
+    i, j = _dim(ev, a, rank, node), _dim(ev, b, rank, node)
+    order[i], order[j] = order[j], order[i]
+    return permute(ev, x, tuple(order), node)
 
 
 @dataclass(eq=False)
@@ -1056,22 +1184,40 @@ class FunctionValue(Value):
     what: str = "a PyTorch function"
 
     def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
-        class_name, params = FUNCTIONS[self.name]
         if not args and "input" not in kwargs:
             raise ev.error(node, f"`{ev.segment(node.func)}` needs a tensor")
         kwargs = dict(kwargs)
         x = args[0] if args else kwargs.pop("input")
-        given = bind(ev, f"{ev.segment(node.func)}", params, list(args[1:]), kwargs, node)
-        if given.get("return_indices"):
-            raise ev.error(node, "archcalc does not read `return_indices=True`", hint="leave it out")
+        rest = list(args[1:])
+        unknown = deep_unknown([x, rest, kwargs])
+        if unknown is not None:
+            if not isinstance(x, Unknown):
+                ev.need(unknown, node, f"reaches `{ev.segment(node.func)}`")
+            return unknown
+        table = getattr(K, "TORCH_FUNCTIONS", None)
+        if table is not None:
+            full = _full_name(self.path)
+            if full not in table:
+                raise ev.error(node, f"archcalc has no layer kind for `{ev.segment(node.func)}` on a tensor of the "
+                                     "model", hint="the modules and functions archcalc reads are listed in "
+                                                   "docs/pytorch.md")
+            if any(isinstance(v, Value) for v in [*rest, *kwargs.values()]):
+                raise ev.error(node, f"`{ev.segment(node.func)}` is given a value archcalc does not read")
+            return ev.names.apply(ev, table[full].class_name, {}, x, node, None, ev.segment(node, 80),
+                                  function=full, call_args=(rest, kwargs))
+        class_name, params = FUNCTIONS[self.name]
+        given = bind(ev, f"{ev.segment(node.func)}", params, rest, kwargs, node)
         for key in ("return_indices", *FUNCTION_ONLY):
             given.pop(key, None)
-        if any(isinstance(v, Unknown) for v in given.values()) or isinstance(x, Unknown):
-            return Unknown.merge([x, *given.values()]) if isinstance(x, Unknown) else Unknown.merge(
-                list(given.values()))
-        if class_name == "Upsample" and isinstance(given.get("mode"), str):
-            pass
         return ev.names.apply(ev, class_name, given, x, node, None, ev.segment(node, 80))
+
+
+def _full_name(path: str) -> str:
+    """``torch.nn.functional.relu`` however the code imported it (``F.relu``, ``torch.relu``)."""
+    parts = path.split(".")
+    if "functional" in parts:
+        return "torch.nn.functional." + parts[-1]
+    return "torch." + parts[-1]
 
 
 @dataclass(eq=False)
@@ -1110,8 +1256,10 @@ class TensorFunction(Value):
                            hint="write `dim=1` to stack the channels")
         if len(tensors) == 1:
             return tensors[0]
-        # PyTorch's axis (1 = the channels) in the channels-last shape, counted as Keras does (1 = first).
-        cl_axis = rank - 1 if axis == 1 else axis - 1
+        # PyTorch's axis (1 = the channels of a FIRST tensor) in the channels-last shape, counted as Keras
+        # does (1 = the first axis after the batch).
+        layout = tensors[0].layout
+        cl_axis = _cl_axis(axis - 1, rank - 1, layout) + 1
         return ev.names.merge(ev, "concat", {"axis": cl_axis}, list(tensors), node, ev.segment(node, 80))
 
 
