@@ -983,8 +983,8 @@ class Tensor(Value):
             return TensorMethod(lambda ev, n, *a, **k: FunctionValue(name.rstrip("_"), "torch." + name.rstrip("_"))
                                 .call(ev, [self, *a], k, n), name)
         raise ev.error(node, f"archcalc does not read the tensor method `{name}`",
-                       hint="the tensor methods it reads: size, shape, dim, view, reshape, flatten, permute, transpose, "
-                            "mean, relu, sigmoid, tanh, softmax, contiguous")
+                       hint="the tensor methods it reads: size, shape, dim, view, reshape, flatten, permute, "
+                            "transpose, mean, relu, sigmoid, tanh, softmax, contiguous")
 
     def size(self, ev: Evaluator, node: ast.AST, dim: Any = None) -> Any:
         full = self.full_shape()
