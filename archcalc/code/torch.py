@@ -29,7 +29,7 @@ from __future__ import annotations
 import ast
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import kinds as K
@@ -53,85 +53,20 @@ TENSOR_SAME = ("contiguous", "clone", "detach", "cpu", "cuda", "to", "float", "r
 #: Functions of ``torch`` that make a tensor from sizes: ``torch.randn(1, 3, 32, 32)`` is an input.
 TENSOR_MAKERS = ("randn", "rand", "zeros", "ones", "empty", "randint")
 
-#: Positional parameters of PyTorch's module constructors (keywords are passed by name as written).
-SIGNATURES: dict[str, tuple[str, ...]] = {
-    **{f"Conv{r}d": ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias",
-                     "padding_mode") for r in (1, 2, 3)},
-    **{f"ConvTranspose{r}d": ("in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding",
-                              "groups", "bias", "dilation", "padding_mode") for r in (1, 2, 3)},
-    **{f"LazyConv{r}d": ("out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias",
-                         "padding_mode") for r in (1, 2, 3)},
-    "Linear": ("in_features", "out_features", "bias"),
-    "LazyLinear": ("out_features", "bias"),
-    "Bilinear": ("in1_features", "in2_features", "out_features", "bias"),
-    **{f"BatchNorm{r}d": ("num_features", "eps", "momentum", "affine", "track_running_stats") for r in (1, 2, 3)},
-    **{f"InstanceNorm{r}d": ("num_features", "eps", "momentum", "affine", "track_running_stats") for r in (1, 2, 3)},
-    **{f"LazyBatchNorm{r}d": ("eps", "momentum", "affine", "track_running_stats") for r in (1, 2, 3)},
-    "LayerNorm": ("normalized_shape", "eps", "elementwise_affine", "bias"),
-    "GroupNorm": ("num_groups", "num_channels", "eps", "affine"),
-    "LocalResponseNorm": ("size", "alpha", "beta", "k"),
-    **{f"MaxPool{r}d": ("kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode")
-       for r in (1, 2, 3)},
-    **{f"AvgPool{r}d": ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")
-       for r in (1, 2, 3)},
-    **{f"Adaptive{m}Pool{r}d": ("output_size",) for m in ("Avg", "Max") for r in (1, 2, 3)},
-    **{f"Dropout{r}": ("p", "inplace") for r in ("", "1d", "2d", "3d")},
-    "AlphaDropout": ("p", "inplace"),
-    "ReLU": ("inplace",), "ReLU6": ("inplace",), "SELU": ("inplace",), "SiLU": ("inplace",),
-    "Hardswish": ("inplace",), "Hardsigmoid": ("inplace",), "Mish": ("inplace",),
-    "LeakyReLU": ("negative_slope", "inplace"), "ELU": ("alpha", "inplace"), "CELU": ("alpha", "inplace"),
-    "GELU": ("approximate",), "PReLU": ("num_parameters", "init"), "Softplus": ("beta", "threshold"),
-    "Softmax": ("dim",), "LogSoftmax": ("dim",), "Softmax2d": (), "Hardtanh": ("min_val", "max_val", "inplace"),
-    "Sigmoid": (), "Tanh": (), "Softsign": (), "Identity": (), "Tanhshrink": (),
-    "Flatten": ("start_dim", "end_dim"), "Unflatten": ("dim", "unflattened_size"),
-    "Upsample": ("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor"),
-    "UpsamplingNearest2d": ("size", "scale_factor"), "UpsamplingBilinear2d": ("size", "scale_factor"),
-    "Embedding": ("num_embeddings", "embedding_dim", "padding_idx", "max_norm", "norm_type", "scale_grad_by_freq",
-                  "sparse"),
-    **{f"ZeroPad{r}d": ("padding",) for r in (1, 2, 3)},
-    **{f"ConstantPad{r}d": ("padding", "value") for r in (1, 2, 3)},
-    "ChannelShuffle": ("groups",),
-}
+#: Kinds without parameters or buffers: a module of one of them that ``forward`` never calls changes no count.
+PARAMETER_FREE_KINDS = frozenset({"activation", "dropout", "flatten", "reshape", "maxpool", "avgpool",
+                                  "adaptive_avgpool", "adaptive_maxpool", "global_avgpool", "global_maxpool",
+                                  "upsample", "zeropad", "crop", "permute", "lrn"})
+#: Functions of ``torch`` that combine or reshape tensors, read here rather than as a module.
+TENSOR_FUNCTIONS = ("flatten", "cat", "concat", "concatenate", "add", "mul", "mean", "permute", "transpose")
 
-#: Functional forms: ``F.max_pool2d(x, 2)`` is ``nn.MaxPool2d(2)`` applied to ``x``. Each entry is the
-#: module class and the function's parameters after the input; ``drop`` are parameters of the
-#: function that the module does not take and that change no number (``training``, ``inplace``).
-FUNCTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "relu": ("ReLU", ("inplace",)), "relu_": ("ReLU", ()), "relu6": ("ReLU6", ("inplace",)),
-    "sigmoid": ("Sigmoid", ()), "tanh": ("Tanh", ()), "gelu": ("GELU", ("approximate",)),
-    "silu": ("SiLU", ("inplace",)), "elu": ("ELU", ("alpha", "inplace")), "selu": ("SELU", ("inplace",)),
-    "leaky_relu": ("LeakyReLU", ("negative_slope", "inplace")), "hardswish": ("Hardswish", ("inplace",)),
-    "hardsigmoid": ("Hardsigmoid", ("inplace",)), "mish": ("Mish", ("inplace",)), "softsign": ("Softsign", ()),
-    "softplus": ("Softplus", ("beta", "threshold")), "hardtanh": ("Hardtanh", ("min_val", "max_val", "inplace")),
-    "softmax": ("Softmax", ("dim", "_stacklevel", "dtype")), "log_softmax": ("LogSoftmax", ("dim", "_stacklevel",
-                                                                                             "dtype")),
-    **{name: (cls, ("p", "training", "inplace")) for name, cls in (
-        ("dropout", "Dropout"), ("dropout1d", "Dropout1d"), ("dropout2d", "Dropout2d"), ("dropout3d", "Dropout3d"),
-        ("alpha_dropout", "AlphaDropout"))},
-    **{f"max_pool{r}d": (f"MaxPool{r}d", ("kernel_size", "stride", "padding", "dilation", "ceil_mode",
-                                          "return_indices")) for r in (1, 2, 3)},
-    **{f"avg_pool{r}d": (f"AvgPool{r}d", ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
-                                          "divisor_override")) for r in (1, 2, 3)},
-    **{f"adaptive_{m}_pool{r}d": (f"Adaptive{m.title()}Pool{r}d", ("output_size",))
-       for m in ("avg", "max") for r in (1, 2, 3)},
-    "interpolate": ("Upsample", ("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor",
-                                 "antialias")),
-    "upsample": ("Upsample", ("size", "scale_factor", "mode", "align_corners")),
-}
-#: Parameters of a function that its module does not take and that change no number.
-FUNCTION_ONLY = ("training", "inplace", "_stacklevel", "dtype", "antialias")
-#: Functions of ``torch`` itself (``torch.relu(x)``) that are a module applied to a tensor.
-TORCH_TOP_FUNCTIONS = ("relu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout")
-#: Module classes without parameters or buffers: created and never called, they change no count.
-PARAMETER_FREE = frozenset({
-    "ReLU", "ReLU6", "SELU", "SiLU", "Hardswish", "Hardsigmoid", "Mish", "LeakyReLU", "ELU", "CELU", "GELU",
-    "Softplus", "Softmax", "LogSoftmax", "Softmax2d", "Hardtanh", "Sigmoid", "Tanh", "Softsign", "Identity",
-    "Tanhshrink", "Flatten", "Unflatten", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d",
-    "LocalResponseNorm", "ChannelShuffle", "AlphaDropout",
-    *(f"Dropout{r}" for r in ("", "1d", "2d", "3d")),
-    *(f"{m}Pool{r}d" for m in ("Max", "Avg", "AdaptiveAvg", "AdaptiveMax") for r in (1, 2, 3)),
-    *(f"{p}Pad{r}d" for p in ("Zero", "Constant") for r in (1, 2, 3)),
-})
+
+def _known_class(name: str) -> bool:
+    return name in K.TORCH_CLASSES
+
+
+def _parameter_free(class_name: str) -> bool:
+    return _kind_of(class_name) in PARAMETER_FREE_KINDS
 
 
 # -- layout ----------------------------------------------------------------------------------------
@@ -157,52 +92,6 @@ def _shape_text(shape: tuple[int, ...]) -> str:
     return "x".join(map(str, shape))
 
 
-def _layer_function() -> Callable[[str, dict[str, Any], tuple[int, ...]], tuple[str, dict[str, Any]]]:
-    """The vocabulary's ``torch_layer`` (class name, arguments, channels-last shape → kind, args)."""
-    return getattr(K, "torch_layer", _fallback_torch_layer)
-
-
-def _fallback_torch_layer(class_name: str, kwargs: dict[str, Any], shape: tuple[int, ...]) -> tuple[str, dict]:
-    """TEMPORARY until the vocabulary lands: Conv2d, Linear, ReLU, MaxPool2d, Flatten, Dropout."""
-    from ..kinds.base import sizes
-
-    if class_name == "Conv2d":
-        if shape[-1] != kwargs["in_channels"]:
-            raise ShapeError(f"Conv2d expects {kwargs['in_channels']} input channels, got {shape[-1]}")
-        pad = kwargs.get("padding", 0)
-        return "conv", {"filters": kwargs["out_channels"], "kernel": sizes(kwargs["kernel_size"], "k"),
-                        "strides": sizes(kwargs.get("stride", 1), "s"),
-                        "padding": pad if isinstance(pad, str) else sizes(pad, "p", minimum=0),
-                        "dilation": sizes(kwargs.get("dilation", 1), "d"), "groups": kwargs.get("groups", 1),
-                        "bias": kwargs.get("bias", True), "activation": None}
-    if class_name == "Linear":
-        if shape[-1] != kwargs["in_features"] or len(shape) != 1:
-            raise ShapeError(f"Linear expects {kwargs['in_features']} input features, got {shape}")
-        return "dense", {"units": kwargs["out_features"], "bias": kwargs.get("bias", True), "activation": None,
-                         "flatten": False}
-    if class_name == "ReLU":
-        return "activation", {"function": "relu"}
-    if class_name == "MaxPool2d":
-        k = sizes(kwargs["kernel_size"], "k")
-        return "maxpool", {"pool": k, "strides": sizes(kwargs.get("stride") or kwargs["kernel_size"], "s"),
-                           "padding": sizes(kwargs.get("padding", 0), "p", minimum=0),
-                           "ceil": kwargs.get("ceil_mode", False)}
-    if class_name == "Flatten":
-        return "flatten", {}
-    if class_name in ("Sigmoid", "Tanh"):
-        return "activation", {"function": class_name.lower()}
-    if class_name == "AdaptiveAvgPool2d":
-        return "adaptive_avgpool", {"size": sizes(kwargs["output_size"], "o")}
-    if class_name.startswith("Dropout"):
-        return "dropout", {"rate": kwargs.get("p", 0.5)}
-    raise SpecError(f"(temporary) no kind for {class_name}")
-
-
-def _has_module_field() -> bool:
-    return any(f.name == "module" for f in fields(Node))
-
-
-# -- the graph -------------------------------------------------------------------------------------
 #: The layout of a tensor: ``FIRST``, PyTorch's ``(C, H, W)`` (what convolutions make and take), or
 #: ``LAST``, features last (``(T, E)``: what ``nn.Linear`` and ``nn.Embedding`` make, and a feature map
 #: after ``x.permute(0, 2, 3, 1)``). archcalc's channels-last shape is the same for both of
@@ -273,10 +162,11 @@ class TorchNames(Names):
 
     def star(self, path: str) -> list[tuple[str, Any]]:
         if path in ("torch.nn", "torch.nn.modules"):
-            return [(name, resolve(self, f"torch.nn.{name}")) for name in (*SIGNATURES, "Module", "Sequential",
+            return [(name, resolve(self, f"torch.nn.{name}")) for name in (*K.TORCH_CLASSES, "Module", "Sequential",
                                                                             "ModuleList", "ModuleDict")]
         if path == "torch.nn.functional":
-            return [(name, resolve(self, f"torch.nn.functional.{name}")) for name in FUNCTIONS]
+            prefix = "torch.nn.functional."
+            return [(name[len(prefix):], resolve(self, name)) for name in K.TORCH_FUNCTIONS if name.startswith(prefix)]
         return []
 
     def undefined(self, name: str) -> Any:
@@ -314,6 +204,8 @@ class TorchNames(Names):
     def base_class(self, value: Any) -> Any:
         if isinstance(value, ModuleBase):
             return ModuleFramework(self)
+        if isinstance(value, ContainerClass) and value.name == "Sequential":
+            return ModuleFramework(self, "Sequential")
         return None
 
     # -- the graph -------------------------------------------------------------------------------
@@ -373,7 +265,7 @@ class TorchNames(Names):
             if function is not None and call_args is not None:
                 kind_name, args = K.torch_function(function, call_args[0], call_args[1], x.cl)
             else:
-                kind_name, args = _layer_function()(class_name, kwargs, _flat_for(kind, x))
+                kind_name, args = K.torch_layer(class_name, kwargs, _flat_for(kind, x))
         except ShapeError as e:
             made = f"`{layer.source}` (created at line {layer.location.line})" if layer and layer.location else ""
             raise _with_detail(e, ev.location(where), made) from None
@@ -400,11 +292,8 @@ class TorchNames(Names):
 
 
 def _kind_of(class_name: str) -> str | None:
-    names = getattr(K, "TORCH_NAMES", None)
-    if names is not None and class_name in names:
-        return names[class_name][0]
-    return {"Linear": "dense", "ReLU": "activation", "Sigmoid": "activation", "Tanh": "activation",
-            "Flatten": "flatten", "Dropout": "dropout"}.get(class_name)
+    known = K.TORCH_NAMES.get(class_name)
+    return known[0] if known else None
 
 
 def _flat_for(kind: str | None, x: Tensor) -> tuple[int, ...]:
@@ -432,24 +321,21 @@ def resolve(names: TorchNames, path: str) -> Any:
     if len(parts) == 1:
         return TorchModule(names, path, torch=True)
     nn = "nn" in parts
+    functional = "functional" in parts
     if nn and leaf == "Module":
         return ModuleBase()
     if nn and leaf in ("Sequential", "ModuleList", "ModuleDict"):
         return ContainerClass(leaf)
-    if nn and leaf in SIGNATURES and "functional" not in parts:
+    if nn and not functional and _known_class(leaf):
         return LayerClass(leaf)
-    if "functional" in parts and leaf in FUNCTIONS:
-        return FunctionValue(leaf, path)
-    if parts == ["torch", leaf] and leaf in TORCH_TOP_FUNCTIONS:
-        return FunctionValue(leaf, path)
-    if parts == ["torch", leaf] and leaf in ("flatten", "cat", "concat", "concatenate", "add", "mul", "mean"):
+    if parts == ["torch", leaf] and leaf in TENSOR_FUNCTIONS:
         return TensorFunction(leaf, path)
+    if (functional and leaf != "functional") or path in K.TORCH_FUNCTIONS:
+        return FunctionValue(leaf, path) if _full_name(path) in K.TORCH_FUNCTIONS else UnsupportedFunction(path)
     if parts == ["torch", leaf] and leaf in TENSOR_MAKERS:
         return TensorMaker(leaf)
-    if nn and leaf[:1].isupper() and "functional" not in parts and "init" not in parts:
+    if nn and leaf[:1].isupper() and "init" not in parts:
         return UnsupportedClass(leaf)
-    if "functional" in parts and leaf != "functional" and leaf[:1].islower():
-        return UnsupportedFunction(path)
     return TorchModule(names, path, torch=True)
 
 
@@ -601,7 +487,7 @@ class LayerClass(Value):
 
     def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
         ev.charge(node, LAYER_STEPS)
-        return Layer(self.name, bind(ev, self.name, SIGNATURES[self.name], args, kwargs, node),
+        return Layer(self.name, bind(ev, self.name, K.TORCH_PARAMS[self.name], args, kwargs, node),
                      ev.location(node.func), ev.segment(node, 80))
 
 
@@ -860,17 +746,31 @@ class ModuleFramework:
     """``nn.Module`` as the base of a class of the file."""
 
     names: TorchNames
+    container: str = ""  # "Sequential" for a class based on nn.Sequential (torchvision's ConvBNReLU)
 
     def new_instance(self, ev: Evaluator, instance: Instance, node: ast.AST) -> ModuleState:
-        return ModuleState(instance, ev.location(node))
+        return ModuleState(instance, ev.location(node), sequential=self.container == "Sequential")
 
     def init(self, ev: Evaluator, instance: Instance, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> None:
-        return None
+        if self.container:
+            self.container_init(ev, instance, args, kwargs, node)
+
+    def container_init(self, ev: Evaluator, instance: Instance, args: list[Any], kwargs: dict[str, Any],
+                       node: ast.AST) -> None:
+        """``super().__init__(conv, bn, relu)`` of a class based on ``nn.Sequential``: its modules in order."""
+        made = ContainerClass(self.container).call(ev, args, kwargs, node if isinstance(node, ast.Call) else
+                                                   _anchor(ev, ev.location(node)))
+        for key, child in made.children.items():
+            instance.framework.children[key] = child
 
     def super_attribute(self, ev: Evaluator, instance: Any, name: str, node: ast.AST) -> Any:
         if name == "__init__":
+            if self.container and isinstance(instance, Instance):
+                return Method(lambda ev, n, *a, **k: self.container_init(ev, instance, list(a), k, n))
             return NoOp("`nn.Module.__init__`")
         if name == "forward":
+            if self.container == "Sequential" and isinstance(instance, Instance):
+                return Method(lambda ev, n, x: instance.framework.sequential_forward(ev, x, n))
             raise ev.error(node, "`nn.Module` has no `forward` of its own")
         if isinstance(instance, Instance) and isinstance(instance.framework, ModuleState):
             return instance.framework.attribute(ev, instance, name, node)
@@ -885,6 +785,13 @@ class ModuleState:
     location: Location
     children: dict[str, Any] = field(default_factory=dict)
     built: tuple[Tensor, Any] | None = None
+    sequential: bool = False  # based on nn.Sequential: without a forward of its own, its modules in order
+
+    def sequential_forward(self, ev: Evaluator, x: Any, node: ast.Call) -> Any:
+        for child in self.children.values():
+            if child is not None:
+                x = call_module(ev, child, x, node)
+        return x
 
     def attribute(self, ev: Evaluator, instance: Instance, name: str, node: ast.AST) -> Any:
         if name == "training":
@@ -926,6 +833,10 @@ class ModuleState:
         if args and isinstance(args[0], Unknown):
             return args[0]  # a training loop's `net(inputs)`: data, not the model's input
         method = instance.cls.lookup("forward")
+        if not isinstance(method, Function) and self.sequential:
+            if len(args) != 1 or kwargs:
+                raise ev.error(node, f"the `{instance.cls.name}` (an nn.Sequential) is called on one tensor")
+            return self.sequential_forward(ev, args[0], node)
         if not isinstance(method, Function):
             raise ev.error(node, f"the class `{instance.cls.name}` has no `forward` method",
                            hint="define `def forward(self, x):` returning the output tensor")
@@ -979,7 +890,7 @@ class Tensor(Value):
             return TensorMethod(methods[name], name)
         if name in TENSOR_SAME:
             return TensorMethod(lambda ev, n, *a, **k: self, name)
-        if (name in FUNCTIONS and name in TORCH_TOP_FUNCTIONS) or name in ("relu_", "sigmoid_", "tanh_"):
+        if f"torch.{name.rstrip('_')}" in K.TORCH_FUNCTIONS and name != "flatten":
             return TensorMethod(lambda ev, n, *a, **k: FunctionValue(name.rstrip("_"), "torch." + name.rstrip("_"))
                                 .call(ev, [self, *a], k, n), name)
         raise ev.error(node, f"archcalc does not read the tensor method `{name}`",
@@ -1194,22 +1105,11 @@ class FunctionValue(Value):
             if not isinstance(x, Unknown):
                 ev.need(unknown, node, f"reaches `{ev.segment(node.func)}`")
             return unknown
-        table = getattr(K, "TORCH_FUNCTIONS", None)
-        if table is not None:
-            full = _full_name(self.path)
-            if full not in table:
-                raise ev.error(node, f"archcalc has no layer kind for `{ev.segment(node.func)}` on a tensor of the "
-                                     "model", hint="the modules and functions archcalc reads are listed in "
-                                                   "docs/pytorch.md")
-            if any(isinstance(v, Value) for v in [*rest, *kwargs.values()]):
-                raise ev.error(node, f"`{ev.segment(node.func)}` is given a value archcalc does not read")
-            return ev.names.apply(ev, table[full].class_name, {}, x, node, None, ev.segment(node, 80),
-                                  function=full, call_args=(rest, kwargs))
-        class_name, params = FUNCTIONS[self.name]
-        given = bind(ev, f"{ev.segment(node.func)}", params, rest, kwargs, node)
-        for key in ("return_indices", *FUNCTION_ONLY):
-            given.pop(key, None)
-        return ev.names.apply(ev, class_name, given, x, node, None, ev.segment(node, 80))
+        full = _full_name(self.path)
+        if any(isinstance(v, Value) for v in [*rest, *kwargs.values()]):
+            raise ev.error(node, f"`{ev.segment(node.func)}` is given a value archcalc does not read")
+        return ev.names.apply(ev, K.TORCH_FUNCTIONS[full].class_name, {}, x, node, None, ev.segment(node, 80),
+                              function=full, call_args=(rest, kwargs))
 
 
 def _full_name(path: str) -> str:
@@ -1490,25 +1390,21 @@ def extract(ev: Evaluator, names: TorchNames, name: str, model: Any, x: Tensor, 
     new = {old: n for n, old in enumerate(order)}
     seen: dict[int, int] = {}
     nodes: list[Node] = []
-    with_module = _has_module_field()
     problems: list[tuple[str, Location | None]] = []
     for old in order:
         g = names.graph[old]
         shares, module = None, ""
         if g.layer is not None:
             if id(g.layer) not in qualified:
-                if g.layer.class_name not in PARAMETER_FREE:
+                if not _parameter_free(g.layer.class_name):
                     problems.append((f"`{g.layer.source}` (line {g.layer.location.line if g.layer.location else '?'})",
                                      g.layer.location))
             else:
                 module = qualified[id(g.layer)]
             shares = seen.get(id(g.layer))
             seen.setdefault(id(g.layer), new[old])
-        extra = {"module": module} if with_module else {}
         nodes.append(Node(g.kind, dict(g.args), tuple(new[p] for p in g.parents), g.location, g.source,
-                          shares=shares, **extra))
-        if not with_module:  # TEMPORARY until Node.module lands with the vocabulary
-            object.__setattr__(nodes[-1], "module", module)
+                          shares=shares, module=module))
     if problems:
         raise SpecError(f"the forward pass of `{name}` calls {len(problems)} module{'s' * (len(problems) != 1)} "
                         "that the model does not hold: " + ", ".join(text for text, _ in problems),
@@ -1516,7 +1412,7 @@ def extract(ev: Evaluator, names: TorchNames, name: str, model: Any, x: Tensor, 
                         hint="PyTorch does not count the weights of a module created in `forward` "
                              "(model.parameters() misses them, and each call makes new ones): create it in "
                              "`__init__` as `self.name = ...`")
-    unused = [(n, m) for n, m in _leaves(model) if id(m) not in seen and m.class_name not in PARAMETER_FREE]
+    unused = [(n, m) for n, m in _leaves(model) if id(m) not in seen and not _parameter_free(m.class_name)]
     if unused:
         listed = ", ".join(f"`{n}` ({m.class_name}, line {m.location.line if m.location else '?'})"
                            for n, m in unused[:8])
@@ -1577,4 +1473,4 @@ def _class_line(cls: ClassValue) -> int:
     return min(lines) if lines else 0
 
 
-__all__ = ["TorchNames", "channels_first", "channels_last", "read", "replace"]
+__all__ = ["TorchNames", "channels_first", "channels_last", "read"]
