@@ -186,6 +186,8 @@ class Analysis:
     settings: dict[str, Any] = field(default_factory=dict)
     notation: str = "paper"
     layout: str = ""
+    #: PyTorch modules the forward pass never calls: in the totals, without a row (:class:`~archcalc.network.Unused`).
+    unused: tuple[Any, ...] = ()
 
     @property
     def shown_layout(self) -> str:
@@ -325,12 +327,17 @@ def analyze_network(network: Network, *, batch: int = 1, dtype: str = "float32",
                         explain, node.source, node.scope, tuple(f.padding for f in field), effect.buffers,
                         node.module))
 
-    params = sum(r.params for r in rows)
-    trainable = sum(r.trainable for r in rows)
+    # A PyTorch module that forward never calls has no row, but model.parameters() counts it.
+    extra_weights = sum(u.weights for u in network.unused)
+    extra_biases = sum(u.biases for u in network.unused) if count_bias else 0
+    stored_trainable += sum(u.params for u in network.unused)
+    stored += sum(u.params + u.buffers for u in network.unused)
+    params = sum(r.params for r in rows) + extra_weights + extra_biases
+    trainable = sum(r.trainable for r in rows) + extra_weights + extra_biases
     acts = sum(r.activations for r in rows)
-    totals = Totals(params, trainable, params - trainable, sum(r.weights for r in rows),
-                    sum(r.biases for r in rows), acts, acts * size * batch, sum(r.macs for r in rows),
-                    sum(r.buffers for r in rows))
+    totals = Totals(params, trainable, params - trainable, sum(r.weights for r in rows) + extra_weights,
+                    sum(r.biases for r in rows) + extra_biases, acts, acts * size * batch,
+                    sum(r.macs for r in rows), sum(r.buffers for r in rows) + sum(u.buffers for u in network.unused))
     input_values = math.prod(network.input_shape)
     memory = Memory(
         batch=batch, dtype_bytes=size, optimizer=optimizer,
@@ -348,7 +355,7 @@ def analyze_network(network: Network, *, batch: int = 1, dtype: str = "float32",
     return Analysis(network.name, network.input_shape, rows, totals, memory,
                     tuple(_up(f.size) for f in fields[-1]),
                     {"batch": batch, "dtype": dtype, "count_bias": count_bias, "optimizer": optimizer},
-                    network.notation)
+                    network.notation, unused=tuple(network.unused))
 
 
 def _grid(shape: Shape, rank: int) -> tuple[int, ...] | None:

@@ -49,6 +49,34 @@ class Node:
     module: str = field(default="", compare=False)
 
 
+@dataclass(frozen=True)
+class Unused:
+    """A module a PyTorch model holds but its forward pass never calls: it has no input, so no row, but
+    ``model.parameters()`` and ``model.buffers()`` count it, and so do archcalc's totals.
+
+    Args:
+        module: its qualified name (``conv3``, ``aux1.fc``).
+        kind: the kind it would be (``conv``).
+        source: how the code made it (``nn.Conv2d(64, 128, 3, padding=1)``).
+        weights: trainable multiplicative parameters.
+        biases: trainable additive parameters.
+        buffers: its buffers (batch norm's running statistics).
+        location: where the code made it.
+    """
+
+    module: str
+    kind: str
+    source: str
+    weights: int
+    biases: int
+    buffers: int
+    location: Location | None = field(default=None, compare=False)
+
+    @property
+    def params(self) -> int:
+        return self.weights + self.biases
+
+
 @dataclass
 class Network:
     """A named network: its input shape and its nodes in topological order (node 0 is the input).
@@ -63,6 +91,8 @@ class Network:
     nodes: list[Node]
     location: Location | None = None
     notation: str = "paper"  # "paper", "keras" or "torch": which conventions filled the defaults
+    #: PyTorch modules the forward pass never calls, counted in the totals (see :class:`Unused`).
+    unused: list[Unused] = field(default_factory=list)
 
     @property
     def layout(self) -> str:

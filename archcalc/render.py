@@ -149,6 +149,8 @@ def analysis_dict(a: Analysis) -> dict[str, Any]:
         "receptive_field": {"size": max(a.receptive_field), "size_hw": list(a.receptive_field)},
         "settings": dict(a.settings),
         **({"notation": a.notation} if a.notation == "torch" else {}),
+        **({"unused_modules": [{"module": u.module, "kind": u.kind, "params": u.params, "buffers": u.buffers}
+                               for u in a.unused]} if a.unused else {}),
     }
 
 
@@ -316,6 +318,10 @@ def summary_lines(a: Analysis, fit_memory: int | None = None) -> list[tuple[str,
                        + ("" if a.settings.get("count_bias", True) else "  [weights only: --no-bias]")),
         *([("buffers", f"{t.buffers:,} ({human_count(t.buffers)}): kept, not parameters (batch norm's running "
                         "statistics; PyTorch's model.buffers())")] if has_buffers(a) else []),
+        *([("never called", f"{sum(u.params for u in a.unused):,} parameters of modules forward does not call, "
+                             "in the totals, not in the table: " + ", ".join(
+                                 f"{u.module} ({u.params:,})" for u in a.unused[:6])
+            + (", …" if len(a.unused) > 6 else ""))] if a.unused else []),
         ("compute", f"{t.macs:,} MACs = {human_count(t.macs)} MACs = {human_count(t.flops)} FLOPs "
                     "per example (FLOPs = 2 x MACs)"),
         ("activations", f"{t.activations:,} values per example = {human_bytes(t.activation_bytes)} for {per}"),

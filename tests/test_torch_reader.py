@@ -503,23 +503,40 @@ def test_refuses_module_classes_it_lacks_all_at_once() -> None:
         "hint: the modules archcalc reads are listed in docs/pytorch.md; leave these out to analyse the rest"]
 
 
-def test_refuses_a_module_with_weights_that_forward_never_calls() -> None:
-    assert refusal("""
-        class Net(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.fc = nn.Linear(20, 10)
-                self.spare = nn.Linear(5, 5)
-                self.drop = nn.Dropout()
+UNUSED = """
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(20, 10)
+            self.spare = nn.Conv2d(8, 16, 5)
+            self.spare_bn = nn.BatchNorm2d(16)
+            self.drop = nn.Dropout()
 
-            def forward(self, x):
-                return self.fc(x)
-    """, input_shape=(20,)) == [
-        "error: the model `Net` holds 1 module with weights that its forward pass never calls: `spare` (Linear, "
-        "line 9)",
-        " --> m.py:9:22", "  |", "9 |         self.spare = nn.Linear(5, 5)", "  |                      ^^^^^^^^^",
-        "hint: PyTorch counts their parameters in model.parameters(), but they have no input and so no place in "
-        "the table: use them in `forward`, or delete them"]
+        def forward(self, x):
+            return self.fc(x)
+"""
+
+
+def test_modules_forward_never_calls_are_counted_as_torch_counts() -> None:
+    """PyTorch counts every module the model holds; archcalc too: in the totals, without a row."""
+    compare(HEAD + textwrap.dedent(UNUSED), (20,))
+    net = parse_torch(HEAD + textwrap.dedent(UNUSED), "m.py", input_shape=(20,))[0]
+    assert [(u.module, u.kind, u.params, u.buffers) for u in net.unused] == [
+        ("spare", "conv", 8 * 16 * 25 + 16, 0), ("spare_bn", "batchnorm", 32, 33)]
+    analysis = analyze_network(net)
+    assert (analysis.totals.params, analysis.totals.buffers) == (210 + 3216 + 32, 33)
+    assert analysis.to_dict()["unused_modules"] == [
+        {"module": "spare", "kind": "conv", "params": 3216, "buffers": 0},
+        {"module": "spare_bn", "kind": "batchnorm", "params": 32, "buffers": 33}]
+
+
+def test_refuses_a_lazy_module_forward_never_calls() -> None:
+    assert refusal(UNUSED.replace("nn.Conv2d(8, 16, 5)", "nn.LazyLinear(16)"), input_shape=(20,)) == [
+        "error: the model holds `spare` (LazyLinear, line 9), which its forward pass never calls: a lazy module "
+        "never called has no size",
+        " --> m.py:9:22", "  |", "9 |         self.spare = nn.LazyLinear(16)", "  |                      ^^^^^^^^^^^^^",
+        "hint: PyTorch cannot count it either (its parameters are uninitialized): use it in `forward`, or give its "
+        "input size (nn.Linear(in_features, out_features))"]
 
 
 def test_refuses_a_module_made_in_forward() -> None:

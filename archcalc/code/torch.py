@@ -34,7 +34,7 @@ from typing import Any
 
 from .. import kinds as K
 from ..errors import ArchcalcError, Location, ShapeError, SpecError
-from ..network import Network, Node
+from ..network import Network, Node, Unused
 from .evaluator import Evaluator, Names, _kind, parse
 from .values import MISSING, Cause, ClassValue, Function, Instance, NoOp, Super, Unknown, Value, deep_unknown
 
@@ -1412,17 +1412,56 @@ def extract(ev: Evaluator, names: TorchNames, name: str, model: Any, x: Tensor, 
                         hint="PyTorch does not count the weights of a module created in `forward` "
                              "(model.parameters() misses them, and each call makes new ones): create it in "
                              "`__init__` as `self.name = ...`")
-    unused = [(n, m) for n, m in _leaves(model) if id(m) not in seen and not _parameter_free(m.class_name)]
-    if unused:
-        listed = ", ".join(f"`{n}` ({m.class_name}, line {m.location.line if m.location else '?'})"
-                           for n, m in unused[:8])
-        first = unused[0][1]
-        raise SpecError(f"the model `{name}` holds {len(unused)} module{'s' * (len(unused) != 1)} with weights "
-                        f"that its forward pass never calls: {listed}", location=first.location,
-                        hint="PyTorch counts their parameters in model.parameters(), but they have no input "
-                             "and so no place in the table: use them in `forward`, or delete them")
+    unused = [(n, m) for n, m in sorted(_leaves(model), key=_created)
+              if id(m) not in seen and not _parameter_free(m.class_name)]
     network = Network(_word(name), nodes, where, "torch")
+    network.unused = [standalone(qualified_name, layer) for qualified_name, layer in unused]
     return network
+
+
+#: The size of each spatial axis of the stand-in input an uncalled module is counted on (its weights do
+#: not depend on it; only a kernel larger than it would matter).
+STAND_IN_SIZE = 64
+#: Constructor arguments that say how many channels (or features) a module takes.
+CHANNEL_ARGUMENTS = ("in_channels", "num_features", "num_channels", "in_features", "num_parameters")
+
+
+def standalone(qualified: str, layer: Layer) -> Unused:
+    """The parameters and buffers of a module that ``forward`` never calls, from its constructor alone:
+    it is counted on a stand-in input of the channels it names (``in_channels``, ``num_features``), which
+    is what ``model.parameters()`` counts (a convolution's weights do not depend on the map's size).
+
+    Raises:
+        SpecError: the module's size depends on an input it never gets (``nn.LazyLinear``), or it cannot
+            be counted on its own.
+    """
+    spec = K.TORCH_CLASSES[layer.class_name]
+    channels = next((layer.kwargs[a] for a in CHANNEL_ARGUMENTS if a in layer.kwargs), None)
+    where = f"`{qualified}` ({layer.class_name}, line {layer.location.line if layer.location else '?'})"
+    if channels is None and layer.class_name.startswith("Lazy"):
+        raise SpecError(f"the model holds {where}, which its forward pass never calls: a lazy module never called "
+                        "has no size", location=layer.location,
+                        hint="PyTorch cannot count it either (its parameters are uninitialized): use it in "
+                             "`forward`, or give its input size (nn.Linear(in_features, out_features))")
+    ranks = spec.ranks or (1,)
+    kernel = max((v for v in _numbers(layer.kwargs.get("kernel_size", 1))), default=1)
+    size = max(STAND_IN_SIZE, 4 * kernel)
+    for rank in ranks:
+        shape = (*(size,) * (rank - 1), channels if isinstance(channels, int) else 1)
+        try:
+            kind, args = K.torch_layer(layer.class_name, layer.kwargs, shape)
+            effect = K.KINDS[kind].infer(args, [shape])
+        except ArchcalcError:
+            continue
+        return Unused(qualified, kind, layer.source, effect.weights, effect.biases, effect.buffers, layer.location)
+    raise SpecError(f"the model holds {where}, which its forward pass never calls, and archcalc cannot count its "
+                    "parameters without an input", location=layer.location,
+                    hint="PyTorch counts them in model.parameters(): use the module in `forward`, or delete it")
+
+
+def _numbers(value: Any) -> list[int]:
+    values = value if isinstance(value, (tuple, list)) else [value]
+    return [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
 
 
 def _tensors(value: Any) -> list[Tensor]:
