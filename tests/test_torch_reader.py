@@ -317,6 +317,74 @@ CASES = {
                 x = x.transpose(1, 2).reshape(x.size(0), -1)
                 return self.out(x)
     """), (6, 20)),
+    "torchvision_style_resnet": (HEAD + textwrap.dedent("""
+        def conv3x3(in_planes, out_planes, stride=1):
+            return nn.Conv2d(in_planes, out_planes, kernel_size=3, stride=stride, padding=1, bias=False)
+
+
+        class BasicBlock(nn.Module):
+            expansion = 1
+
+            def __init__(self, inplanes, planes, stride=1, downsample=None):
+                super(BasicBlock, self).__init__()
+                self.conv1 = conv3x3(inplanes, planes, stride)
+                self.bn1 = nn.BatchNorm2d(planes)
+                self.relu = nn.ReLU(inplace=True)
+                self.conv2 = conv3x3(planes, planes)
+                self.bn2 = nn.BatchNorm2d(planes)
+                self.downsample = downsample
+                self.stride = stride
+
+            def forward(self, x):
+                identity = x
+                out = self.relu(self.bn1(self.conv1(x)))
+                out = self.bn2(self.conv2(out))
+                if self.downsample is not None:
+                    identity = self.downsample(x)
+                out += identity
+                return self.relu(out)
+
+
+        class ResNet(nn.Module):
+            def __init__(self, block, layers, num_classes=10):
+                super().__init__()
+                self.inplanes = 16
+                self.conv1 = nn.Conv2d(3, 16, kernel_size=3, stride=1, padding=1, bias=False)
+                self.bn1 = nn.BatchNorm2d(16)
+                self.relu = nn.ReLU(inplace=True)
+                self.layer1 = self._make_layer(block, 16, layers[0])
+                self.layer2 = self._make_layer(block, 32, layers[1], stride=2)
+                self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+                self.fc = nn.Linear(32 * block.expansion, num_classes)
+                for m in self.modules():
+                    if isinstance(m, nn.Conv2d):
+                        nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                    elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
+                        nn.init.constant_(m.weight, 1)
+                        nn.init.constant_(m.bias, 0)
+
+            def _make_layer(self, block, planes, blocks, stride=1):
+                downsample = None
+                if stride != 1 or self.inplanes != planes * block.expansion:
+                    downsample = nn.Sequential(
+                        nn.Conv2d(self.inplanes, planes * block.expansion, 1, stride=stride, bias=False),
+                        nn.BatchNorm2d(planes * block.expansion))
+                layers = [block(self.inplanes, planes, stride, downsample)]
+                self.inplanes = planes * block.expansion
+                for _ in range(1, blocks):
+                    layers.append(block(self.inplanes, planes))
+                return nn.Sequential(*layers)
+
+            def forward(self, x):
+                x = self.relu(self.bn1(self.conv1(x)))
+                x = self.layer2(self.layer1(x))
+                x = self.avgpool(x)
+                x = torch.flatten(x, 1)
+                return self.fc(x)
+
+
+        model = ResNet(BasicBlock, [2, 2])
+    """), (3, 32, 32)),
 }
 
 
@@ -676,3 +744,49 @@ def test_command_line(tmp_path, capsys) -> None:
     assert code == 2 and "needs an input shape" in err and "--input 3x32x32" in err
     code, _, err = run(["summary", str(path), "--input", "3x32x32"])
     assert code == 2 and "`--define num_classes=10`" in err
+
+
+# -- robustness: mutated programs give a network or archcalc's own error, never a crash -------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+PIECES = ["x", "self.conv", "self.fc", "(x)", "F.relu(", "torch.flatten(", "x.view(", "x.size(0)", "-1", ", ",
+          ")", "[", "]", "nn.Conv2d(3, 8, 3)", "nn.Linear(8, 4)", "nn.ModuleList(", "nn.Sequential(", "*", "+",
+          "x.permute(0, 2, 3, 1)", "x.mean((2, 3))", "torch.cat([x, x], dim=1)", "for i in range(2):", "\n",
+          "    ", "if x.size(1) > 2:", "return ", "self.layers", "super().__init__()", "x.shape[", "2", "0",
+          "x.transpose(1, 2)", "F.max_pool2d(x, 2)", "setattr(self, 'a', ", "getattr(self, 'conv')", "None",
+          "OrderedDict([('a', nn.ReLU())])", "nn.LazyLinear(3)", "x.reshape(", "x.flatten(1)", "nn.BatchNorm2d(8)"]
+
+BASE = HEAD + textwrap.dedent("""
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 8, 3, padding=1)
+            self.layers = nn.ModuleList([nn.Conv2d(8, 8, 3, padding=1) for _ in range(2)])
+            self.fc = nn.Linear(8, 4)
+
+        def forward(self, x):
+            x = F.relu(self.conv(x))
+            for layer in self.layers:
+                x = x + layer(x)
+            x = x.mean((2, 3))
+            return self.fc(x)
+""")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(PIECES), st.integers(0, 3)), max_size=4))
+def test_mutated_programs_never_crash(edits: list[tuple[int, str, int]]) -> None:
+    from archcalc.errors import ArchcalcError
+
+    text = BASE
+    for position, piece, cut in edits:
+        at = position % (len(text) + 1)
+        text = text[:at] + piece + text[at + cut:]
+    try:
+        networks = parse_torch(text, "m.py", input_shape=(3, 8, 8))
+    except ArchcalcError:
+        return
+    for net in networks:
+        analyze_network(net)

@@ -1299,6 +1299,11 @@ def _round(ev: Evaluator, node: ast.Call, value: Any, digits: int | None = None)
 def _isinstance(ev: Evaluator, node: ast.Call, value: Any, types: Any) -> bool:
     names = types if isinstance(types, tuple) else (types,)
     for t in names:
+        check = getattr(t, "instance_check", None) if isinstance(t, Value) else None
+        if check is not None:  # a class of the file, or of a names table (`nn.Conv2d`)
+            if check(value):
+                return True
+            continue
         if not isinstance(t, Builtin) or t.name not in _TYPE_CHECKS:
             raise ev.error(node, "`isinstance` is read for the plain types (int, float, str, tuple, list, dict)")
         if _TYPE_CHECKS[t.name](value):

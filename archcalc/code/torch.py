@@ -184,7 +184,9 @@ class TorchNames(Names):
 
     def builds_call(self, value: Any, attributes: list[str]) -> bool:
         if isinstance(value, TorchModule):
-            return value.torch and bool(attributes)
+            if not value.torch or not attributes or "[]" in attributes:
+                return value.torch and bool(attributes)
+            return self.builds_call(resolve(self, ".".join([value.path, *attributes])), [])
         if attributes and attributes[-1] in MODULE_NO_OPS:
             return False
         return isinstance(value, (LayerClass, Layer, Container, ContainerClass, Tensor, UnsupportedClass))
@@ -386,6 +388,9 @@ class ModuleBase(Value):
 
     what: str = "`nn.Module`"
 
+    def instance_check(self, value: Any) -> bool:
+        return _is_module(value)
+
 
 @dataclass(eq=False)
 class SuperFunction(Value):
@@ -458,6 +463,9 @@ class UnsupportedClass(Value):
     name: str
     what: str = "a PyTorch class"
 
+    def instance_check(self, value: Any) -> bool:
+        return isinstance(value, Layer) and value.class_name == self.name
+
     def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
         # A loss or a module archcalc lacks: an error only if it is part of the model (listed with the
         # others before the forward pass) or called on a tensor of the model.
@@ -484,6 +492,9 @@ class LayerClass(Value):
 
     name: str
     what: str = "a PyTorch module class"
+
+    def instance_check(self, value: Any) -> bool:
+        return isinstance(value, Layer) and value.class_name == self.name
 
     def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
         ev.charge(node, LAYER_STEPS)
@@ -576,6 +587,11 @@ class ContainerClass(Value):
     name: str
     what: str = "a PyTorch container class"
 
+    def instance_check(self, value: Any) -> bool:
+        return (isinstance(value, Container) and value.class_name == self.name) or (
+            self.name == "Sequential" and isinstance(value, Instance) and isinstance(value.framework, ModuleState)
+            and value.framework.sequential)
+
     def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
         container = Container(self.name, {}, ev.location(node))
         if kwargs:
@@ -667,8 +683,10 @@ class Container(_ModuleValue):
                        "add_module": lambda ev, n, k, v: self.register(ev, k, v, n)}
         if name in methods:
             return Method(methods[name])
-        if name in ("children", "modules"):
+        if name == "children":
             return Method(lambda ev, n: list(self.children.values()))
+        if name in ("modules", "named_modules"):
+            return Method(lambda ev, n: _all_modules(self, name == "named_modules"))
         if name in MODULE_NO_OPS:
             return self.no_op(name)
         if name in self.children:
@@ -798,10 +816,12 @@ class ModuleState:
             return False  # read as `model.eval()` runs it: the network that makes predictions
         if name in ("add_module", "register_module"):
             return Method(lambda ev, n, key, value: self.register(ev, key, value, n, instance))
-        if name in ("children", "modules"):
+        if name == "children":
             return Method(lambda ev, n: [v for v in self.children.values() if v is not None])
-        if name in ("named_children",):
+        if name == "named_children":
             return Method(lambda ev, n: [(k, v) for k, v in self.children.items() if v is not None])
+        if name in ("modules", "named_modules"):
+            return Method(lambda ev, n: _all_modules(instance, name == "named_modules"))
         if name in MODULE_NO_OPS:
             return NoOpResult(f"`{name}`")
         if name in self.children:
@@ -1216,6 +1236,20 @@ def module_names(root: Any) -> dict[int, str]:
             out[id(child)] = name
             stack.append((child, name))
     return out
+
+
+def _all_modules(root: Any, named: bool) -> list[Any]:
+    """``model.modules()`` (``named_modules()``): the model and every module inside it, once each, in order."""
+    names = module_names(root)
+    order, stack, seen = [], [root], set()
+    while stack:
+        m = stack.pop()
+        if id(m) in seen:
+            continue
+        seen.add(id(m))
+        order.append(m)
+        stack.extend(reversed([c for c in _children(m).values() if c is not None]))
+    return [(names[id(m)], m) for m in order] if named else order
 
 
 def _children(module: Any) -> dict[str, Any]:

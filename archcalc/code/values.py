@@ -162,6 +162,13 @@ class ClassValue(Value):
             return super().attribute(ev, name, node)
         return found
 
+    def subclass_of(self, other: ClassValue) -> bool:
+        return self is other or any(isinstance(b, ClassValue) and b.subclass_of(other) for b in self.bases)
+
+    def instance_check(self, value: Any) -> bool:
+        """``isinstance(value, ThisClass)``."""
+        return isinstance(value, Instance) and value.cls.subclass_of(self)
+
     def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
         return ev.instantiate(self, args, kwargs, node)
 
