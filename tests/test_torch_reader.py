@@ -790,3 +790,24 @@ def test_mutated_programs_never_crash(edits: list[tuple[int, str, int]]) -> None
         return
     for net in networks:
         analyze_network(net)
+
+
+@pytest.mark.parametrize("tail", [
+    "from torchsummary import summary\nsummary(net, (3, 32, 32))\n",
+    "import torchinfo\ntorchinfo.summary(net, input_size=(16, 3, 32, 32))\n",
+    "x = torch.randn(1, 3, 32, 32)\nprint(net(x).shape)\n",
+    "def main():\n    out = net(torch.rand(4, 3, 32, 32))\n\nif __name__ == '__main__':\n    main()\n",
+])
+def test_input_shape_from_summary_or_a_sample(tail: str) -> None:
+    code = LENET.replace("net = Net()", "device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')\n"
+                                        "net = Net().to(device)\nnet.eval()\n") + tail
+    net = parse_torch(code, "lenet.py")[0]
+    assert net.name == "net" and net.input_shape == (32, 32, 3)
+    assert analyze_network(net).totals.params == 62006
+
+
+def test_sequential_called_on_a_sample() -> None:
+    code = HEAD + "model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 26 * 26, 10))\n" \
+                  "logits = model(torch.zeros(8, 1, 28, 28))\n"
+    net = parse_torch(code)[0]
+    assert net.input_shape == (28, 28, 1) and analyze_network(net).totals.params == 40 + 2704 * 10 + 10

@@ -48,6 +48,9 @@ UNIMPORTED_MODULES = {"torch": "torch", "nn": "torch.nn", "F": "torch.nn.functio
 MODULE_NO_OPS = ("train", "eval", "to", "cuda", "cpu", "float", "double", "half", "zero_grad", "load_state_dict",
                  "state_dict", "parameters", "named_parameters", "buffers", "named_buffers", "requires_grad_",
                  "apply", "register_forward_hook", "register_buffer", "share_memory", "type")
+#: Of those, the methods that return the module itself (``model = Net().to(device)`` is still the model).
+MODULE_RETURNS_SELF = ("train", "eval", "to", "cuda", "cpu", "float", "double", "half", "requires_grad_", "apply",
+                       "share_memory", "type")
 #: Methods of a tensor that return it unchanged (layout in memory, device, gradient bookkeeping).
 TENSOR_SAME = ("contiguous", "clone", "detach", "cpu", "cuda", "to", "float", "requires_grad_")
 #: Functions of ``torch`` that make a tensor from sizes: ``torch.randn(1, 3, 32, 32)`` is an input.
@@ -158,6 +161,10 @@ class TorchNames(Names):
 
     # -- the interface the evaluator uses ------------------------------------------------------
     def module(self, path: str) -> Any:
+        if path.split(".")[0] in ("torchsummary", "torchinfo") and path.endswith(".summary"):
+            return SummaryFunction(path.split(".")[0] == "torchinfo")
+        if path.split(".")[0] in ("torchsummary", "torchinfo") and "." not in path:
+            return SummaryModule(path)
         return resolve(self, path)
 
     def star(self, path: str) -> list[tuple[str, Any]]:
@@ -383,6 +390,43 @@ def deep_tensor(value: Any) -> bool:
 
 
 @dataclass(eq=False)
+class SummaryModule(Value):
+    """``import torchsummary`` / ``import torchinfo``: their ``summary`` says the input shape."""
+
+    path: str
+    what: str = "a summary module"
+
+    def attribute(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
+        if name == "summary":
+            return SummaryFunction(self.path == "torchinfo")
+        return Unknown.of(f"{self.path}.{name}", ev.location(node), "not read by archcalc")
+
+
+@dataclass(eq=False)
+class SummaryFunction(Value):
+    """``summary(model, (3, 32, 32))`` (torchsummary: one example's shape) or ``summary(model,
+    input_size=(1, 3, 32, 32))`` (torchinfo: with the batch): the model run on that input, as they do."""
+
+    batch_first: bool
+    what: str = "`summary`"
+
+    def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        model = args[0] if args else kwargs.get("model")
+        size = args[1] if len(args) > 1 else kwargs.get("input_size")
+        known = isinstance(size, (tuple, list)) and all(isinstance(v, int) and not isinstance(v, bool) and v >= 1
+                                                         for v in size)
+        if _is_module(model) and known and len(size) >= 1 + self.batch_first:
+            names: TorchNames = ev.names
+            shape = tuple(size[1:]) if self.batch_first else tuple(size)
+            x = names.new_input(ev, names.input_shape or shape, node, ev.segment(node, 80))
+            if isinstance(model, Instance):
+                model.framework.call(ev, model, [x], {}, node)
+            else:
+                model.call(ev, [x], {}, node)
+        return None
+
+
+@dataclass(eq=False)
 class ModuleBase(Value):
     """``nn.Module`` itself: the base of the file's model classes."""
 
@@ -528,15 +572,21 @@ def bind(ev: Evaluator, name: str, params: tuple[str, ...], args: list[Any], kwa
 class _ModuleValue(Value):
     """What every module object has: a name in its model, and the methods that change nothing."""
 
-    def no_op(self, name: str) -> Value:
-        return NoOpResult(f"`{name}`")
+    def no_op(self, name: str, module: Any) -> Value:
+        return NoOpResult(f"`{name}`", module if name in MODULE_RETURNS_SELF else None)
 
 
 @dataclass(eq=False)
 class NoOpResult(Value):
+    """A method of a module that changes nothing archcalc counts: the module itself (``.to(device)``,
+    ``.eval()``), or an unknown value (``.parameters()``)."""
+
     what: str = "a method"
+    returns: Any = None
 
     def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        if self.returns is not None:
+            return self.returns
         return Unknown.of(ev.segment(node), ev.location(node), "a value computed by PyTorch")
 
 
@@ -568,7 +618,7 @@ class Layer(_ModuleValue):
 
     def attribute(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
         if name in MODULE_NO_OPS:
-            return self.no_op(name)
+            return self.no_op(name, self)
         if name in self.kwargs and not isinstance(self.kwargs[name], Unknown):
             return self.kwargs[name]  # `self.conv1.out_channels`, as given to the constructor
         if name in ("weight", "bias"):
@@ -616,6 +666,10 @@ class ContainerClass(Value):
         return container
 
 
+def _is_input(ev: Evaluator, value: Any) -> bool:
+    return isinstance(value, Tensor) and ev.names.graph[value.index].kind == "input"
+
+
 def _is_module(value: Any) -> bool:
     return isinstance(value, (Layer, Container)) or (
         isinstance(value, Instance) and isinstance(value.framework, ModuleState))
@@ -628,6 +682,7 @@ class Container(_ModuleValue):
     class_name: str
     children: dict[str, Any]
     location: Location | None
+    built: tuple[Tensor, Any] | None = None  # called on an input the code made (`torch.randn(1, 3, 32, 32)`)
 
     @property
     def what(self) -> str:  # type: ignore[override]
@@ -667,6 +722,8 @@ class Container(_ModuleValue):
         x = args[0]
         for child in self.children.values():
             x = call_module(ev, child, x, node)
+        if self.built is None and _is_input(ev, args[0]):
+            self.built = (args[0], x)
         return x
 
     def attribute(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
@@ -688,7 +745,7 @@ class Container(_ModuleValue):
         if name in ("modules", "named_modules"):
             return Method(lambda ev, n: _all_modules(self, name == "named_modules"))
         if name in MODULE_NO_OPS:
-            return self.no_op(name)
+            return self.no_op(name, self)
         if name in self.children:
             return self.children[name]
         return super().attribute(ev, name, node)
@@ -823,7 +880,7 @@ class ModuleState:
         if name in ("modules", "named_modules"):
             return Method(lambda ev, n: _all_modules(instance, name == "named_modules"))
         if name in MODULE_NO_OPS:
-            return NoOpResult(f"`{name}`")
+            return NoOpResult(f"`{name}`", instance if name in MODULE_RETURNS_SELF else None)
         if name in self.children:
             return self.children[name]
         raise ev.error(node, f"the `{instance.cls.name}` object has no attribute `{name}`",
@@ -861,8 +918,7 @@ class ModuleState:
             raise ev.error(node, f"the class `{instance.cls.name}` has no `forward` method",
                            hint="define `def forward(self, x):` returning the output tensor")
         out = ev.call_function(method, [instance, *args], kwargs, node)
-        if self.built is None and len(args) == 1 and isinstance(args[0], Tensor) \
-                and ev.names.graph[args[0].index].kind == "input" and ev.depth == 0:
+        if self.built is None and len(args) == 1 and _is_input(ev, args[0]):
             self.built = (args[0], out)
         return out
 
@@ -1380,7 +1436,7 @@ def networks(ev: Evaluator, names: TorchNames, net: str | None) -> list[Network]
     if ev.needs:
         raise needs_error(ev, names.input_shape)
     where = getattr(model, "location", None) or getattr(getattr(model, "framework", None), "location", None)
-    built = model.framework.built if isinstance(model, Instance) else None
+    built = model.framework.built if isinstance(model, Instance) else getattr(model, "built", None)
     if names.input_shape is not None or built is None:
         if names.input_shape is None:
             raise SpecError(f"the model `{name}` needs an input shape, and PyTorch code does not say it",
