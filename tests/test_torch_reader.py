@@ -385,6 +385,36 @@ CASES = {
 
         model = ResNet(BasicBlock, [2, 2])
     """), (3, 32, 32)),
+    "se_expand_as_squeeze": (HEAD + textwrap.dedent("""
+        class SELayer(nn.Module):
+            def __init__(self, channel, reduction=4):
+                super(SELayer, self).__init__()
+                self.avg_pool = nn.AdaptiveAvgPool2d(1)
+                self.fc = nn.Sequential(
+                    nn.Linear(channel, channel // reduction, bias=False),
+                    nn.ReLU(inplace=True),
+                    nn.Linear(channel // reduction, channel, bias=False),
+                    nn.Sigmoid())
+
+            def forward(self, x):
+                b, c, _, _ = x.size()
+                y = self.avg_pool(x).view(b, c)
+                y = self.fc(y).view(b, c, 1, 1)
+                return x * y.expand_as(x)
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 16, 3, padding=1)
+                self.se = SELayer(16)
+                self.pool = nn.AdaptiveAvgPool2d(1)
+                self.fc = nn.Linear(16, 10)
+
+            def forward(self, x):
+                x = self.se(F.relu(self.conv(x)))
+                x = self.pool(x).squeeze(-1).squeeze(-1)
+                return self.fc(x.unsqueeze(1).squeeze(1))
+    """), (3, 12, 12)),
 }
 
 
@@ -669,8 +699,8 @@ def test_refuses_a_missing_constructor_argument_and_names_define() -> None:
         "hint: the modules and functions archcalc reads are listed in docs/pytorch.md"]),
     ("return self.layers[0](x).chunk(2)", [
         "error: archcalc does not read the tensor method `chunk`",
-        "hint: the tensor methods it reads: size, shape, dim, view, reshape, flatten, permute, transpose, mean, "
-        "relu, sigmoid, tanh, softmax, contiguous"]),
+        "hint: the tensor methods it reads: size, shape, dim, view, reshape, flatten, permute, transpose, squeeze, "
+        "unsqueeze, expand_as, mean, relu, sigmoid, tanh, softmax, contiguous"]),
     ("return x.mean(1)", [
         "error: archcalc reads `mean` over every spatial dimension (2, 3, ...), got (1,)",
         "hint: the mean over the height and width is global average pooling"]),

@@ -961,6 +961,10 @@ class Tensor(Value):
             "view": self.view, "reshape": self.view, "flatten": self.flatten, "mean": self.mean,
             "permute": lambda ev, n, *dims: permute(ev, self, dims, n),
             "transpose": lambda ev, n, a, b: transpose(ev, self, a, b, n),
+            "squeeze": self.squeeze, "unsqueeze": self.unsqueeze,
+            "expand_as": lambda ev, n, other: self.expand(ev, n, *(other.full_shape() if isinstance(other, Tensor)
+                                                                   else (other,))),
+            "expand": self.expand,
         }
         if name in methods:
             return TensorMethod(methods[name], name)
@@ -971,7 +975,8 @@ class Tensor(Value):
                                 .call(ev, [self, *a], k, n), name)
         raise ev.error(node, f"archcalc does not read the tensor method `{name}`",
                        hint="the tensor methods it reads: size, shape, dim, view, reshape, flatten, permute, "
-                            "transpose, mean, relu, sigmoid, tanh, softmax, contiguous")
+                            "transpose, squeeze, unsqueeze, expand_as, mean, relu, sigmoid, tanh, softmax, "
+                            "contiguous")
 
     def size(self, ev: Evaluator, node: ast.AST, dim: Any = None) -> Any:
         full = self.full_shape()
@@ -1033,8 +1038,48 @@ class Tensor(Value):
     def mean(self, ev: Evaluator, node: ast.Call, dim: Any = None, keepdim: bool = False, **kwargs: Any) -> Any:
         return mean(ev, self, dim, keepdim, node)
 
+    def squeeze(self, ev: Evaluator, node: ast.Call, dim: Any = None) -> Any:
+        """``x.squeeze(-1)``: a size-1 axis left out; ``x.squeeze()``: every size-1 axis of one example (the
+        batch is kept: archcalc reads a model for any batch size)."""
+        shape = list(self.shape)
+        if dim is None:
+            kept = [d for d in shape if d != 1] or [1]
+        else:
+            axis = _dim(ev, dim, len(shape) + 1, node)
+            if axis == 0:
+                raise ev.error(node, f"`{ev.segment(node)}` squeezes the batch", hint="squeeze dimension 1 or later")
+            kept = shape[:axis - 1] + shape[axis:] if shape[axis - 1] == 1 else shape
+        return self.names.reshape(ev, self, tuple(kept), node)
+
+    def unsqueeze(self, ev: Evaluator, node: ast.Call, dim: Any) -> Any:
+        shape = list(self.shape)
+        axis = _dim(ev, dim, len(shape) + 2, node)
+        if axis == 0:
+            raise ev.error(node, f"`{ev.segment(node)}` adds an axis before the batch", hint="use dimension 1 or later")
+        return self.names.reshape(ev, self, (*shape[:axis - 1], 1, *shape[axis - 1:]), node)
+
+    def expand(self, ev: Evaluator, node: ast.Call, *sizes: Any) -> Any:
+        """``y.expand_as(x)``: the same values repeated along size-1 axes, read inside ``x * y``, where the
+        multiply broadcasts them anyway."""
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = tuple(sizes[0])
+        target = list(sizes[1:])
+        fits = all((t == -1 or t == s or s == 1) and isinstance(t, int) for t, s in zip(target, self.shape))
+        if len(target) != len(self.shape) or not fits:
+            raise ev.error(node, f"`{ev.segment(node)}`: cannot expand {_shape_text(self.shape)} to the sizes given",
+                           hint="expand only axes of size 1")
+        shape = tuple(s if t == -1 else t for t, s in zip(target, self.shape))
+        return Expanded(self, shape)
+
     def binary(self, ev: Evaluator, op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
         kinds = {ast.Add: "add", ast.Mult: "multiply", ast.Sub: "subtract"}
+        if isinstance(a, Expanded) or isinstance(b, Expanded):
+            other = b if isinstance(a, Expanded) else a
+            wide = a if isinstance(a, Expanded) else b
+            if not isinstance(other, Tensor) or other.shape != wide.shape:
+                raise ev.error(node, "archcalc reads an expanded tensor in `+`, `-` or `*` with a tensor of the "
+                                     "shape it was expanded to", hint="write `x * y`: the sizes of 1 broadcast")
+            a, b = (wide.tensor, other) if wide is a else (other, wide.tensor)
         if isinstance(a, Tensor) and isinstance(b, Tensor) and type(op) in kinds:
             return self.names.merge(ev, kinds[type(op)], {}, [a, b], node, ev.segment(node, 80))
         number = b if isinstance(a, Tensor) else a
@@ -1043,6 +1088,18 @@ class Tensor(Value):
             return a if isinstance(a, Tensor) else b  # a number added or multiplied: same shape, no weights
         raise ev.error(node, f"archcalc reads `+`, `-` and `*` of two tensors (and a tensor with a number), not "
                              f"{_kind(a)} and {_kind(b)}")
+
+
+@dataclass(eq=False)
+class Expanded(Value):
+    """``y.expand_as(x)``: readable only as an operand of ``+``, ``-``, ``*`` (where it broadcasts)."""
+
+    tensor: Tensor
+    shape: tuple[int, ...]
+    what: str = "a tensor made by `expand`/`expand_as` (archcalc reads it in `+`, `-`, `*` only)"
+
+    def binary(self, ev: Evaluator, op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
+        return self.tensor.binary(ev, op, a, b, node)
 
 
 def _size_text(s: Any) -> str:
