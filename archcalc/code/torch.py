@@ -273,8 +273,12 @@ class TorchNames(Names):
         try:
             if function is not None and call_args is not None:
                 kind_name, args = K.torch_function(function, call_args[0], call_args[1], x.cl)
+            elif kind == "layernorm" and x.layout == LAST and len(x.cl) > 1:
+                kind_name, args = _layernorm_last(class_name, kwargs, x.cl)
             else:
                 kind_name, args = K.torch_layer(class_name, kwargs, _flat_for(kind, x))
+            if kind_name == "embedding" and args.get("channels_first"):
+                args = {**args, "channels_first": False}  # its (T, E) output is LAST here: same values
         except ShapeError as e:
             made = f"`{layer.source}` (created at line {layer.location.line})" if layer and layer.location else ""
             raise _with_detail(e, ev.location(where), made) from None
@@ -303,6 +307,20 @@ class TorchNames(Names):
 def _kind_of(class_name: str) -> str | None:
     known = K.TORCH_NAMES.get(class_name)
     return known[0] if known else None
+
+
+def _layernorm_last(class_name: str, kwargs: dict[str, Any], cl: tuple[int, ...]) -> tuple[str, dict[str, Any]]:
+    """``nn.LayerNorm`` on a features-last tensor (``(H, W, C)`` after a permute): the vocabulary reads the
+    shape as ``(C, H, W)``, so it is given the channels-last form of PyTorch's order and its axes
+    (1-based, as Keras counts) are mapped back to this tensor's."""
+    given = channels_last(cl)  # PyTorch's order is `cl` itself
+    kind_name, args = K.torch_layer(class_name, kwargs, given)
+    n = len(cl)
+    axes = []
+    for a in args.get("axis", ()):
+        i = a - 1  # an axis of `given`: PyTorch's axis i + 1, or 0 for the last (the channels)
+        axes.append((i + 1 if i < n - 1 else 0) + 1)
+    return kind_name, {**args, "axis": tuple(sorted(axes))}
 
 
 def _flat_for(kind: str | None, x: Tensor) -> tuple[int, ...]:
