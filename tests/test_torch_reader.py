@@ -855,3 +855,15 @@ def test_resnet152_in_torchvision_style() -> None:
     analysis = analyze_network(parse_torch(code, input_shape=(3, 224, 224))[0])
     assert time.perf_counter() - start < 5
     assert (analysis.totals.params, analysis.totals.buffers, analysis.totals.macs) == (60192808, 151579, 11513626624)
+
+
+def test_mobilenet_v2_in_torchvision_style() -> None:
+    """torchvision's MobileNetV2 code style (a class based on nn.Sequential, `_make_divisible`, `extend`, a
+    residual decided by a known condition, an init loop): equal to torch, and at 224x224 torchvision's
+    3,504,872 parameters and 0.30 GFLOPS (MACs)."""
+    from pathlib import Path
+
+    code = (Path(__file__).parent / "data" / "torch_mobilenet_v2.py").read_text()
+    compare(code, (3, 64, 64), kwargs={"num_classes": 10})
+    analysis = analyze_network(parse_torch(code, input_shape=(3, 224, 224))[0])
+    assert (analysis.totals.params, analysis.totals.buffers, analysis.totals.macs) == (3504872, 34164, 300774272)
