@@ -849,7 +849,7 @@ def test_resnet152_in_torchvision_style() -> None:
     import time
     from pathlib import Path
 
-    code = (Path(__file__).parent / "data" / "torch_resnet152.py").read_text()
+    code = (Path(__file__).parent / "corpus" / "torch_large" / "resnet152.py").read_text()
     compare(code, (3, 64, 64))
     start = time.perf_counter()
     analysis = analyze_network(parse_torch(code, input_shape=(3, 224, 224))[0])
@@ -863,7 +863,7 @@ def test_mobilenet_v2_in_torchvision_style() -> None:
     3,504,872 parameters and 0.30 GFLOPS (MACs)."""
     from pathlib import Path
 
-    code = (Path(__file__).parent / "data" / "torch_mobilenet_v2.py").read_text()
+    code = (Path(__file__).parent / "corpus" / "torch_large" / "mobilenet_v2.py").read_text()
     compare(code, (3, 64, 64), kwargs={"num_classes": 10})
     analysis = analyze_network(parse_torch(code, input_shape=(3, 224, 224))[0])
     assert (analysis.totals.params, analysis.totals.buffers, analysis.totals.macs) == (3504872, 34164, 300774272)
