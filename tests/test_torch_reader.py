@@ -415,6 +415,28 @@ CASES = {
                 x = self.pool(x).squeeze(-1).squeeze(-1)
                 return self.fc(x.unsqueeze(1).squeeze(1))
     """), (3, 12, 12)),
+    "module_list_idioms": (HEAD + textwrap.dedent("""
+        from torch.nn import *
+
+
+        class Tower(Module):
+            def __init__(self, widths=(4, 8, 8)):
+                super().__init__()
+                self.convs = ModuleList(Conv2d(a, b, 3, padding=1) for a, b in zip((3, *widths), widths))
+                self.bns = ModuleList()
+                self.bns += [BatchNorm2d(w) for w in widths]
+                self.heads = ModuleDict()
+                self.heads["small"] = Linear(widths[-1], 2)
+                self.heads.update({"big": Linear(widths[-1], 7)})
+
+            def forward(self, x):
+                for i, (conv, bn) in enumerate(zip(self.convs, self.bns)):
+                    x = bn(conv(x)).relu()
+                    if i == len(self.convs) - 1:
+                        x = F.max_pool2d(x, kernel_size=x.shape[-1])
+                x = x.flatten(1)
+                return [self.heads[k](x) for k in self.heads]
+    """), (3, 8, 8)),
 }
 
 

@@ -768,6 +768,14 @@ class Container(_ModuleValue):
             return self.children[name]
         return super().attribute(ev, name, node)
 
+    def binary(self, ev: Evaluator, op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
+        """``self.layers += [nn.Linear(...)]`` and ``list + list`` of modules: a ModuleList/Sequential extended."""
+        if isinstance(op, ast.Add) and a is self and self.class_name != "ModuleDict":
+            out = Container(self.class_name, dict(self.children), self.location)
+            out.extend(ev, b, node)
+            return out
+        raise ev.error(node, f"archcalc reads `+` of a `{self.class_name}` and a list of modules only")
+
     def insert(self, ev: Evaluator, index: Any, value: Any, node: ast.AST) -> None:
         items = list(self.children.values())
         if not isinstance(index, int):
