@@ -889,3 +889,17 @@ def test_mobilenet_v2_in_torchvision_style() -> None:
     compare(code, (3, 64, 64), kwargs={"num_classes": 10})
     analysis = analyze_network(parse_torch(code, input_shape=(3, 224, 224))[0])
     assert (analysis.totals.params, analysis.totals.buffers, analysis.totals.macs) == (3504872, 34164, 300774272)
+
+
+def test_python_api(tmp_path) -> None:
+    import archcalc
+
+    path = tmp_path / "net.py"
+    path.write_text(LENET)
+    assert archcalc.analyze(str(path), input=(3, 32, 32)).totals.params == 62006
+    assert archcalc.analyze(LENET, "Net", input="3x32x32").network == "Net"
+    wide = LENET + "\nclass Wide(nn.Module):\n    def __init__(self, n):\n        super().__init__()\n" \
+                   "        self.fc = nn.Linear(3 * 32 * 32, n)\n\n    def forward(self, x):\n" \
+                   "        return self.fc(x.flatten(1))\n"
+    assert archcalc.analyze(wide, define={"n": 7}, input=(3, 32, 32)).totals.params == 3072 * 7 + 7
+    assert [n.name for n in archcalc.parse(wide, define={"n": "7"}, input="3x32x32")] == ["Wide"]
