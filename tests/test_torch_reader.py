@@ -716,8 +716,8 @@ def test_refuses_a_missing_constructor_argument_and_names_define() -> None:
     ("return self.layers(x)", [
         "error: `ModuleList` cannot be called (PyTorch's has no `forward`)",
         "hint: call its modules: `for layer in self.layers: x = layer(x)`"]),
-    ("return F.pad(self.layers[0](x), (1, 1))", [
-        "error: archcalc has no layer kind for `F.pad` on a tensor of the model",
+    ("return F.unfold(self.layers[0](x), 2)", [
+        "error: archcalc has no layer kind for `F.unfold` on a tensor of the model",
         "hint: the modules and functions archcalc reads are listed in docs/pytorch.md"]),
     ("return self.layers[0](x).chunk(2)", [
         "error: archcalc does not read the tensor method `chunk`",
