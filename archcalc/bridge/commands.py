@@ -93,26 +93,45 @@ def export(
 
 def import_model(
     model: Annotated[str, typer.Argument(
-        metavar="MODEL", help="A .keras/.h5 file, or keras.applications.NAME (weights=None).")],
+        metavar="MODEL", help="A .keras/.h5 file, keras.applications.NAME or torchvision.models.NAME "
+                              "(weights=None: nothing is downloaded).")],
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", metavar="FILE", help="Write the spec to this file instead of printing it.")] = None,
     format: Annotated[Format, typer.Option(
         "--format", "-f", help="table: the spec in archcalc's notation; json/csv/markdown: its analysis, "
                                "as `summary` prints it.")] = Format.table,
     force: Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")] = False,
+    input: Annotated[str | None, typer.Option(
+        "--input", metavar="SHAPE", help="torchvision models: the input, channels first (default 3x224x224; "
+                                         "3x299x299 for inception_v3).")] = None,
 ) -> None:
-    """Read a Keras model into archcalc's notation, checked layer by layer against the model; `summary`
-    of the result reproduces Keras' numbers."""
+    """Read a Keras or PyTorch model into archcalc's notation, checked layer by layer against the model;
+    `summary` of the result reproduces the framework's numbers."""
     from .. import files
     from ..analysis import analyze_network
-    from .importer import load_model, notation, read_model
 
     if output is not None:
-        files.check_target(output, overwrite=force)  # before loading TensorFlow and the model
-    keras_model, source = load_model(model)
-    imported = read_model(keras_model, source)
+        files.check_target(output, overwrite=force)  # before loading TensorFlow or PyTorch and the model
+    if model.startswith("torchvision."):
+        from ..code.defines import parse_input_shape
+        from . import torch_import as T
+
+        shape = parse_input_shape(input)
+        torch_model, source, shape = T.load_model(model, shape)
+        imported = T.read_module(torch_model, shape, source)
+        write = T.notation
+    else:
+        if input is not None:
+            from ..errors import UsageError
+
+            raise UsageError("--input is for torchvision models", hint="a Keras model has its input shape")
+        from .importer import load_model, notation, read_model
+
+        keras_model, source = load_model(model)
+        imported = read_model(keras_model, source)
+        write = notation
     if format is Format.table:
-        text = notation(imported)
+        text = write(imported)
     else:
         from .. import render
 

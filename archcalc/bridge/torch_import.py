@@ -130,8 +130,8 @@ def load_model(ref: str, input_shape: tuple[int, ...] | None = None) -> tuple[An
     with warnings.catch_warnings(), t.device("meta"):
         warnings.simplefilter("ignore")  # GoogLeNet's and Inception's notice about their weight initialisation
         model = torchvision().models.get_model(name, weights=None)
-    shape = input_shape or (3, 299, 299) if name == "inception_v3" and input_shape is None else (
-        input_shape or DEFAULT_INPUT)
+    # Inception v3 is built for (and torchvision's figures are of) 299x299 images.
+    shape = input_shape or ((3, 299, 299) if name == "inception_v3" else DEFAULT_INPUT)
     return model, f"torchvision.models.{name}", tuple(shape)
 
 
@@ -524,11 +524,34 @@ def read_module(model: Any, input_shape: tuple[int, ...] = DEFAULT_INPUT, source
     network = Network(name, builder.nodes, None, "torch")
     recorded = [None if r is None or i not in builder.orders else tuple(r[a] for a in builder.orders[i])
                 for i, r in enumerate(builder.recorded)]
-    imported = Imported(network, builder.names[1:], source or type(model).__name__, [], model,
-                        recorded[1:], builder.modules[1:], main[0] if main else len(builder.nodes) - 1,
-                        dict(builder.param_rows))
+    network, old = _canonical(network)
+    new_of = {o: n for n, o in enumerate(old)}
+    imported = Imported(network, [builder.names[o] for o in old[1:]], source or type(model).__name__, [], model,
+                        [recorded[o] for o in old[1:]], [builder.modules[o] for o in old[1:]],
+                        new_of[main[0]] if main else len(network.nodes) - 1,
+                        {n: new_of[i] for n, i in builder.param_rows.items()})
+    if len(main) > 1:
+        imported.notes.append(f"{len(main) - 1} side output(s) (auxiliary classifiers): their layers count in "
+                              "the totals, as model.parameters() counts them; the model returns them in training "
+                              "mode only")
     check(imported)
     return imported
+
+
+def _canonical(network: Network) -> tuple[Network, list[int]]:
+    """The network numbered as the notation writes it (each branch in turn, then its merge); a node's
+    ``shares`` follows its first use to the new numbering."""
+    import dataclasses
+
+    from ..graph import canonical
+
+    try:
+        renumbered, old = canonical(network)
+    except ArchcalcError:
+        return network, list(range(len(network.nodes)))
+    new_of = {o: n for n, o in enumerate(old)}
+    nodes = [dataclasses.replace(n, shares=None if n.shares is None else new_of[n.shares]) for n in renumbered.nodes]
+    return dataclasses.replace(renumbered, nodes=nodes), old
 
 
 def _count(tensors: Any) -> int:
@@ -566,3 +589,59 @@ def check(imported: Imported) -> Analysis:
                          hint="a parameter the forward pass never used is not read (a branch taken only in "
                               "another mode?)")
     return analysis
+
+
+def notation(imported: Imported) -> str:
+    """The imported network in the paper notation, each line ending with the module (or function) it
+    stands for; ``archcalc summary`` of the text gives PyTorch's numbers (batch norm with ``stats=torch``).
+
+    Raises:
+        KerasError: a module with weights is called twice (shared weights), which the notation cannot
+            write without counting them twice.
+    """
+    from .. import __version__
+    from ..paper import paper_lines
+    from ..render import one_line
+
+    net = imported.network
+    shared = [imported.torch_names[i - 1] for i, n in enumerate(net.nodes) if n.shares is not None
+              and any(True for _ in (imported.modules[n.shares - 1].parameters()
+                                     if imported.modules[n.shares - 1] is not None else ()))]
+    if shared:
+        raise KerasError(f"{', '.join(shared[:5])} reuse(s) the weights of an earlier call: the paper notation "
+                         "cannot write shared weights without counting them twice",
+                         hint="use `summary` on the live module (archcalc.from_torch), or `--format json`")
+    analysis = analyze_network(net)
+    lines = paper_lines(net)
+    width = max(len(text) for text, _ in lines)
+    t = torch()
+    source = one_line(imported.source or "a PyTorch module")
+    shape = "x".join(map(str, _channels_first(net.input_shape)))
+    out = [f"# imported by archcalc {__version__} from {source} (PyTorch {t.__version__}), input {shape}:",
+           f"# {analysis.totals.params:,} parameters (model.parameters()), "
+           f"{getattr(analysis.totals, 'buffers', 0):,} buffers (model.buffers()); shapes channels last",
+           *[f"# note: {one_line(n)}" for n in imported.notes], f"network {net.name}"]
+    for text, index in lines:
+        if index:
+            text = f"{text.ljust(width)}  # {one_line(imported.torch_names[index - 1])}"
+        out.append(text)
+    return "\n".join(out) + "\n"
+
+
+def _channels_first(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return shape if len(shape) < 2 else (shape[-1], *shape[:-1])
+
+
+def from_torch(module: Any, input_shape: Any = DEFAULT_INPUT, **options: Any) -> Analysis:
+    """Analyse a live PyTorch module: archcalc's table for it, its numbers checked against the module.
+
+    Args:
+        module: an ``nn.Module`` (on any device: meta copies of its tensors stand in for the forward).
+        input_shape: one example, channels first: ``(3, 224, 224)`` or ``"3x224x224"``.
+        options: as :func:`archcalc.analysis.analyze_network` (``batch``, ``dtype``, ...).
+    """
+    if isinstance(input_shape, str):
+        from ..code.defines import parse_input_shape
+
+        input_shape = parse_input_shape(input_shape)
+    return analyze_network(read_module(module, tuple(input_shape)).network, **options)
