@@ -6,6 +6,7 @@ this module too and must stay fast. TensorFlow is imported inside the commands t
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,16 @@ MaxMemoryOpt = Annotated[str, typer.Option(
     "--max-memory", metavar="SIZE",
     help="Largest float32 weight memory to allocate (4GiB, 500MB). Above it, verify checks shapes by Keras' "
          "shape inference and counts each layer alone; export refuses.")]
+
+
+class Framework(str, Enum):
+    keras = "keras"
+    torch = "torch"
+
+
+FrameworkOpt = Annotated[Framework | None, typer.Option(
+    "--framework", help="Which framework to build with: keras or torch (PyTorch, on the meta device). "
+                        "Default: torch for networks read from PyTorch, keras otherwise.")]
 
 
 def _budget(text: str) -> int:
@@ -33,13 +44,23 @@ def verify(
     define: DefineOpt = None,
     input: InputOpt = None,
     max_memory: MaxMemoryOpt = "4GiB",
+    framework: FrameworkOpt = None,
 ) -> None:
-    """Build each network as a real Keras model and compare, layer by layer, the output shape and
-    the parameters (total, trainable, non-trainable) with archcalc's. Exit 0 when all agree, 1 when any differ."""
+    """Build each network as a real Keras model (or PyTorch module: --framework torch) and compare, layer by
+    layer, the output shape and the parameters (total, trainable, non-trainable; PyTorch: parameters and
+    buffers) with archcalc's. Exit 0 when all agree, 1 when any differ."""
     from ..analysis import analyze_network
     from ..source import bundled_files, load
     from . import report as R
-    from .verify import verify as run
+    from .verify import verify as run_keras
+
+    def run(network, analysis, max_memory):  # type: ignore[no-untyped-def]
+        use = framework.value if framework is not None else ("torch" if network.notation == "torch" else "keras")
+        if use == "torch":
+            from .torch_verify import verify as run_torch
+
+            return run_torch(network, analysis)
+        return run_keras(network, analysis, max_memory=max_memory)
 
     budget = _budget(max_memory)
     # No SPEC: every network of every bundled file (a file's path gives all of its networks, where
@@ -59,7 +80,8 @@ def verify(
     failed = [r for _, r in reports if not r.ok]
     if console is not None and len(reports) > 1:
         seconds = sum(r.seconds for _, r in reports)
-        console.print(f"{len(reports)} networks: {len(reports) - len(failed)} agree with Keras, {len(failed)} differ"
+        who = " and ".join(sorted({"PyTorch" if r.framework == "torch" else "Keras" for _, r in reports}))
+        console.print(f"{len(reports)} networks: {len(reports) - len(failed)} agree with {who}, {len(failed)} differ"
                       f" ({seconds:.1f} s)" + (": " + ", ".join(r.network for r in failed) if failed else ""))
     if failed:
         raise typer.Exit(1)

@@ -169,7 +169,8 @@ def _kwargs(module: Any) -> dict[str, Any]:
         return out
     known = K.TORCH_PARAMS.get(type(module).__name__)
     for name in params:
-        if name in ("self", "device", "dtype") or not hasattr(module, name) or (known is not None and name not in known):
+        if name in ("self", "device", "dtype") or not hasattr(module, name) or (
+                known is not None and name not in known):
             continue
         value = getattr(module, name)
         if name == "bias" and (value is None or isinstance(value, t.Tensor)):
@@ -333,7 +334,7 @@ class _Builder:
         elif rank > 1 and K.TORCH_NAMES.get(cls, ("",))[0] not in _ANY_LAYOUT:
             x = self.to_standard(x, name, recorded)
         try:
-            if cls in _LAST_AXIS and cls not in K.TORCH_NAMES or cls in TORCHVISION_LAYERS:
+            if (cls in _LAST_AXIS and cls not in K.TORCH_NAMES) or cls in TORCHVISION_LAYERS:
                 kind, args = _own_layer(cls, kwargs, shape)
             elif last_axis and rank > 1:  # the vocabulary reads Linear on a flat input: each position is one
                 kind, args = K.torch_layer(cls, kwargs, shape[-1:])
@@ -355,7 +356,7 @@ class _Builder:
         return v
 
     def merge(self, op: Op, kind: str, recorded: tuple[int, ...]) -> Val:
-        a, b = (op.args + (op.kwargs.get("other"),))[:2]
+        a, b = (*op.args, op.kwargs.get("other"))[:2]
         if op.kwargs.get("alpha", 1) != 1:
             raise _Refused("an addition with alpha")
         refs = [x for x in (a, b) if isinstance(x, Ref)]
