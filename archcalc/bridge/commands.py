@@ -95,8 +95,10 @@ def export(
     input: InputOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")] = False,
     max_memory: MaxMemoryOpt = "4GiB",
+    framework: FrameworkOpt = None,
 ) -> None:
-    """Write the network as an untrained Keras model (.keras, .h5) or as the Keras code that builds it (.py)."""
+    """Write the network as an untrained Keras model (.keras, .h5) or as the Keras or PyTorch code that builds
+    it (.py; --framework torch, the default for networks read from PyTorch)."""
     from ..analysis import analyze_network
     from ..errors import UsageError
     from ..source import load
@@ -109,6 +111,17 @@ def export(
         raise UsageError(f"`{spec}` holds {len(networks)} networks: " + ", ".join(n.name for n in networks),
                          hint="pick one with --net NAME")
     network = networks[0]
+    use = framework.value if framework is not None else ("torch" if network.notation == "torch" else "keras")
+    if use == "torch":
+        from .. import files
+        from .torch_export import python_code
+
+        if output.suffix.lower() != ".py":
+            raise UsageError(f"cannot export to `{output}` with --framework torch: PyTorch is written as code",
+                             hint="name the file .py")
+        files.write_text(output, python_code(network, analyze_network(network), spec), overwrite=force)
+        out(f"wrote {output}: {network.name}, PyTorch code\n")
+        return
     what = write(network, analyze_network(network), output, force=force, spec=spec, max_memory=_budget(max_memory))
     out(f"wrote {output}: {network.name}, {what}\n")
 
