@@ -7,6 +7,7 @@ and :func:`archcalc.from_torch` do.
 
 from __future__ import annotations
 
+import sys
 from functools import cache
 from types import ModuleType
 
@@ -18,7 +19,15 @@ INSTALL_HINT = ("install it with `pip install 'archcalc[torch]'` (torch and torc
 
 @cache
 def torch() -> ModuleType:
-    """The ``torch`` module, or a :class:`DependencyError` with the fix."""
+    """The ``torch`` module, or a :class:`DependencyError` with the fix.
+
+    With TensorFlow already imported (a notebook using both, ``from_torch`` after ``from_keras``), triton is
+    kept out: PyTorch imports it lazily (``torch._dynamo``, for some operations on the meta device), and
+    importing it after TensorFlow crashes the process (a segmentation fault in its native library).
+    archcalc runs PyTorch on the CPU and the meta device, which need no triton.
+    """
+    if "tensorflow" in sys.modules and "triton" not in sys.modules:
+        sys.modules["triton"] = None  # type: ignore[assignment]  # `import triton` raises ImportError
     try:
         import torch as t
     except ImportError as e:
