@@ -136,7 +136,7 @@ def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
     """Readable PyTorch code that builds ``network``; no PyTorch needed to write it.
 
     >>> from archcalc import analyze, parse
-    >>> text = "network tiny\\ninput 28x28\\nconv3-8\\nmaxpool\\nFC-10\\nsoft-max"
+    >>> text = "network tiny\\ninput 28x28\\nconv3-8\\nmaxpool\\nFC-10"
     >>> code = python_code(parse(text)[0], analyze(text))
     >>> print(code[code.index("class Net"):code.index("if __name__")].strip())
     class Net(nn.Module):
