@@ -8,8 +8,9 @@ The Python API for notebooks and scripts::
     a.to_dict()                               # the JSON of `archcalc summary --format json`
     a                                         # renders as a table in Jupyter
     archcalc.from_keras(model)                # a live Keras model (imports TensorFlow)
+    archcalc.from_torch(model, (3, 224, 224)) # a live PyTorch module (imports torch; meta device)
 
-Nothing here imports TensorFlow or numpy, except ``from_keras`` when called.
+Nothing here imports TensorFlow, PyTorch or numpy, except ``from_keras`` and ``from_torch`` when called.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ __all__ = [
     "analyze_all",
     "analyze_network",
     "from_keras",
+    "from_torch",
     "largest_batch",
     "load",
     "parse",
@@ -116,6 +118,20 @@ def from_keras(model: object, **options: object) -> Analysis:
     from .bridge.importer import from_keras as _from_keras
 
     return _from_keras(model, **options)
+
+
+def from_torch(module: object, input_shape: object = (3, 224, 224), **options: object) -> Analysis:
+    """Analyse a live PyTorch module: ``archcalc.from_torch(model, (3, 32, 32))``.
+
+    ``input_shape`` is one example, channels first as PyTorch writes it (``(3, 224, 224)`` or
+    ``"3x224x224"``). The module's forward pass runs once on the ``meta`` device (no memory, nothing
+    computed; the module is not moved), is read into archcalc's notation and checked layer by layer
+    against the module's own shapes, ``parameters()`` and ``buffers()`` (see
+    :mod:`archcalc.bridge.torch_import`). Options as :func:`analyze` (``batch``, ``dtype``, ...).
+    """
+    from .bridge.torch_import import from_torch as _from_torch
+
+    return _from_torch(module, input_shape, **options)
 
 
 def _is_reference(text: str) -> bool:

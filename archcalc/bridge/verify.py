@@ -80,6 +80,9 @@ class Report:
         seconds: wall time of building and comparing.
         keras_version: the Keras that answered.
         refused: why Keras would not build the network at all (then nothing was compared), else None.
+        framework: ``"keras"``, or ``"torch"`` for ``verify --framework torch`` (:mod:`.torch_verify`):
+            then each cell's ``keras`` value is PyTorch's, and the fields are output_shape, params, buffers.
+        framework_version: the PyTorch that answered (Keras' is ``keras_version``).
     """
 
     network: str
@@ -90,6 +93,8 @@ class Report:
     seconds: float = 0.0
     keras_version: str = ""
     refused: str | None = None
+    framework: str = "keras"
+    framework_version: str = ""
 
     @property
     def ok(self) -> bool:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import applications, convolution, core, merge, normalisation, pooling, preprocessing, reshape
+from . import applications, convolution, core, merge, normalisation, pooling, preprocessing, reshape, slicing
 from .base import ACTIVATIONS, KERAS_IGNORED, Effect, Kind, activation, check_rank, fmt, hw, per_axis, sizes, spatial
 from .convolution import Conv
 from .pytorch import (
@@ -39,7 +39,7 @@ from .pytorch import (
     torch_shape,
 )
 
-_FAMILIES = (core, convolution, pooling, normalisation, merge, reshape, preprocessing, applications)
+_FAMILIES = (core, convolution, pooling, normalisation, merge, reshape, preprocessing, applications, slicing)
 
 
 def _merged(tables: list[dict[str, Any]], what: str) -> dict[str, Any]:
