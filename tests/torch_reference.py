@@ -91,6 +91,7 @@ _FIRST_MAKERS = re.compile(r"conv|pool|batch_norm|group_norm|instance_norm|inter
 
 
 _SWAPS = {"permute", "transpose", "swapaxes", "swapdims", "movedim"}
+_RESHAPES = {"view", "reshape", "unsqueeze", "unflatten", "__getitem__"}
 
 
 def _layout_mode() -> Any:
@@ -117,6 +118,8 @@ def _layout_mode() -> Any:
                 layout = FIRST
             elif name in _SWAPS and inputs and _swaps_channels(inputs[0].dim(), args[1:], kwargs):
                 layout = LAST if layout == FIRST else FIRST
+            elif name in _RESHAPES and inputs and inputs[0].dim() <= 2 and _tensors(result)[0].dim() > 2:
+                layout = FIRST  # a vector made into maps again: view(b, c, 1, 1), unsqueeze(-1)
             for tensor in _tensors(result):
                 self.layouts[id(tensor)] = (tensor, layout)
             return result
