@@ -119,9 +119,9 @@ def from_keras(model: object, **options: object) -> Analysis:
 
 
 def _is_reference(text: str) -> bool:
-    from .source import bundled_names
+    from .source import find_bundled
 
-    return Path(text).exists() or text.lower() in {n.lower() for n in bundled_names()} or (
+    return Path(text).exists() or find_bundled(text) is not None or (
         " " not in text.strip() and "." in text)
 
 

@@ -6,10 +6,6 @@ by the functions that draw terminal tables.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 from .analysis import Analysis, largest_batch
@@ -161,6 +157,8 @@ def _training_model(t: Any) -> dict[str, Any]:
 
 def json_text(analyses: list[Analysis], *, fit_memory: int | None = None, explain: bool = False) -> str:
     """DESIGN §4's JSON; ``explain`` adds each layer's working as ``"explain"``, a list of lines."""
+    import json
+
     objs = [analysis_dict(a) for a in analyses]
     if explain:
         for obj, a in zip(objs, analyses):
@@ -182,6 +180,9 @@ def csv_text(analyses: list[Analysis], *, explain: bool = False) -> str:
     ``explain`` adds a last column with the layer's working, its lines joined by ``; ``. A ``buffers``
     column follows the others when a network shows buffers (:func:`has_buffers`). Shapes are
     channels-last, as in the JSON."""
+    import csv
+    import io
+
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     buffers = any(has_buffers(a) for a in analyses)
@@ -293,6 +294,8 @@ def markdown_table(a: Analysis) -> str:
 
 def html_table(a: Analysis) -> str:
     """For Jupyter's ``_repr_html_``."""
+    from html import escape
+
     head = "".join(f"<th>{escape(h)}</th>" for h in headers(a))
     body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
                    for row, _r in _cells(a, indent="\u00a0\u00a0"))
@@ -535,6 +538,9 @@ def compare_markdown(analyses: list[Analysis]) -> str:
 
 def compare_csv(analyses: list[Analysis]) -> str:
     """Networks side by side, for programs: plain numbers, each quantity's unit in its name."""
+    import csv
+    import io
+
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["quantity", *(a.network for a in analyses)])
