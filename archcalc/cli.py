@@ -20,10 +20,12 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from .acyclic import acyclic_work
 from .errors import EXIT_INTERNAL, ArchcalcError, UsageError
 
 if TYPE_CHECKING:
     from .analysis import Analysis
+    from .cli_output import Format
 
 
 def analyses_of(specs: list[str], net: str | None, reading: dict[str, object] | None = None,
@@ -33,10 +35,11 @@ def analyses_of(specs: list[str], net: str | None, reading: dict[str, object] | 
     from .network import Network
     from .source import load
 
-    networks: list[Network] = []
-    for spec in specs:
-        networks.extend(load(spec, net, **(reading or {})))  # type: ignore[arg-type]
-    return [analyze_network(n, **options) for n in networks]  # type: ignore[arg-type]
+    with acyclic_work():
+        networks: list[Network] = []
+        for spec in specs:
+            networks.extend(load(spec, net, **(reading or {})))  # type: ignore[arg-type]
+        return [analyze_network(n, **options) for n in networks]  # type: ignore[arg-type]
 
 
 def run_summary(spec: str, format: str = "table", batch: int = 1, dtype: str = "float32", no_bias: bool = False,
@@ -45,18 +48,7 @@ def run_summary(spec: str, format: str = "table", batch: int = 1, dtype: str = "
                 plot: str | None = None, force: bool = False, wide: bool = False, layout: str | None = None) -> None:
     """``archcalc summary``: what the typer command and the fast path both run."""
     from . import render
-    from .analysis import largest_batch
-    from .cli_output import (
-        Format,
-        Layout,
-        make_console,
-        out,
-        spec_options,
-        styled_output,
-        table_width,
-        with_layout,
-        write_lines,
-    )
+    from .cli_output import Format, Layout, spec_options, with_layout
 
     format = Format(format)
     budget = render.parse_bytes(fit_memory) if fit_memory else None
@@ -67,6 +59,15 @@ def run_summary(spec: str, format: str = "table", batch: int = 1, dtype: str = "
         from .pictures.charts import write_charts
 
         write_charts(analyses, plot, overwrite=force)
+    with acyclic_work():
+        _print_summary(analyses, format, budget, explain, wide)
+
+
+def _print_summary(analyses: list[Analysis], format: Format, budget: int | None, explain: bool, wide: bool) -> None:
+    from . import render
+    from .analysis import largest_batch
+    from .cli_output import Format, make_console, out, styled_output, table_width, write_lines
+
     if format is Format.json:
         out(render.json_text(analyses, fit_memory=budget, explain=explain))
     elif format is Format.csv:

@@ -13,8 +13,8 @@ Commands, run round-robin so that drift in the machine's load hits all of them a
              (TensorFlow backend, TF_CPP_MIN_LOG_LEVEL=3)
 
 It prints median and min of each, the ratios Keras / archcalc (time and memory), whether
-archcalc stayed within 0.10 s (by its min and by its median), and which modules archcalc imports (it must not import TensorFlow,
-Keras or numpy), with the slowest imports from ``-X importtime``.
+archcalc stayed within 0.10 s (by its min and by its median), and which modules archcalc imports (it
+must not import TensorFlow, Keras or numpy), with the slowest imports from ``-X importtime``.
 
 Then the cost of the command line itself: the calculation path (``import archcalc.web``, which the
 playground runs in the browser and which imports only the standard library) against typer, rich and the
