@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .acyclic import acyclic_work
 from .analysis import Analysis, Memory, Row, Totals, analyze_network, largest_batch
 from .errors import ArchcalcError, ShapeError, SourceError, SpecError, UsageError
 from .network import Network, Node
@@ -66,12 +67,13 @@ def parse(text_or_path: str, net: str | None = None, *, define: dict[str, object
     (784,)
     """
     reading = _reading(define, input)
-    if "\n" in text_or_path or not _is_reference(text_or_path):
-        networks = parse_text(text_or_path, only=net, **reading)  # type: ignore[arg-type]
-        if net is not None:
-            networks = [n for n in networks if n.name == net] or _no_such(net, networks)
-        return networks
-    return load(text_or_path, net, **reading)  # type: ignore[arg-type]
+    with acyclic_work():
+        if "\n" in text_or_path or not _is_reference(text_or_path):
+            networks = parse_text(text_or_path, only=net, **reading)  # type: ignore[arg-type]
+            if net is not None:
+                networks = [n for n in networks if n.name == net] or _no_such(net, networks)
+            return networks
+        return load(text_or_path, net, **reading)  # type: ignore[arg-type]
 
 
 def _reading(define: dict[str, object] | None, input: object) -> dict[str, object]:
@@ -98,14 +100,16 @@ def analyze(text_or_path: str, net: str | None = None, *, define: dict[str, obje
     if len(networks) > 1:
         raise UsageError(f"the spec holds {len(networks)} networks: " + ", ".join(n.name for n in networks),
                          hint="pick one with net=NAME, or use analyze_all()")
-    return analyze_network(networks[0], **options)  # type: ignore[arg-type]
+    with acyclic_work():
+        return analyze_network(networks[0], **options)  # type: ignore[arg-type]
 
 
 def analyze_all(text_or_path: str, *, define: dict[str, object] | None = None, input: object = None,
                 **options: object) -> list[Analysis]:
     """Analyse every network of a spec (``define`` and ``input`` as :func:`parse`)."""
-    return [analyze_network(n, **options)  # type: ignore[arg-type]
-            for n in parse(text_or_path, define=define, input=input)]
+    networks = parse(text_or_path, define=define, input=input)
+    with acyclic_work():
+        return [analyze_network(n, **options) for n in networks]  # type: ignore[arg-type]
 
 
 def from_keras(model: object, **options: object) -> Analysis:
@@ -135,9 +139,9 @@ def from_torch(module: object, input_shape: object = (3, 224, 224), **options: o
 
 
 def _is_reference(text: str) -> bool:
-    from .source import bundled_names
+    from .source import find_bundled
 
-    return Path(text).exists() or text.lower() in {n.lower() for n in bundled_names()} or (
+    return Path(text).exists() or find_bundled(text) is not None or (
         " " not in text.strip() and "." in text)
 
 

@@ -273,12 +273,33 @@ def analyze_network(network: Network, *, batch: int = 1, dtype: str = "float32",
     # What memory holds, biases included even when the counts leave them out (--no-bias is a
     # counting convention: the biases still take their bytes).
     stored = stored_trainable = 0
+    # What a kind makes of the same options and input shapes is the same every time (a kind is pure
+    # integer formulas): a deep chain of equal layers (`relu x100000`, a conv repeated) infers each once.
+    inferred: dict[tuple[Any, ...], tuple[K.Effect, str, tuple[str, ...]]] = {}
+    # Equal layers often share one dictionary of options (a repeat, a line read again): its part of the key
+    # is made once. The nodes keep their dictionaries alive, so an id is not reused meanwhile.
+    option_keys: dict[tuple[str, int], tuple[Any, ...] | None] = {}
+    last_field: tuple[Field, ...] = ()
+    rf: tuple[tuple[int, ...], tuple[Any, ...], tuple[Any, ...]] = ((), (), ())
     for index, node in enumerate(network.nodes):
         kind = K.KINDS[node.kind]
         in_shapes = [shapes[i] for i in node.inputs]
+        shared = (node.kind, id(node.args))
+        if shared in option_keys:
+            options = option_keys[shared]
+        else:
+            options = option_keys[shared] = _inference_key(node.kind, node.args, [])
+        key = None if options is None else (*options, *in_shapes)
         try:
-            K.check_rank(kind, node.args, in_shapes)
-            effect = kind.infer(node.args, in_shapes)
+            if key is None or (known := inferred.get(key)) is None:
+                K.check_rank(kind, node.args, in_shapes)
+                effect = kind.infer(node.args, in_shapes)
+                out = effect.shape
+                known = (effect, kind.shown(node.args, in_shapes) if index else "",
+                         (*effect.explain, f"memory = {'·'.join(map(str, out))} = {math.prod(out):,} values"))
+                if key is not None:
+                    inferred[key] = known
+            effect, shown, explain = known
         except ArchcalcError as e:
             if len(node.inputs) > 1:  # a merge: say where each branch ends and what it gives
                 e.details = (*e.details, *(_branch_end(network, i, p, shapes[p]) for i, p in enumerate(node.inputs, 1)))
@@ -295,8 +316,11 @@ def analyze_network(network: Network, *, batch: int = 1, dtype: str = "float32",
             continue
         # A merge sees the union of its branches' windows; its grid is the widest branch's (the
         # others are equal, or 1 along a broadcast axis).
-        field = tuple(union([fields[i][a] for i in node.inputs]) for a in range(rank))
-        grid = max((grids[i] for i in node.inputs), key=math.prod)
+        if len(node.inputs) == 1:
+            field, grid = fields[node.inputs[0]], grids[node.inputs[0]]
+        else:
+            field = tuple(union([fields[i][a] for i in node.inputs]) for a in range(rank))
+            grid = max((grids[i] for i in node.inputs), key=math.prod)
         out = effect.shape
         windows = effect.window
         if windows is None or (windows and len(windows) != rank):
@@ -312,20 +336,21 @@ def analyze_network(network: Network, *, batch: int = 1, dtype: str = "float32",
         grids.append(out_grid)
 
         acts = math.prod(out)
-        peak = max(peak, acts + sum(math.prod(s) for s in in_shapes))
+        peak = max(peak, acts + (math.prod(in_shapes[0]) if len(in_shapes) == 1 else
+                                 sum(math.prod(s) for s in in_shapes)))
         if node.shares is not None:  # a layer called again: its weights are counted where first used
             effect = dataclasses.replace(effect, weights=0, biases=0, non_trainable=0, buffers=0)
         biases = effect.biases if count_bias else 0
         trainable = effect.weights + biases
         stored_trainable += effect.weights + effect.biases
         stored += effect.weights + effect.biases + effect.non_trainable + effect.buffers
-        explain = (*effect.explain, f"memory = {'·'.join(map(str, out))} = {acts:,} values")
-        rows.append(Row(index, kind.shown(node.args, in_shapes), node.kind, out, trainable + effect.non_trainable,
+        if field is not last_field:  # an element-wise layer keeps its input's field, and the same tuples
+            last_field = field
+            rf = (tuple(_up(f.size) for f in field), tuple(f.jump for f in field), tuple(f.padding for f in field))
+        rows.append(Row(index, shown, node.kind, out, trainable + effect.non_trainable,
                         effect.weights, biases, trainable, effect.non_trainable, acts, effect.macs,
-                        tuple(_up(f.size) for f in field), tuple(f.jump for f in field), node.inputs,
-                        node.args.get("activation") if kind.fused_activation else None,
-                        explain, node.source, node.scope, tuple(f.padding for f in field), effect.buffers,
-                        node.module))
+                        rf[0], rf[1], node.inputs, node.args.get("activation") if kind.fused_activation else None,
+                        explain, node.source, node.scope, rf[2], effect.buffers, node.module))
 
     # A PyTorch module that forward never calls has no row, but model.parameters() counts it.
     extra_weights = sum(u.weights for u in network.unused)
@@ -356,6 +381,25 @@ def analyze_network(network: Network, *, batch: int = 1, dtype: str = "float32",
                     tuple(_up(f.size) for f in fields[-1]),
                     {"batch": batch, "dtype": dtype, "count_bias": count_bias, "optimizer": optimizer},
                     network.notation, unused=tuple(network.unused))
+
+
+def _inference_key(kind: str, args: dict[str, Any], shapes: list[Shape]) -> tuple[Any, ...] | None:
+    """What a kind's inference depends on, as a dictionary key; ``None`` when an option's value cannot be
+    one (a list). Each value goes with its type: ``1``, ``1.0`` and ``True`` are equal keys in Python but
+    may read differently (``dropout 0`` is written as given).
+
+    >>> _inference_key("dropout", {"rate": 0}, [(8,)]) == _inference_key("dropout", {"rate": 0.0}, [(8,)])
+    False
+    >>> _inference_key("dense", {"units": [3]}, [(8,)]) is None
+    True
+    """
+    try:
+        key = (kind, *shapes, *((k, type(v), tuple(map(type, v)) if type(v) is tuple else None, v)
+                                for k, v in args.items()))
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def _grid(shape: Shape, rank: int) -> tuple[int, ...] | None:

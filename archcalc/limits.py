@@ -26,7 +26,7 @@ MAX_NUMBER_DIGITS = 18
 #: the arithmetic is read by recursing once an operator.
 MAX_EXPRESSION_LENGTH = 200
 #: Layers of one network once blocks, repeats and merges are expanded: 175 ResNet-152s. The most takes
-#: a few seconds (`summary` of 100,000 layers: 4 s and 240 MiB on a busy two-core machine).
+#: a second or two (`summary` of 100,000 layers: 0.9-2.0 s of CPU and 140-200 MiB, docs/limits.md).
 MAX_LAYERS = 100_000
 #: The repeat count of one line (`conv3-64 x3`, `bottleneck(64) x3`).
 MAX_REPEAT = 100_000

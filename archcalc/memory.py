@@ -229,7 +229,7 @@ def training_memory(rows: Sequence[Any], args: Sequence[dict[str, Any]], input_s
     size = [math.prod(input_shape)] + [math.prod(r.output_shape) for r in rows]  # values per example
     parents: list[tuple[int, ...]] = [()] + [tuple(r.inputs) for r in rows]
     kinds = ["input"] + [r.kind for r in rows]
-    node_args = [{}] + [dict(a) for a in args]
+    node_args: list[dict[str, Any]] = [{}, *args]  # read, never written
     rules = [_keeps(k, a) for k, a in zip(kinds, node_args)]
     assumed = tuple(sorted({k for k in kinds if k not in RULES}))
 

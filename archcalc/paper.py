@@ -26,6 +26,7 @@ its activation comes after the normalisation.
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from collections.abc import Iterator
@@ -73,14 +74,26 @@ def _did_you_mean(word: str, rest: str) -> str:
     return f"a layer is one of: {examples} (docs/spec-language.md lists them all)"
 
 
+@functools.lru_cache(maxsize=4096)  # a deep spec repeats a few lines many times
+def _tokens(code: str) -> tuple[tuple[str, int], ...]:
+    """The tokens of a line's code, each with its 1-based column; `stride = 2` is one option token, as
+    `stride=2` is.
+
+    >>> _tokens("conv3-64  stride = 2 x3")
+    (('conv3-64', 1), ('stride = 2', 11), ('x3', 22))
+    """
+    return tuple((m.group(), m.start() + 1) for m in _TOKEN.finditer(code))
+
+
+_TOKEN = re.compile(r"[A-Za-z_]\w*\s*=\s*\S+|\S+")
+
+
 class _Line:
     """One statement's tokens, with the column of each, for error messages."""
 
     def __init__(self, path: str, number: int, text: str) -> None:
         self.path, self.number, self.text = path, number, text
-        code = text.split("#", 1)[0]
-        # `stride = 2` is one option token, as `stride=2` is.
-        self.tokens = [(m.group(), m.start() + 1) for m in re.finditer(r"[A-Za-z_]\w*\s*=\s*\S+|\S+", code)]
+        self.tokens = list(_tokens(text.split("#", 1)[0]))
 
     def check_limits(self) -> None:
         """Refuse a line too long to be a layer, or a number too long to be a size, before reading it
@@ -330,6 +343,20 @@ class _Reader:
         #: The statement being read, or the items read once expansion is over: where the message points
         #: if Python's stack runs out first (a deep merge read from a deep stack, as in the browser).
         self.here: _Line | list[_Item] | None = None
+        # Each distinct layer line read once: a 100,000-line chain of `conv3-16`, `batchnorm`, `relu` is three.
+        self.layers: dict[str, tuple[Node, int, bool]] = {}
+
+    def layer(self, line: _Line) -> tuple[Node, int, bool]:
+        """:func:`_parse_layer` of the line, the same text read again only placed at its own line."""
+        known = self.layers.get(line.text)
+        if known is None:
+            known = self.layers[line.text] = _parse_layer(line)
+            return known
+        node, repeat, explicit = known
+        at = node.location
+        assert at is not None
+        return Node(node.kind, node.args, node.inputs, Location(at.path, line.number, at.column, at.text, at.length),
+                    node.source, node.scope, node.label, node.origin), repeat, explicit
 
     # -- blocks ---------------------------------------------------------------------------
     def define(self, st: _Stmt) -> None:
@@ -382,6 +409,8 @@ class _Reader:
                                                              dict[str, Any], int] | None:
         """A block call's block, parameter values, repeat count, arguments as written and column;
         ``None`` when the line is not a call."""
+        if not self.blocks:  # a file without blocks calls none (and a deep chain is read at half the cost)
+            return None
         code = line.text.split("#", 1)[0].strip()
         m = B.split_call(code)
         if not m or m[0] not in self.blocks:
@@ -542,14 +571,16 @@ class _Reader:
                 items.extend(called)
                 continue
             try:
-                node, repeat, explicit = _parse_layer(line)
+                node, repeat, explicit = self.layer(line)
             except SpecError as e:
                 raise self.with_block_hint(e, first) from None
             self.made += repeat
             if self.made > MAX_LAYERS:
                 raise line.error(f"the network grows past {MAX_LAYERS:,} layers here (blocks repeated inside "
                                  "repeated blocks multiply)", col, len(first), "check the repeat counts")
-            node = replace(node, scope=scope)
+            if scope:  # built directly: `dataclasses.replace` costs as much as reading the line
+                node = Node(node.kind, node.args, node.inputs, node.location, node.source, scope, node.label,
+                            node.origin)
             if node.kind == "input":
                 if not scope:
                     raise line.error("a second `input` line in the same network", col, len(first),
@@ -652,6 +683,16 @@ def _apply_activation_rule(read: list[_Item]) -> list[_Item]:
             A merge separates the layers before and after it; its branches follow the rule inside.
     """
     out: list[_Item] = []
+    # The options of a layer with its activation folded in, made once for layers that share theirs (a line
+    # read again, a repeat): equal layers keep sharing one dictionary, which the analysis reads once.
+    folded: dict[tuple[int, Any], tuple[dict[str, Any], dict[str, Any]]] = {}
+
+    def with_activation(args: dict[str, Any], function: Any) -> dict[str, Any]:
+        known = folded.get((id(args), function))
+        if known is None:  # the original is kept beside its copy: its id is not reused meanwhile
+            known = folded[(id(args), function)] = (args, {**args, "activation": function})
+        return known[1]
+
     i = 0
     while i < len(read):
         item = read[i]
@@ -670,14 +711,16 @@ def _apply_activation_rule(read: list[_Item]) -> list[_Item]:
         nxt_node = nxt[0] if isinstance(nxt, tuple) else None
         if (kind.fused_activation and not explicit and nxt_node is not None and not nxt_node.origin
                 and not (node.label and nxt_node.label)):
+            # Nodes built directly: `dataclasses.replace` is several times slower.
             if nxt_node.kind == "activation":
-                out.append((replace(node, args={**node.args, "activation": nxt_node.args["function"]},
-                                    source=f"{node.source} + {nxt_node.source}",
-                                    label=node.label or nxt_node.label), explicit))
+                out.append((Node(node.kind, with_activation(node.args, nxt_node.args["function"]), node.inputs,
+                                 node.location, f"{node.source} + {nxt_node.source}", node.scope,
+                                 node.label or nxt_node.label, node.origin), explicit))
                 i += 2
                 continue
             if nxt_node.kind == "batchnorm":
-                node = replace(node, args={**node.args, "activation": None})
+                node = Node(node.kind, with_activation(node.args, None), node.inputs, node.location, node.source,
+                            node.scope, node.label, node.origin)
         out.append((node, explicit))
         i += 1
     return out
@@ -839,7 +882,7 @@ def _parse_paper(text: str, path: str, only: str | None, reader: _Reader) -> lis
     wanted = [r for r in read if only is not None and r[0].lower() == only.lower()] or read
     networks = []
     for net_name, net_header, first_node, statements in wanted:
-        count = 1 + reader.size(statements, {})
+        count = reader.size(statements, {})  # the layers, the input not counted (it is no row)
         if count > MAX_LAYERS:
             raise SpecError(f"network `{net_name}` would have {count:,} layers once its blocks and repeats are "
                             f"expanded; archcalc reads at most {MAX_LAYERS:,} (MAX_LAYERS)",

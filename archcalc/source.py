@@ -131,15 +131,10 @@ def resolve(ref: str) -> tuple[Spec, str | None]:
     path = Path(ref)
     if _stat(path, ref) is not None:
         return read_file(path, ref), None
-    for f in bundled_files():
-        if f.stem.lower() == ref.lower() or f.name.lower() == ref.lower():
-            names = network_names(f)
-            named = next((n for n in names if n.lower() == f.stem.lower()), None) if len(names) > 1 else None
-            return Spec(read_file(f).text, f"specs/{f.name}", bundled=True), named
-    for f in bundled_files():
-        for name in network_names(f):
-            if name.lower() == ref.lower():
-                return Spec(read_file(f).text, f"specs/{f.name}", bundled=True), name
+    found = find_bundled(ref)
+    if found is not None:
+        f, named = found
+        return Spec(read_file(f).text, f"specs/{f.name}", bundled=True), named
     import difflib
 
     known = bundled_names()
@@ -152,6 +147,33 @@ def resolve(ref: str) -> tuple[Spec, str | None]:
     raise SourceError(f"`{ref}` is neither a file nor a bundled spec",
                       hint=f"did you mean `{close[0]}`?" if close else
                       "`archcalc list` shows the bundled specs: " + ", ".join(known[:8]) + ", …")
+
+
+def find_bundled(ref: str) -> tuple[Path, str | None] | None:
+    """The bundled file that ``ref`` names and the network it picks in it (``None``: all of them), or
+    ``None`` when ``ref`` names nothing bundled; case does not matter.
+
+    Reads only what it must: a file's name first (``vgg16`` reads no file but ``vgg16.txt`` itself,
+    later), then the ``network NAME`` lines of the paper-notation files, and only then parses the
+    Keras-code files, whose networks' names come from their code. (No name is in two files: a test
+    checks it, so this order finds what a search of every file in turn would.)
+
+    >>> [(f.name, net) for f, net in [find_bundled("VGG16"), find_bundled("resnet50")]]
+    [('vgg16.txt', None), ('resnet.txt', 'resnet50')]
+    >>> find_bundled("vgg17") is None
+    True
+    """
+    wanted = ref.lower()
+    files = bundled_files()
+    for f in files:
+        if wanted in (f.stem.lower(), f.name.lower()):
+            names = network_names(f)
+            return f, next((n for n in names if n.lower() == f.stem.lower()), None) if len(names) > 1 else None
+    for f in sorted(files, key=lambda f: f.suffix == ".py"):  # the code files, whose names cost a parse, last
+        for name in network_names(f):
+            if name.lower() == wanted:
+                return f, name
+    return None
 
 
 def bundled_names() -> list[str]:

@@ -106,7 +106,7 @@ ISSUE_SPECS = [
         f"block b{i}\n  b{i - 1} x10\n" for i in range(1, 10)) + "input 8x8x1\nb9\n",
      "`b5 x10` expands to 1,000,000 layers; the network grows past 100,000 layers, the most archcalc reads "
      "(MAX_LAYERS)", 14),
-    ("a network just past the limit", "input 8x8x1\nrelu x60000\nrelu x40000\n",
+    ("a network just past the limit", "input 8x8x1\nrelu x60000\nrelu x40001\n",
      "network `<text>` would have 100,001 layers once its blocks and repeats are expanded; archcalc reads at most "
      "100,000 (MAX_LAYERS)", 1),
     ("merges nested 600 deep", "input 8x8x4\n" + "".join(
