@@ -134,6 +134,7 @@ random-crop 32x32
 conv3-8 padding=((0,1),(1,0))
 maxpool3 stride=2 ceil=true
 maxpool3 stride=1 padding=((0,1),(0,1)) ceil=true
+channel-shuffle 2
 layerscale
 stochastic-depth 0.1
 multiply

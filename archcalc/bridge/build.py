@@ -37,8 +37,8 @@ class KerasLayer:
         cls: class name in ``keras.layers`` (or in :mod:`archcalc.bridge.layers` for custom ones).
         args: positional arguments, as a student writes them (``Conv2D(64, (3, 3))``).
         kwargs: keyword arguments that differ from Keras' defaults.
-        role: ``""`` for the row's own layer; ``"flatten"``, ``"pad"`` (before) or ``"crop"`` (after) for a
-            helper layer, named ``<row layer name>_<role>``.
+        role: ``""`` for the row's own layer; ``"flatten"``, ``"pad"``, ``"groups"``, ``"swap"`` (before) or
+            ``"crop"`` (after) for a helper layer, named ``<row layer name>_<role>``.
     """
 
     cls: str
@@ -313,8 +313,21 @@ def _permute(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
     return [KerasLayer("Permute", (tuple(args["dims"]),))]
 
 
+@translates("channel_shuffle")
+def _channel_shuffle(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
+    """Keras has no channel shuffle: the channels split in groups, the two axes swapped, joined again."""
+    *grid, c = shape
+    g, r = args["groups"], len(grid)
+    return [KerasLayer("Reshape", ((*grid, g, c // g),), role="groups"),
+            KerasLayer("Permute", ((*range(1, r + 1), r + 2, r + 1),), role="swap"),
+            KerasLayer("Reshape", (tuple(shape),))]
+
+
 @translates("embedding")
 def _embedding(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
+    if args.get("channels_first"):
+        raise KerasError("Keras' Embedding puts the vectors last; this one (PyTorch's) puts them in PyTorch's "
+                         "layout", hint="read the network from Keras code, or transpose before a Conv1d")
     return [KerasLayer("Embedding", (args["vocabulary"], args["dim"]))]
 
 

@@ -189,6 +189,9 @@ def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
                 note = f"{row.index} {short_name(row.name)} flattens {shape_text(shapes[row.inputs[0]])} first"
             elif layer.role == "pad":
                 note = f"{row.index} {short_name(row.name)} pads by {layer.args[0]} pixels first"
+            elif layer.role in ("groups", "swap"):
+                step = "splits the channels in groups" if layer.role == "groups" else "swaps groups and channels"
+                note = f"{row.index} {short_name(row.name)} {step}"
             elif layer.role == "crop":
                 note = f"{row.index} {short_name(row.name)} crops {layer.args[0]} pixels after (PyTorch's padding)"
             else:

@@ -471,9 +471,10 @@ def check_output(network: Network, output_shape: Shape, classes: int, dataset: s
             none; the hint gives the line to write.
     """
     last = network.layers[-1] if network.layers else None
-    keras = network.notation == "keras"
-    fix = (f"end the model with `Dense({classes}, activation='softmax')`" if keras
-           else f"end the spec with `FC-{classes}` then `soft-max`")
+    keras = network.notation != "paper"
+    fix = {"keras": f"end the model with `Dense({classes}, activation='softmax')`",
+           "torch": f"end the model with `nn.Linear(..., {classes})` (logits)"}.get(
+               network.notation, f"end the spec with `FC-{classes}` then `soft-max`")
     where = last.location if last is not None else None
     if len(output_shape) != 1:
         raise UsageError(f"the output of `{network.name}` is a {_shape(output_shape)} feature map, not one score "
