@@ -13,6 +13,7 @@ torch = pytest.importorskip("torch")
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402  (tests/conftest.py: triton before TensorFlow)
 
 from archcalc import kinds as K  # noqa: E402
 from archcalc.analysis import analyze_network  # noqa: E402
@@ -26,8 +27,6 @@ def real(class_name: str, kwargs: dict, shape: tuple[int, ...]) -> tuple[tuple[i
     """(output shape without the batch, parameters, buffers, MACs of one example) of
     nn.<class_name>(**kwargs) run by torch on a batch of two; MACs are half of torch's own FLOP
     counter (torch.utils.flop_counter: convolutions and matrix products) per example."""
-    from torch.utils.flop_counter import FlopCounterMode
-
     module = getattr(torch.nn, class_name)(**kwargs)
     x = torch.zeros((2, *shape), dtype=torch.long) if class_name == "Embedding" else torch.zeros((2, *shape))
     with torch.no_grad(), FlopCounterMode(display=False) as flops:
