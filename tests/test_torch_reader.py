@@ -643,6 +643,11 @@ def test_modules_forward_never_calls_are_counted_as_torch_counts() -> None:
     net = parse_torch(HEAD + textwrap.dedent(UNUSED), "m.py", input_shape=(20,))[0]
     assert [(u.module, u.kind, u.params, u.buffers) for u in net.unused] == [
         ("spare", "conv", 8 * 16 * 25 + 16, 0), ("spare_bn", "batchnorm", 32, 33)]
+    from archcalc.kinds import KINDS
+
+    for u in net.unused:  # each can be built again from what it records
+        effect = KINDS[u.kind].infer(u.args, [u.shape])
+        assert (effect.weights + effect.biases, effect.buffers) == (u.params, u.buffers)
     analysis = analyze_network(net)
     assert (analysis.totals.params, analysis.totals.buffers) == (210 + 3216 + 32, 33)
     assert analysis.to_dict()["unused_modules"] == [

@@ -1626,7 +1626,8 @@ def standalone(qualified: str, layer: Layer) -> Unused:
             effect = K.KINDS[kind].infer(args, [shape])
         except ArchcalcError:
             continue
-        return Unused(qualified, kind, layer.source, effect.weights, effect.biases, effect.buffers, layer.location)
+        return Unused(qualified, kind, layer.source, effect.weights, effect.biases, effect.buffers, layer.location,
+                      args, shape)
     raise SpecError(f"the model holds {where}, which its forward pass never calls, and archcalc cannot count its "
                     "parameters without an input", location=layer.location,
                     hint="PyTorch counts them in model.parameters(): use the module in `forward`, or delete it")
