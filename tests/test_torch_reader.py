@@ -35,8 +35,8 @@ def run_torch(code: str, pick: str | None, input_shape: tuple[int, ...], kwargs:
             mine = [v for v in objects if type(v) is last]
             model = mine[-1] if mine else last(**(kwargs or {}))
     else:
-        value = namespace[pick]
-        model = value(**(kwargs or {})) if isinstance(value, type) else value
+        value = namespace[pick]  # a class, a function returning a model, or a model
+        model = value if isinstance(value, torch.nn.Module) else value(**(kwargs or {}))
     shapes: dict[str, list[tuple[int, ...]]] = defaultdict(list)
     names = {m: n for n, m in model.named_modules()}
 
@@ -908,3 +908,21 @@ def test_python_api(tmp_path) -> None:
                    "        return self.fc(x.flatten(1))\n"
     assert archcalc.analyze(wide, define={"n": 7}, input=(3, 32, 32)).totals.params == 3072 * 7 + 7
     assert [n.name for n in archcalc.parse(wide, define={"n": "7"}, input="3x32x32")] == ["Wide"]
+
+
+def test_net_names_a_builder_function() -> None:
+    """kuangliu's CIFAR style: `def ResNet18(): return ResNet(BasicBlock, [2, 2, 2, 2])`; --net ResNet18."""
+    code = CASES["torchvision_style_resnet"][0].replace("model = ResNet(BasicBlock, [2, 2])\n", "")
+    code += textwrap.dedent("""
+        def ResNetTiny(num_classes=10):
+            return ResNet(BasicBlock, [1, 1], num_classes)
+
+
+        def test():
+            net = ResNetTiny()
+            y = net(torch.randn(2, 3, 32, 32))
+            print(y.size())
+    """)
+    compare(code, (3, 32, 32), pick="ResNetTiny")
+    net = parse_torch(code, input_shape=(3, 32, 32), net="ResNetTiny", defines={"num_classes": 4})[0]
+    assert net.name == "ResNetTiny" and net.nodes[-1].args["units"] == 4
