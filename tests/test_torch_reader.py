@@ -926,3 +926,17 @@ def test_net_names_a_builder_function() -> None:
     compare(code, (3, 32, 32), pick="ResNetTiny")
     net = parse_torch(code, input_shape=(3, 32, 32), net="ResNetTiny", defines={"num_classes": 4})[0]
     assert net.name == "ResNetTiny" and net.nodes[-1].args["units"] == 4
+
+
+def test_verify_builds_the_modules_forward_never_calls(tmp_path, capsys) -> None:
+    """`verify` builds the read network with PyTorch; the modules it never calls are built alone and their
+    parameters and buffers counted, so the totals agree with the reading (and with model.parameters())."""
+    from archcalc.cli import main
+
+    path = tmp_path / "net.py"
+    path.write_text(HEAD + textwrap.dedent(UNUSED))
+    with pytest.raises(SystemExit) as exc:
+        main(["verify", str(path), "--input", "20"])
+    out = capsys.readouterr().out
+    assert exc.value.code in (0, None), out
+    assert "2 module(s) that forward never calls, built alone and counted in the totals: spare, spare_bn" in out
