@@ -62,6 +62,9 @@ class Unused:
         biases: trainable additive parameters.
         buffers: its buffers (batch norm's running statistics).
         location: where the code made it.
+        args: the kind's arguments, as a node of that kind would have them.
+        shape: the channels-last input it was counted on (a stand-in of the channels its constructor
+            names), so that a bridge can build it again and count it itself.
     """
 
     module: str
@@ -71,6 +74,8 @@ class Unused:
     biases: int
     buffers: int
     location: Location | None = field(default=None, compare=False)
+    args: dict[str, Any] = field(default_factory=dict, compare=False)
+    shape: tuple[int, ...] = ()
 
     @property
     def params(self) -> int:

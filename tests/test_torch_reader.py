@@ -35,8 +35,8 @@ def run_torch(code: str, pick: str | None, input_shape: tuple[int, ...], kwargs:
             mine = [v for v in objects if type(v) is last]
             model = mine[-1] if mine else last(**(kwargs or {}))
     else:
-        value = namespace[pick]
-        model = value(**(kwargs or {})) if isinstance(value, type) else value
+        value = namespace[pick]  # a class, a function returning a model, or a model
+        model = value if isinstance(value, torch.nn.Module) else value(**(kwargs or {}))
     shapes: dict[str, list[tuple[int, ...]]] = defaultdict(list)
     names = {m: n for n, m in model.named_modules()}
 
@@ -643,6 +643,11 @@ def test_modules_forward_never_calls_are_counted_as_torch_counts() -> None:
     net = parse_torch(HEAD + textwrap.dedent(UNUSED), "m.py", input_shape=(20,))[0]
     assert [(u.module, u.kind, u.params, u.buffers) for u in net.unused] == [
         ("spare", "conv", 8 * 16 * 25 + 16, 0), ("spare_bn", "batchnorm", 32, 33)]
+    from archcalc.kinds import KINDS
+
+    for u in net.unused:  # each can be built again from what it records
+        effect = KINDS[u.kind].infer(u.args, [u.shape])
+        assert (effect.weights + effect.biases, effect.buffers) == (u.params, u.buffers)
     analysis = analyze_network(net)
     assert (analysis.totals.params, analysis.totals.buffers) == (210 + 3216 + 32, 33)
     assert analysis.to_dict()["unused_modules"] == [
@@ -903,3 +908,35 @@ def test_python_api(tmp_path) -> None:
                    "        return self.fc(x.flatten(1))\n"
     assert archcalc.analyze(wide, define={"n": 7}, input=(3, 32, 32)).totals.params == 3072 * 7 + 7
     assert [n.name for n in archcalc.parse(wide, define={"n": "7"}, input="3x32x32")] == ["Wide"]
+
+
+def test_net_names_a_builder_function() -> None:
+    """kuangliu's CIFAR style: `def ResNet18(): return ResNet(BasicBlock, [2, 2, 2, 2])`; --net ResNet18."""
+    code = CASES["torchvision_style_resnet"][0].replace("model = ResNet(BasicBlock, [2, 2])\n", "")
+    code += textwrap.dedent("""
+        def ResNetTiny(num_classes=10):
+            return ResNet(BasicBlock, [1, 1], num_classes)
+
+
+        def test():
+            net = ResNetTiny()
+            y = net(torch.randn(2, 3, 32, 32))
+            print(y.size())
+    """)
+    compare(code, (3, 32, 32), pick="ResNetTiny")
+    net = parse_torch(code, input_shape=(3, 32, 32), net="ResNetTiny", defines={"num_classes": 4})[0]
+    assert net.name == "ResNetTiny" and net.nodes[-1].args["units"] == 4
+
+
+def test_verify_builds_the_modules_forward_never_calls(tmp_path, capsys) -> None:
+    """`verify` builds the read network with PyTorch; the modules it never calls are built alone and their
+    parameters and buffers counted, so the totals agree with the reading (and with model.parameters())."""
+    from archcalc.cli import main
+
+    path = tmp_path / "net.py"
+    path.write_text(HEAD + textwrap.dedent(UNUSED))
+    with pytest.raises(SystemExit) as exc:
+        main(["verify", str(path), "--input", "20"])
+    out = capsys.readouterr().out
+    assert exc.value.code in (0, None), out
+    assert "2 module(s) that forward never calls, built alone and counted in the totals: spare, spare_bn" in out

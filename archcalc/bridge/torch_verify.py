@@ -45,6 +45,20 @@ def _counts(module: Any, counter: bool) -> tuple[int, int]:
     return params, buffers
 
 
+def _unused_counts(network: Network, t: Any) -> tuple[int, int]:
+    """Parameters and buffers of the modules a PyTorch model holds but never calls (``Network.unused``),
+    each built alone by PyTorch from its kind's arguments on the stand-in input the reader counted it on."""
+    params = buffers = 0
+    custom = TB._custom_classes()
+    for u in network.unused:
+        row = TB.TRANSLATIONS[u.kind]({**u.args, "_kind": u.kind}, [u.shape])
+        with t.device("meta"):
+            for layer in row.layers:
+                p, b = _counts(TB.instantiate(layer, custom), True)
+                params, buffers = params + p, buffers + b
+    return params, buffers
+
+
 def verify(network: Network, analysis: Analysis) -> Report:
     """Build ``network`` with PyTorch on the meta device and compare it with ``analysis``, row by row."""
     from .torchlib import torch
@@ -103,6 +117,11 @@ def verify(network: Network, analysis: Analysis) -> Report:
                            + ". This is a bug in archcalc or an option PyTorch reads differently: please report it")
         layers.append(check)
     params, buffers = _counts(module, True)
+    extra = _unused_counts(network, t)
+    if network.unused:
+        params, buffers, sums[1] = params + extra[0], buffers + extra[1], sums[1] + extra[1]
+        notes.append(f"{len(network.unused)} module(s) that forward never calls, built alone and counted in the "
+                     "totals: " + ", ".join(u.module for u in network.unused[:8]))
     tot = analysis.totals
     totals = [Cell("params", tot.trainable_params, params),
               Cell("buffers", tot.non_trainable_params + tot.buffers, sums[1])]

@@ -1428,6 +1428,14 @@ def _pick(ev: Evaluator, names: TorchNames, net: str | None) -> tuple[str, Any]:
                 if same(c.name, net):
                     objects = [(k, v) for k, v in top if isinstance(v, Instance) and v.cls is c]
                     return (c.name, objects[-1][1]) if objects else (c.name, _instantiate(ev, c))
+            for k, v in ev.globals.names.items():  # `def ResNet18(): return ResNet(BasicBlock, [2, 2, 2, 2])`
+                if same(k, net) and isinstance(v, Function) and isinstance(v.node, ast.FunctionDef):
+                    made = _call_builder(ev, v)
+                    if _is_module(made):
+                        return k, made
+                    raise SpecError(f"`{k}()` returns {_kind(made)}, not a PyTorch module",
+                                    location=ev.location(v.node), hint="--net names a model class, a variable "
+                                                                      "holding a model or a function returning one")
         choices = [c.name for c in classes] + [k for k, _ in top]
         import difflib
 
@@ -1445,6 +1453,20 @@ def _pick(ev: Evaluator, names: TorchNames, net: str | None) -> tuple[str, Any]:
         return top[-1]
     raise SpecError(f"{ev.path}: found no PyTorch model",
                     hint="define a class based on `nn.Module`, or assign `model = nn.Sequential(...)`")
+
+
+def _call_builder(ev: Evaluator, function: Function) -> Any:
+    """A function of the file that builds the model, called with the ``--define`` values its parameters
+    name (the others keep their defaults; one without is reported with the other missing values)."""
+    a = function.node.args
+    kwargs: dict[str, Any] = {}
+    for p in [x.arg for x in (*a.posonlyargs, *a.args, *a.kwonlyargs)]:
+        if p in ev.defines:
+            kwargs[p] = ev.defines[p]
+        elif p not in function.defaults:
+            kwargs[p] = Unknown.of(p, ev.location(function.node), f"an argument of `{function.name}` with no default")
+    node = _anchor(ev, ev.location(function.node))
+    return ev.call_function(function, [], kwargs, node)
 
 
 def _created(item: tuple[str, Layer]) -> tuple[int, int]:
@@ -1626,7 +1648,8 @@ def standalone(qualified: str, layer: Layer) -> Unused:
             effect = K.KINDS[kind].infer(args, [shape])
         except ArchcalcError:
             continue
-        return Unused(qualified, kind, layer.source, effect.weights, effect.biases, effect.buffers, layer.location)
+        return Unused(qualified, kind, layer.source, effect.weights, effect.biases, effect.buffers, layer.location,
+                      args, shape)
     raise SpecError(f"the model holds {where}, which its forward pass never calls, and archcalc cannot count its "
                     "parameters without an input", location=layer.location,
                     hint="PyTorch counts them in model.parameters(): use the module in `forward`, or delete it")
