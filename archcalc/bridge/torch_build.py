@@ -234,11 +234,15 @@ def _deconv(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
 def _dense(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
     (shape,) = shapes
     flatten = args.get("flatten", True) and len(shape) > 1
-    n = math.prod(shape) if flatten else shape[-1]
+    # axis -1: each position's channels (Keras' Dense on a map); -2: PyTorch's last axis (W of N x C x H x W).
+    torch_last = not flatten and len(shape) > 1 and args.get("axis", -1) == -2
+    if not flatten and len(shape) > 1 and args.get("axis", -1) not in (-1, -2):
+        raise _refuse(f"a dense layer along axis {args['axis']}", "act on the channels or PyTorch's last axis")
+    n = math.prod(shape) if flatten else shape[-2] if torch_last else shape[-1]
     act = _activation(args.get("activation"))
     linear = TorchLayer("Linear", (n, args["units"]), {} if args.get("bias", True) else {"bias": False})
     layers = [*([TorchLayer("Flatten", role="flatten")] if flatten else []), linear, *([act] if act else [])]
-    return TorchRow(tuple(layers), channels_last=len(shape) > 1 and not flatten)
+    return TorchRow(tuple(layers), channels_last=len(shape) > 1 and not flatten and not torch_last)
 
 
 @translates("maxpool", "avgpool")
@@ -291,20 +295,35 @@ def _global(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
 @translates("batchnorm")
 def _batchnorm(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
     (shape,) = shapes
-    if args.get("center", True) != args.get("scale", True):
-        raise _refuse("batch normalisation with only one of γ and β", "PyTorch's affine= has both or neither")
-    kw: dict[str, Any] = {} if args.get("center", True) else {"affine": False}
+    kw = _affine(args, "batch normalisation")
     if args.get("stats") == "none":
         kw["track_running_stats"] = False
     rank = 1 if len(shape) <= 2 else len(shape) - 1
     return TorchRow((TorchLayer(f"BatchNorm{rank}d", (shape[-1],), kw),))
 
 
+def _torch_last_axes(axes: tuple[int, ...], shape: Shape) -> tuple[int, ...] | None:
+    """The sizes of PyTorch's last axes that archcalc's ``axes`` (counted from 1, Keras' way) are, if they are.
+
+    >>> _torch_last_axes((2,), (8, 6, 4)), _torch_last_axes((1, 2), (8, 6, 4)), _torch_last_axes((1, 2, 3), (8, 6, 4))
+    ((6,), (8, 6), (4, 8, 6))
+    """
+    n = len(shape)
+    first = (shape[-1], *shape[:-1]) if n > 1 else tuple(shape)
+    for k in range(1, n + 1):
+        mine = tuple(sorted((t - 1 if t else n - 1) + 1 if n > 1 else t + 1 for t in range(n - k, n)))
+        if tuple(sorted(axes)) == mine:
+            return first[-k:]
+    return None
+
+
 @translates("layernorm")
 def _layernorm(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
     (shape,) = shapes
-    if tuple(args.get("axis", (-1,))) not in ((-1,), (len(shape),)):
-        raise _refuse(f"a layer norm over axes {tuple(args['axis'])}", "PyTorch's LayerNorm here: over the channels")
+    axes = tuple(args.get("axis", (-1,)))
+    torch_axes = None if axes in ((-1,), (len(shape),)) else _torch_last_axes(axes, shape)
+    if axes not in ((-1,), (len(shape),)) and torch_axes is None:
+        raise _refuse(f"a layer norm over axes {axes}", "PyTorch's LayerNorm: over the channels or its last axes")
     if args.get("center", True) and not args.get("scale", True):
         raise _refuse("a layer norm with β but no γ", "PyTorch's LayerNorm has γ, or γ and β, or neither")
     kw: dict[str, Any] = {}
@@ -312,16 +331,30 @@ def _layernorm(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
         kw["elementwise_affine"] = False
     elif not args.get("center", True):
         kw["bias"] = False
+    if torch_axes is not None:  # over PyTorch's last axes, as it lays the map out
+        return TorchRow((TorchLayer("LayerNorm", (torch_axes[0] if len(torch_axes) == 1 else torch_axes,), kw),))
     return TorchRow((TorchLayer("LayerNorm", (shape[-1],), kw),), channels_last=len(shape) > 1)
 
 
 @translates("groupnorm")
 def _groupnorm(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
     (shape,) = shapes
-    if args.get("center", True) != args.get("scale", True):
-        raise _refuse("group normalisation with only one of γ and β", "PyTorch's affine= has both or neither")
-    kw = {} if args.get("center", True) else {"affine": False}
+    kw = _affine(args, "group normalisation")
+    if args.get("stats") == "torch":  # instance norm with running statistics (buffers)
+        if args["groups"] != shape[-1]:
+            raise _refuse("group normalisation with running statistics", "only instance norm keeps them")
+        return TorchRow((TorchLayer(f"InstanceNorm{_rank(shape)}d", (shape[-1],),
+                                    {**({"affine": True} if kw.get("affine", True) else {}),
+                                     **({"bias": False} if "bias" in kw else {}), "track_running_stats": True}),))
     return TorchRow((TorchLayer("GroupNorm", (args["groups"], shape[-1]), kw),))
+
+
+def _affine(args: dict[str, Any], what: str) -> dict[str, Any]:
+    """PyTorch's ``affine=`` (γ and β) and ``bias=`` (γ without β) for a normalisation's center/scale."""
+    center, scale = args.get("center", True), args.get("scale", True)
+    if center and not scale:
+        raise _refuse(f"{what} with β but no γ", "PyTorch's affine= gives γ and β, bias=False γ alone")
+    return {} if center else {"bias": False} if scale else {"affine": False}
 
 
 @translates("lrn")
@@ -370,6 +403,16 @@ def _edges(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
 def _upsample(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
     (shape,) = shapes
     return TorchRow((TorchLayer("Upsample", (), {"scale_factor": _one(_axes(args["size"], shape))}),))
+
+
+@translates("channel_shuffle")
+def _shuffle(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
+    return TorchRow((TorchLayer("ChannelShuffle", (args["groups"],)),))
+
+
+@translates("resize")
+def _resize(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
+    return TorchRow((TorchLayer("Upsample", (), {"size": (args["height"], args["width"])}),))
 
 
 @translates("layerscale")

@@ -40,9 +40,8 @@ DEFAULT_INPUT = (3, 224, 224)  # channels first, as PyTorch writes it
 _BATCH = 2  # a batch of 2: a view that mixes the batch axis into another is seen (and BN trains on it)
 
 #: Classes torchvision defines beyond ``torch.nn`` that are one layer for archcalc, not traced into:
-#: ``LayerNorm2d`` normalises each position's channels (archcalc's last axis); ``LayerNorm`` is read here too
-#: while the vocabulary has not got it.
-TORCHVISION_LAYERS = frozenset({"LayerNorm2d", "StochasticDepth", "LayerNorm"})
+#: ``LayerNorm2d`` normalises each position's channels (archcalc's last axis).
+TORCHVISION_LAYERS = frozenset({"LayerNorm2d", "StochasticDepth"})
 
 _MERGES = {"add": "add", "add_": "add", "__add__": "add", "__iadd__": "add", "__radd__": "add",
            "mul": "multiply", "mul_": "multiply", "__mul__": "multiply", "__imul__": "multiply",
@@ -140,9 +139,9 @@ _ANY_LAYOUT = {"activation", "dropout"}  # element by element: the order of the 
 
 
 def _own_layer(cls: str, kw: dict[str, Any], shape: tuple[int, ...]) -> tuple[str, dict[str, Any]]:
-    """The layers torchvision uses that the shared vocabulary does not read (yet): ``LayerNorm`` over the
-    channels (archcalc's last axis), torchvision's ``LayerNorm2d`` (the same, on a channels-first map)
-    and ``StochasticDepth``."""
+    """What the shared vocabulary does not read as it is used here: torchvision's ``LayerNorm2d`` (a layer norm
+    over each position's channels of a channels-first map) and ``StochasticDepth``, and ``LayerNorm`` on the
+    channels moved last (ConvNeXt's block): both are archcalc's layer norm over its last axis."""
     if cls == "StochasticDepth":
         return "stochastic_depth", {**K.KINDS["stochastic_depth"].defaults, "rate": float(kw.get("p", 0.0))}
     normalized = tuple(kw.get("normalized_shape", ()))
@@ -167,7 +166,8 @@ def _kwargs(module: Any) -> dict[str, Any]:
         params = inspect.signature(type(module).__init__).parameters
     except (TypeError, ValueError):
         return out
-    known = K.TORCH_PARAMS.get(type(module).__name__)
+    spec = K.TORCH_CLASSES.get(type(module).__name__)
+    known = None if spec is None else (*spec.params, *spec.keywords)
     for name in params:
         if name in ("self", "device", "dtype") or not hasattr(module, name) or (
                 known is not None and name not in known):
@@ -323,24 +323,24 @@ class _Builder:
     def layer(self, cls: str, kwargs: dict[str, Any], x: Val, name: str, recorded: tuple[int, ...],
               module: Any = None, shares: int | None = None) -> Val:
         rank = len(x.order)
-        shape = self._shapes[x.node]
-        last_axis = cls in _LAST_AXIS
-        if last_axis and rank > 1:
-            # They act on PyTorch's last axis: archcalc's last axis must be that one (ConvNeXt's Linear
-            # after Permute([0, 2, 3, 1]) acts on the channels of every position).
-            if x.order[-1] != rank - 1:
-                raise _Refused(f"`{cls}` acts on PyTorch's last axis, which here is not archcalc's channel axis; "
-                               "archcalc reads it on a flat input or on channels moved last (x.permute(0, 2, 3, 1))")
-        elif rank > 1 and K.TORCH_NAMES.get(cls, ("",))[0] not in _ANY_LAYOUT:
-            x = self.to_standard(x, name, recorded)
+        channels_last = rank > 1 and x.order == tuple(range(rank))  # after x.permute(0, 2, 3, 1)
         try:
-            if (cls in _LAST_AXIS and cls not in K.TORCH_NAMES) or cls in TORCHVISION_LAYERS:
-                kind, args = _own_layer(cls, kwargs, shape)
-            elif last_axis and rank > 1:  # the vocabulary reads Linear on a flat input: each position is one
-                kind, args = K.torch_layer(cls, kwargs, shape[-1:])
-                args = {**args, "flatten": False}
+            if cls in TORCHVISION_LAYERS:
+                x = self.to_standard(x, name, recorded) if rank > 1 else x
+                kind, args = _own_layer(cls, kwargs, self._shapes[x.node])
+            elif cls in _LAST_AXIS and channels_last:
+                # ConvNeXt's LayerNorm and Linear after Permute([0, 2, 3, 1]): PyTorch's last axis is the
+                # channels, archcalc's last axis: the layer acts on every position's channels.
+                shape = self._shapes[x.node]
+                if cls == "LayerNorm":
+                    kind, args = _own_layer(cls, kwargs, shape)
+                else:
+                    kind, args = K.torch_layer(cls, kwargs, shape[-1:])
+                    args = {**args, "flatten": False, "axis": -1}
             else:
-                kind, args = K.torch_layer(cls, kwargs, shape)
+                if rank > 1 and K.TORCH_NAMES.get(cls, ("",))[0] not in _ANY_LAYOUT:
+                    x = self.to_standard(x, name, recorded)
+                kind, args = K.torch_layer(cls, kwargs, self._shapes[x.node])
         except ArchcalcError as e:
             raise _Refused(e.message) from None
         i = self.add(kind, args, [x], name, recorded, module=module, shares=shares)
