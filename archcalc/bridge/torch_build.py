@@ -59,6 +59,7 @@ class TorchRow:
     Attributes:
         layers: the modules applied one after the other to the row's one input.
         channels_last: the modules act on the channels moved last (a ``Linear`` on each position).
+        features_last: the modules give their features last (an embedding's N x T x E), moved to dim 1 after.
         join: for a merge, how the inputs are joined: ``add``, ``subtract``, ``multiply``, ``average``,
             ``maximum``, ``minimum``, ``cat``, ``scaled_add``; empty otherwise.
         expr: a tensor expression instead of modules: ``reshape``, ``permute``, ``slice``, ``rescale``.
@@ -67,6 +68,7 @@ class TorchRow:
 
     layers: tuple[TorchLayer, ...] = ()
     channels_last: bool = False
+    features_last: bool = False
     join: str = ""
     expr: str = ""
     params: dict[str, Any] = field(default_factory=dict)
@@ -83,6 +85,8 @@ ACTIVATION_MODULES: dict[str | None, tuple[str, dict[str, Any]]] = {
     "silu": ("SiLU", {}), "swish": ("SiLU", {}), "leaky_relu": ("LeakyReLU", {"negative_slope": 0.2}),
     "softplus": ("Softplus", {}), "softsign": ("Softsign", {}), "hard_sigmoid": ("Hardsigmoid", {}),
     "hard_silu": ("Hardswish", {}), "hard_swish": ("Hardswish", {}), "mish": ("Mish", {}), "celu": ("CELU", {}),
+    "hard_tanh": ("Hardtanh", {}), "log_sigmoid": ("LogSigmoid", {}), "tanh_shrink": ("Tanhshrink", {}),
+    "hard_shrink": ("Hardshrink", {}), "soft_shrink": ("Softshrink", {}), "softmin": ("Softmin", {"dim": 1}),
 }
 
 
@@ -221,6 +225,8 @@ def _deconv(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
             kw["padding"] = _one(ps)
     if extra is not None and any(_axes(extra, shape)):
         kw["output_padding"] = _one(_axes(extra, shape))
+    if args.get("groups", 1) != 1:
+        kw["groups"] = args["groups"]
     if set(dilation) != {1}:
         kw["dilation"] = _one(dilation)
     if not args.get("bias", True):
@@ -371,10 +377,22 @@ def _act(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
 @translates("prelu")
 def _prelu(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
     (shape,) = shapes
-    if len(shape) > 1 and set(args.get("shared_axes", ())) != set(range(1, len(shape))):
+    shared = set(args.get("shared_axes", ()))
+    if shared == set(range(1, len(shape) + 1)):  # one α for everything: PyTorch's default
+        return TorchRow((TorchLayer("PReLU"),))
+    if len(shape) > 1 and shared != set(range(1, len(shape))):
         raise _refuse("a PReLU with one α per position", "share α over the spatial axes "
                       f"(shared_axes={list(range(1, len(shape)))}): PyTorch's PReLU has one per channel")
     return TorchRow((TorchLayer("PReLU", (shape[-1],)),))
+
+
+@translates("embedding")
+def _embedding(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
+    # archcalc's (tokens, features) is Keras' layout and the reader's: PyTorch's (N, T, E) with the features moved
+    # to the channels' place (N, E, T), as every tensor between rows is. channels_first: archcalc's shape is
+    # already PyTorch's (T, E) read channels first.
+    return TorchRow((TorchLayer("Embedding", (args["vocabulary"], args["dim"])),),
+                    features_last=not args.get("channels_first"))
 
 
 @translates("dropout")
@@ -579,6 +597,8 @@ def apply_row(row: TorchRow, module: Any, inputs: list[Any]) -> Any:
         return apply_expr(row, x)
     if row.channels_last:
         return module(x.movedim(1, -1)).movedim(-1, 1)
+    if row.features_last:
+        return module(x).movedim(-1, 1)
     return module(x)
 
 

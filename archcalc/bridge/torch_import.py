@@ -31,7 +31,7 @@ from typing import Any
 from .. import kinds as K
 from ..analysis import Analysis, analyze_network
 from ..errors import ArchcalcError, KerasError, SourceError, SpecError
-from ..network import Network, Node
+from ..network import Network, Node, Unused
 from .torch_trace import IDENTITY_FUNCTIONS, Op, Recorder, Ref, outputs
 from .torchlib import torch, torchvision
 
@@ -190,6 +190,9 @@ def dotted_name(func: Any) -> str:
     module = getattr(func, "__module__", None) or "torch"
     if module == "torch._C._nn":  # F.avg_pool2d is torch._C._nn.avg_pool2d
         module = "torch.nn.functional"
+    if module == "torch" and f"torch.{name}" not in K.TORCH_FUNCTIONS and f"torch.nn.functional.{name}" in \
+            K.TORCH_FUNCTIONS:  # F.adaptive_avg_pool1d is torch.adaptive_avg_pool1d
+        module = "torch.nn.functional"
     return f"{module}.{name}"
 
 
@@ -290,6 +293,10 @@ class _Builder:
         name = op.name
         if name in IDENTITY_FUNCTIONS:
             return [self.val(op.args[0])]
+        if name in ("expand", "expand_as"):
+            # A broadcast view (SE's y.view(b, c, 1, 1).expand_as(x)): archcalc's merges stretch size-1 axes
+            # themselves, so the value stays what it is; the merge that reads it has the full shape.
+            return [self.val(op.args[0])]
         dotted = dotted_name(op.target)
         if dotted in K.TORCH_FUNCTIONS:
             x = self.val(op.args[0])
@@ -343,8 +350,12 @@ class _Builder:
                 kind, args = K.torch_layer(cls, kwargs, self._shapes[x.node])
         except ArchcalcError as e:
             raise _Refused(e.message) from None
+        if kind == "embedding":  # its (T, E) output is read features last, as the code reader reads it
+            args = {**args, "channels_first": False}
         i = self.add(kind, args, [x], name, recorded, module=module, shares=shares)
         out_rank = len(self._shapes[i])
+        if kind == "embedding":
+            return Val(i, tuple(range(out_rank)))
         return Val(i, x.order if out_rank == rank else Val.standard(out_rank))
 
     def module(self, op: Op, recorded: tuple[int, ...]) -> Val:
@@ -491,7 +502,7 @@ class _Builder:
             raise _Refused(f"`{op.name}` over axes {dims}: archcalc has it over all the spatial axes only "
                            "(global pooling)")
         kind = "global_avgpool" if op.name == "mean" else "global_maxpool"
-        x = self.to_standard(x, op.name, recorded)
+        # The reduced axes are archcalc's spatial ones, whatever PyTorch's order: the pooling reads them as such.
         i = self.add(kind, {"keepdims": keep}, [x], op.name, recorded)
         return Val(i, x.order if keep else (0,))
 
@@ -506,7 +517,9 @@ def read_module(model: Any, input_shape: tuple[int, ...] = DEFAULT_INPUT, source
     """
     input_shape = tuple(int(d) for d in input_shape)
     recorder = Recorder(model, _is_leaf)
-    ops = recorder.run(input_shape, batch=_BATCH)
+    # A model that starts with an embedding takes token indices: integers.
+    tokens = any(type(m).__name__ in ("Embedding", "EmbeddingBag") for m in model.modules())
+    ops = recorder.run(input_shape, batch=_BATCH, tokens=tokens)
     builder = _Builder(ops, model)
     builder.build(input_shape)
     what = source or type(model).__name__
@@ -526,17 +539,50 @@ def read_module(model: Any, input_shape: tuple[int, ...] = DEFAULT_INPUT, source
     recorded = [None if r is None or i not in builder.orders else tuple(r[a] for a in builder.orders[i])
                 for i, r in enumerate(builder.recorded)]
     network, old = _canonical(network)
+    network.unused = _unused(model, builder)
     new_of = {o: n for n, o in enumerate(old)}
     imported = Imported(network, [builder.names[o] for o in old[1:]], source or type(model).__name__, [], model,
                         [recorded[o] for o in old[1:]], [builder.modules[o] for o in old[1:]],
                         new_of[main[0]] if main else len(network.nodes) - 1,
                         {n: new_of[i] for n, i in builder.param_rows.items()})
+    if network.unused:
+        imported.notes.append(f"{len(network.unused)} module(s) the forward pass never calls "
+                              f"({', '.join(u.module for u in network.unused[:5])}"
+                              f"{', …' if len(network.unused) > 5 else ''}): counted in the totals, as "
+                              "model.parameters() counts them; they have no row")
     if len(main) > 1:
         imported.notes.append(f"{len(main) - 1} side output(s) (auxiliary classifiers): their layers count in "
                               "the totals, as model.parameters() counts them; the model returns them in training "
                               "mode only")
     check(imported)
     return imported
+
+
+def _unused(model: Any, builder: _Builder) -> list[Unused]:
+    """The modules whose parameters or buffers the forward pass never used: no row, but in the totals."""
+    called = [n for n, m in model.named_modules() if id(m) in builder.first_call]
+    used = set(builder.param_rows)
+
+    def covered(name: str) -> bool:
+        return name in used or any(name.startswith(c + ".") for c in called if c)
+
+    owners: dict[str, list[tuple[str, Any, bool]]] = {}
+    for pname, p in model.named_parameters():
+        if not covered(pname):
+            owners.setdefault(pname.rpartition(".")[0], []).append((pname, p, True))
+    for bname, b in model.named_buffers():
+        if not covered(bname):
+            owners.setdefault(bname.rpartition(".")[0], []).append((bname, b, False))
+    modules = dict(model.named_modules())
+    out = []
+    for owner, tensors in owners.items():
+        cls = type(modules[owner]).__name__
+        biases = sum(math.prod(t.shape) for n, t, is_param in tensors if is_param and n.endswith("bias"))
+        params = sum(math.prod(t.shape) for _, t, is_param in tensors if is_param)
+        buffers = sum(math.prod(t.shape) for _, t, is_param in tensors if not is_param)
+        out.append(Unused(owner, K.TORCH_NAMES.get(cls, (cls,))[0], f"{cls} (never called)", params - biases,
+                          biases, buffers))
+    return out
 
 
 def _canonical(network: Network) -> tuple[Network, list[int]]:
