@@ -351,3 +351,19 @@ def test_layers_on_pytorchs_last_axis_and_norms_read_and_build_back() -> None:
     assert (a.totals.params, a.totals.buffers) == (_numel(model.parameters()), _numel(model.buffers()))
     r = verify(imported.network, a)  # built back from archcalc's reading, by torch_build
     assert r.ok, [(x.name, [c for c in x.cells if not c.ok]) for x in r.mismatches]
+
+
+def test_the_importers_own_check_catches_a_wrong_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    from archcalc import kinds
+
+    real = kinds.torch_layer
+
+    def off_by_one(cls, kwargs, shape):  # a vocabulary bug: one filter too many
+        kind, args = real(cls, kwargs, shape)
+        return (kind, {**args, "filters": args["filters"] + 1}) if kind == "conv" else (kind, args)
+
+    monkeypatch.setattr(kinds, "torch_layer", off_by_one)
+    with pytest.raises(KerasError) as e:
+        torch_import.read_module(nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten()), (3, 8, 8), "m")
+    assert e.value.message == ("archcalc reads `0` as `conv3-5 padding=0 activation=none` (row 1) but disagrees "
+                               "with PyTorch: shape (6, 6, 5) vs (6, 6, 4); params 140 vs 112")

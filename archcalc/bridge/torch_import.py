@@ -178,8 +178,6 @@ def _kwargs(module: Any) -> dict[str, Any]:
         elif isinstance(value, t.Tensor):
             continue
         out[name] = value
-    if type(module).__name__ == "LayerNorm" and "bias" not in out and getattr(module, "elementwise_affine", False):
-        out["bias"] = module.bias is not None
     return out
 
 
@@ -213,18 +211,15 @@ class _Builder:
         self._shapes: list[tuple[int, ...]] = []
 
     # -- helpers --------------------------------------------------------------------------------
-    def shape(self, v: Val) -> tuple[int, ...]:
-        return tuple(self.nodes[v.node].args["shape"]) if v.node == 0 else self._shapes[v.node]
-
     def add(self, kind: str, args: dict[str, Any], inputs: list[Val], name: str, recorded: tuple[int, ...] | None,
-            module: Any = None, shares: int | None = None, out_shape: tuple[int, ...] = ()) -> int:
+            module: Any = None, shares: int | None = None) -> int:
+        """A node of ``kind`` on ``inputs``; ``name`` is the module's qualified name (or the function's), and
+        ``recorded`` PyTorch's output shape for it (``None``: a step of an operation, checked downstream)."""
         kind_obj = K.KINDS[kind]
         args = {**kind_obj.defaults, **args}
-        node = Node(kind, args, tuple(v.node for v in inputs), None, "", shares=shares)
-        if hasattr(Node, "module") or "module" in Node.__dataclass_fields__:
-            import dataclasses
-
-            node = dataclasses.replace(node, module=name if module is not None else "")
+        # Contract point 3: a node made by a module carries its qualified name; functions carry none.
+        node = Node(kind, args, tuple(v.node for v in inputs), None, "", shares=shares,
+                    module=name if module is not None else "")
         try:
             effect = kind_obj.infer(args, [self._shapes[v.node] for v in inputs])
         except ArchcalcError as e:
@@ -614,21 +609,19 @@ def check(imported: Imported) -> Analysis:
         theirs: dict[str, Any] = {}
         if shape is not None:
             theirs["shape"] = shape
-        if module is not None and row.index == imported.network.nodes[row.index].shares:
-            pass
-        elif module is not None and imported.network.nodes[row.index].shares is None:
+        if module is not None and imported.network.nodes[row.index].shares is None:  # a module's first call
             theirs["params"] = _count(module.parameters())
             theirs["buffers"] = _count(module.buffers())
         elif name in imported.param_rows and imported.param_rows[name] == row.index:
             theirs["params"] = math.prod(params[name].shape)
-        ours = {"shape": tuple(row.output_shape), "params": row.params, "buffers": getattr(row, "buffers", 0)}
+        ours = {"shape": tuple(row.output_shape), "params": row.params, "buffers": row.buffers}
         wrong = [f"{k} {ours[k]} vs {v}" for k, v in theirs.items() if ours[k] != v]
         if wrong:
             raise KerasError(f"archcalc reads `{name}` as `{row.name}` (row {row.index}) but disagrees with "
                              f"PyTorch: {'; '.join(wrong)}",
                              hint="this is a bug in archcalc's PyTorch importer: please report it with the model")
     totals = {"params": _count(model.parameters()), "buffers": _count(model.buffers())}
-    ours = {"params": analysis.totals.params, "buffers": getattr(analysis.totals, "buffers", 0)}
+    ours = {"params": analysis.totals.params, "buffers": analysis.totals.buffers}
     wrong = [f"{k} {ours[k]:,} vs {v:,}" for k, v in totals.items() if ours[k] != v]
     if wrong:
         raise KerasError(f"archcalc's totals for {imported.source} disagree with the module's "
@@ -666,7 +659,7 @@ def notation(imported: Imported) -> str:
     shape = "x".join(map(str, _channels_first(net.input_shape)))
     out = [f"# imported by archcalc {__version__} from {source} (PyTorch {t.__version__}), input {shape}:",
            f"# {analysis.totals.params:,} parameters (model.parameters()), "
-           f"{getattr(analysis.totals, 'buffers', 0):,} buffers (model.buffers()); shapes channels last",
+           f"{analysis.totals.buffers:,} buffers (model.buffers()); shapes channels last",
            *[f"# note: {one_line(n)}" for n in imported.notes], f"network {net.name}"]
     for text, index in lines:
         if index:
