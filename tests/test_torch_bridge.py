@@ -50,8 +50,8 @@ def _numel(tensors) -> int:
 # -- verify ------------------------------------------------------------------------------------------------
 
 #: Bundled networks PyTorch cannot build, and why (Keras' Normalization layer; batch norm without γ).
-REFUSED = {"convnexttiny": "normalize", "efficientnetb0": "normalize", "inceptionv3": "γ and β",
-           "inceptionv3_aux": "γ and β"}
+REFUSED = {"convnexttiny": "normalize", "efficientnetb0": "normalize", "inceptionv3": "β but no γ",
+           "inceptionv3_aux": "β but no γ"}
 
 
 def test_verify_every_bundled_spec_with_torch(capsys: pytest.CaptureFixture[str]) -> None:
@@ -111,8 +111,8 @@ def test_verify_refusal_names_every_layer(tmp_path: Path, capsys) -> None:
     assert r["notes"][-3:] == [
         "layer 1 (normalize): PyTorch has no layer for archcalc's `normalize`; verify it with Keras "
         "(--framework keras), or leave it out",
-        "layer 2 (batchnorm): PyTorch has no layer for batch normalisation with only one of γ and β; "
-        "PyTorch's affine= has both or neither",
+        "layer 2 (batchnorm): PyTorch has no layer for batch normalisation with β but no γ; "
+        "PyTorch's affine= gives γ and β, bias=False γ alone",
         "nothing was dropped: change or remove these layers"]
 
 
@@ -140,7 +140,8 @@ def chains(draw: st.DrawFn) -> str:
             f"padding={draw(st.sampled_from(['same', 'valid']))}",
             f"maxpool{draw(st.integers(2, 3))} stride=2 ceil=true",
             f"avgpool{draw(st.integers(1, 3))} padding=same stride={draw(st.integers(1, 2))}",
-            "batchnorm", "batchnorm stats=torch", "zeropad1", "dropout 0.3", "relu6",
+            "batchnorm", "batchnorm stats=torch", "batchnorm center=false", "zeropad1", "dropout 0.3", "relu6",
+            "layernorm", "groupnorm groups=1",
         ])))
     lines.append(draw(st.sampled_from(["FC-3", "global-avgpool", "flatten", "global-maxpool"])))
     return "\n".join(lines)
@@ -338,3 +339,31 @@ def test_hostile_names_produce_no_side_effect(name: str, tmp_path: Path, monkeyp
 def test_export_torch_refuses_a_model_file(tmp_path: Path, capsys) -> None:
     code, _, err = run(["export", "lenet5", "-o", str(tmp_path / "m.keras"), "--framework", "torch"], capsys)
     assert code == 2 and "PyTorch is written as code" in err and "name the file .py" in err
+
+
+def test_layers_on_pytorchs_last_axis_and_norms_read_and_build_back() -> None:
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.LayerNorm([8, 8]), nn.Linear(8, 5),
+                          nn.InstanceNorm2d(8, track_running_stats=True), nn.GroupNorm(2, 8), nn.ChannelShuffle(2),
+                          nn.BatchNorm2d(8, bias=False) if "bias" in nn.BatchNorm2d.__init__.__code__.co_varnames
+                          else nn.Identity(), nn.Flatten(), nn.Linear(8 * 8 * 5, 4))
+    imported = torch_import.read_module(model, (3, 8, 8), "norms")
+    a = analyze_network(imported.network)
+    assert (a.totals.params, a.totals.buffers) == (_numel(model.parameters()), _numel(model.buffers()))
+    r = verify(imported.network, a)  # built back from archcalc's reading, by torch_build
+    assert r.ok, [(x.name, [c for c in x.cells if not c.ok]) for x in r.mismatches]
+
+
+def test_the_importers_own_check_catches_a_wrong_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    from archcalc import kinds
+
+    real = kinds.torch_layer
+
+    def off_by_one(cls, kwargs, shape):  # a vocabulary bug: one filter too many
+        kind, args = real(cls, kwargs, shape)
+        return (kind, {**args, "filters": args["filters"] + 1}) if kind == "conv" else (kind, args)
+
+    monkeypatch.setattr(kinds, "torch_layer", off_by_one)
+    with pytest.raises(KerasError) as e:
+        torch_import.read_module(nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten()), (3, 8, 8), "m")
+    assert e.value.message == ("archcalc reads `0` as `conv3-5 padding=0 activation=none` (row 1) but disagrees "
+                               "with PyTorch: shape (6, 6, 5) vs (6, 6, 4); params 140 vs 112")

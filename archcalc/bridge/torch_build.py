@@ -59,6 +59,7 @@ class TorchRow:
     Attributes:
         layers: the modules applied one after the other to the row's one input.
         channels_last: the modules act on the channels moved last (a ``Linear`` on each position).
+        features_last: the modules give their features last (an embedding's N x T x E), moved to dim 1 after.
         join: for a merge, how the inputs are joined: ``add``, ``subtract``, ``multiply``, ``average``,
             ``maximum``, ``minimum``, ``cat``, ``scaled_add``; empty otherwise.
         expr: a tensor expression instead of modules: ``reshape``, ``permute``, ``slice``, ``rescale``.
@@ -67,6 +68,7 @@ class TorchRow:
 
     layers: tuple[TorchLayer, ...] = ()
     channels_last: bool = False
+    features_last: bool = False
     join: str = ""
     expr: str = ""
     params: dict[str, Any] = field(default_factory=dict)
@@ -83,6 +85,8 @@ ACTIVATION_MODULES: dict[str | None, tuple[str, dict[str, Any]]] = {
     "silu": ("SiLU", {}), "swish": ("SiLU", {}), "leaky_relu": ("LeakyReLU", {"negative_slope": 0.2}),
     "softplus": ("Softplus", {}), "softsign": ("Softsign", {}), "hard_sigmoid": ("Hardsigmoid", {}),
     "hard_silu": ("Hardswish", {}), "hard_swish": ("Hardswish", {}), "mish": ("Mish", {}), "celu": ("CELU", {}),
+    "hard_tanh": ("Hardtanh", {}), "log_sigmoid": ("LogSigmoid", {}), "tanh_shrink": ("Tanhshrink", {}),
+    "hard_shrink": ("Hardshrink", {}), "soft_shrink": ("Softshrink", {}), "softmin": ("Softmin", {"dim": 1}),
 }
 
 
@@ -221,6 +225,8 @@ def _deconv(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
             kw["padding"] = _one(ps)
     if extra is not None and any(_axes(extra, shape)):
         kw["output_padding"] = _one(_axes(extra, shape))
+    if args.get("groups", 1) != 1:
+        kw["groups"] = args["groups"]
     if set(dilation) != {1}:
         kw["dilation"] = _one(dilation)
     if not args.get("bias", True):
@@ -234,11 +240,15 @@ def _deconv(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
 def _dense(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
     (shape,) = shapes
     flatten = args.get("flatten", True) and len(shape) > 1
-    n = math.prod(shape) if flatten else shape[-1]
+    # axis -1: each position's channels (Keras' Dense on a map); -2: PyTorch's last axis (W of N x C x H x W).
+    torch_last = not flatten and len(shape) > 1 and args.get("axis", -1) == -2
+    if not flatten and len(shape) > 1 and args.get("axis", -1) not in (-1, -2):
+        raise _refuse(f"a dense layer along axis {args['axis']}", "act on the channels or PyTorch's last axis")
+    n = math.prod(shape) if flatten else shape[-2] if torch_last else shape[-1]
     act = _activation(args.get("activation"))
     linear = TorchLayer("Linear", (n, args["units"]), {} if args.get("bias", True) else {"bias": False})
     layers = [*([TorchLayer("Flatten", role="flatten")] if flatten else []), linear, *([act] if act else [])]
-    return TorchRow(tuple(layers), channels_last=len(shape) > 1 and not flatten)
+    return TorchRow(tuple(layers), channels_last=len(shape) > 1 and not flatten and not torch_last)
 
 
 @translates("maxpool", "avgpool")
@@ -291,20 +301,35 @@ def _global(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
 @translates("batchnorm")
 def _batchnorm(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
     (shape,) = shapes
-    if args.get("center", True) != args.get("scale", True):
-        raise _refuse("batch normalisation with only one of γ and β", "PyTorch's affine= has both or neither")
-    kw: dict[str, Any] = {} if args.get("center", True) else {"affine": False}
+    kw = _affine(args, "batch normalisation")
     if args.get("stats") == "none":
         kw["track_running_stats"] = False
     rank = 1 if len(shape) <= 2 else len(shape) - 1
     return TorchRow((TorchLayer(f"BatchNorm{rank}d", (shape[-1],), kw),))
 
 
+def _torch_last_axes(axes: tuple[int, ...], shape: Shape) -> tuple[int, ...] | None:
+    """The sizes of PyTorch's last axes that archcalc's ``axes`` (counted from 1, Keras' way) are, if they are.
+
+    >>> _torch_last_axes((2,), (8, 6, 4)), _torch_last_axes((1, 2), (8, 6, 4)), _torch_last_axes((1, 2, 3), (8, 6, 4))
+    ((6,), (8, 6), (4, 8, 6))
+    """
+    n = len(shape)
+    first = (shape[-1], *shape[:-1]) if n > 1 else tuple(shape)
+    for k in range(1, n + 1):
+        mine = tuple(sorted((t - 1 if t else n - 1) + 1 if n > 1 else t + 1 for t in range(n - k, n)))
+        if tuple(sorted(axes)) == mine:
+            return first[-k:]
+    return None
+
+
 @translates("layernorm")
 def _layernorm(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
     (shape,) = shapes
-    if tuple(args.get("axis", (-1,))) not in ((-1,), (len(shape),)):
-        raise _refuse(f"a layer norm over axes {tuple(args['axis'])}", "PyTorch's LayerNorm here: over the channels")
+    axes = tuple(args.get("axis", (-1,)))
+    torch_axes = None if axes in ((-1,), (len(shape),)) else _torch_last_axes(axes, shape)
+    if axes not in ((-1,), (len(shape),)) and torch_axes is None:
+        raise _refuse(f"a layer norm over axes {axes}", "PyTorch's LayerNorm: over the channels or its last axes")
     if args.get("center", True) and not args.get("scale", True):
         raise _refuse("a layer norm with β but no γ", "PyTorch's LayerNorm has γ, or γ and β, or neither")
     kw: dict[str, Any] = {}
@@ -312,16 +337,30 @@ def _layernorm(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
         kw["elementwise_affine"] = False
     elif not args.get("center", True):
         kw["bias"] = False
+    if torch_axes is not None:  # over PyTorch's last axes, as it lays the map out
+        return TorchRow((TorchLayer("LayerNorm", (torch_axes[0] if len(torch_axes) == 1 else torch_axes,), kw),))
     return TorchRow((TorchLayer("LayerNorm", (shape[-1],), kw),), channels_last=len(shape) > 1)
 
 
 @translates("groupnorm")
 def _groupnorm(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
     (shape,) = shapes
-    if args.get("center", True) != args.get("scale", True):
-        raise _refuse("group normalisation with only one of γ and β", "PyTorch's affine= has both or neither")
-    kw = {} if args.get("center", True) else {"affine": False}
+    kw = _affine(args, "group normalisation")
+    if args.get("stats") == "torch":  # instance norm with running statistics (buffers)
+        if args["groups"] != shape[-1]:
+            raise _refuse("group normalisation with running statistics", "only instance norm keeps them")
+        return TorchRow((TorchLayer(f"InstanceNorm{_rank(shape)}d", (shape[-1],),
+                                    {**({"affine": True} if kw.get("affine", True) else {}),
+                                     **({"bias": False} if "bias" in kw else {}), "track_running_stats": True}),))
     return TorchRow((TorchLayer("GroupNorm", (args["groups"], shape[-1]), kw),))
+
+
+def _affine(args: dict[str, Any], what: str) -> dict[str, Any]:
+    """PyTorch's ``affine=`` (γ and β) and ``bias=`` (γ without β) for a normalisation's center/scale."""
+    center, scale = args.get("center", True), args.get("scale", True)
+    if center and not scale:
+        raise _refuse(f"{what} with β but no γ", "PyTorch's affine= gives γ and β, bias=False γ alone")
+    return {} if center else {"bias": False} if scale else {"affine": False}
 
 
 @translates("lrn")
@@ -338,10 +377,22 @@ def _act(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
 @translates("prelu")
 def _prelu(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
     (shape,) = shapes
-    if len(shape) > 1 and set(args.get("shared_axes", ())) != set(range(1, len(shape))):
+    shared = set(args.get("shared_axes", ()))
+    if shared == set(range(1, len(shape) + 1)):  # one α for everything: PyTorch's default
+        return TorchRow((TorchLayer("PReLU"),))
+    if len(shape) > 1 and shared != set(range(1, len(shape))):
         raise _refuse("a PReLU with one α per position", "share α over the spatial axes "
                       f"(shared_axes={list(range(1, len(shape)))}): PyTorch's PReLU has one per channel")
     return TorchRow((TorchLayer("PReLU", (shape[-1],)),))
+
+
+@translates("embedding")
+def _embedding(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
+    # archcalc's (tokens, features) is Keras' layout and the reader's: PyTorch's (N, T, E) with the features moved
+    # to the channels' place (N, E, T), as every tensor between rows is. channels_first: archcalc's shape is
+    # already PyTorch's (T, E) read channels first.
+    return TorchRow((TorchLayer("Embedding", (args["vocabulary"], args["dim"])),),
+                    features_last=not args.get("channels_first"))
 
 
 @translates("dropout")
@@ -370,6 +421,16 @@ def _edges(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
 def _upsample(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
     (shape,) = shapes
     return TorchRow((TorchLayer("Upsample", (), {"scale_factor": _one(_axes(args["size"], shape))}),))
+
+
+@translates("channel_shuffle")
+def _shuffle(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
+    return TorchRow((TorchLayer("ChannelShuffle", (args["groups"],)),))
+
+
+@translates("resize")
+def _resize(args: dict[str, Any], shapes: list[Shape]) -> TorchRow:
+    return TorchRow((TorchLayer("Upsample", (), {"size": (args["height"], args["width"])}),))
 
 
 @translates("layerscale")
@@ -536,6 +597,8 @@ def apply_row(row: TorchRow, module: Any, inputs: list[Any]) -> Any:
         return apply_expr(row, x)
     if row.channels_last:
         return module(x.movedim(1, -1)).movedim(-1, 1)
+    if row.features_last:
+        return module(x).movedim(-1, 1)
     return module(x)
 
 

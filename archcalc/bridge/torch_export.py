@@ -29,7 +29,8 @@ _PREFIXES = {"Conv": "conv", "ConvTranspose": "deconv", "Linear": "fc", "BatchNo
              "GroupNorm": "gn", "MaxPool": "pool", "AvgPool": "pool", "AdaptiveAvgPool": "pool",
              "AdaptiveMaxPool": "pool", "Dropout": "drop", "Flatten": "flatten", "ZeroPad": "pad",
              "ConstantPad": "pad", "Upsample": "up", "LocalResponseNorm": "lrn", "LayerScale": "scale",
-             "StochasticDepth": "drop_path", "PReLU": "prelu"}
+             "StochasticDepth": "drop_path", "PReLU": "prelu", "Embedding": "embed", "InstanceNorm": "norm",
+             "ChannelShuffle": "shuffle"}
 
 _LAYERSCALE_SOURCE = '''
 
@@ -189,6 +190,9 @@ def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
         if trow.channels_last:  # a Linear or LayerNorm on every position's channels
             forward.append(f"x{row.index} = self.{attr}({x}.movedim(1, -1)).movedim(-1, 1)"
                            + ("" if node.shares is None else f"  # {note}"))
+        elif trow.features_last:  # an embedding's N x T x E, its features where the channels go
+            forward.append(f"x{row.index} = self.{attr}({x}).movedim(-1, 1)"
+                           + ("" if node.shares is None else f"  # {note}"))
         else:
             forward.append(f"x{row.index} = self.{attr}({x})" + ("" if node.shares is None else f"  # {note}"))
     ends = [f"x{i}" for i in network.outputs]
@@ -204,6 +208,9 @@ def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
         "",
         f"archcalc's numbers: {t.trainable_params:,} parameters, {buffers:,} buffers, {t.macs:,} MACs per example",
         f"of {input_shape} (channels first).",
+        *([f"Not written: {len(network.unused)} module(s) the original's forward pass never calls "
+           f"({sum(u.params for u in network.unused):,} parameters, {sum(u.buffers for u in network.unused):,} "
+           "buffers), counted above."] if network.unused else []),
         "Run it to build the module and print its parameter count.",
         '"""',
         "",
@@ -227,7 +234,8 @@ def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
         'if __name__ == "__main__":',
         '    with torch.device("meta"):  # the shapes only: no memory for the weights',
         "        model = Net()",
-        f"        out = model(torch.empty(1, {', '.join(map(str, _channels_first(network.input_shape)))}))",
+        f"        out = model(torch.empty(1, {', '.join(map(str, _channels_first(network.input_shape)))}"
+        + (", dtype=torch.long))" if network.layers and network.layers[0].kind == "embedding" else "))"),
         '    print(f"{sum(p.numel() for p in model.parameters()):,} parameters, "',
         '          f"{sum(b.numel() for b in model.buffers()):,} buffers")',
     ]

@@ -31,7 +31,7 @@ from typing import Any
 from .. import kinds as K
 from ..analysis import Analysis, analyze_network
 from ..errors import ArchcalcError, KerasError, SourceError, SpecError
-from ..network import Network, Node
+from ..network import Network, Node, Unused
 from .torch_trace import IDENTITY_FUNCTIONS, Op, Recorder, Ref, outputs
 from .torchlib import torch, torchvision
 
@@ -40,9 +40,8 @@ DEFAULT_INPUT = (3, 224, 224)  # channels first, as PyTorch writes it
 _BATCH = 2  # a batch of 2: a view that mixes the batch axis into another is seen (and BN trains on it)
 
 #: Classes torchvision defines beyond ``torch.nn`` that are one layer for archcalc, not traced into:
-#: ``LayerNorm2d`` normalises each position's channels (archcalc's last axis); ``LayerNorm`` is read here too
-#: while the vocabulary has not got it.
-TORCHVISION_LAYERS = frozenset({"LayerNorm2d", "StochasticDepth", "LayerNorm"})
+#: ``LayerNorm2d`` normalises each position's channels (archcalc's last axis).
+TORCHVISION_LAYERS = frozenset({"LayerNorm2d", "StochasticDepth"})
 
 _MERGES = {"add": "add", "add_": "add", "__add__": "add", "__iadd__": "add", "__radd__": "add",
            "mul": "multiply", "mul_": "multiply", "__mul__": "multiply", "__imul__": "multiply",
@@ -140,9 +139,9 @@ _ANY_LAYOUT = {"activation", "dropout"}  # element by element: the order of the 
 
 
 def _own_layer(cls: str, kw: dict[str, Any], shape: tuple[int, ...]) -> tuple[str, dict[str, Any]]:
-    """The layers torchvision uses that the shared vocabulary does not read (yet): ``LayerNorm`` over the
-    channels (archcalc's last axis), torchvision's ``LayerNorm2d`` (the same, on a channels-first map)
-    and ``StochasticDepth``."""
+    """What the shared vocabulary does not read as it is used here: torchvision's ``LayerNorm2d`` (a layer norm
+    over each position's channels of a channels-first map) and ``StochasticDepth``, and ``LayerNorm`` on the
+    channels moved last (ConvNeXt's block): both are archcalc's layer norm over its last axis."""
     if cls == "StochasticDepth":
         return "stochastic_depth", {**K.KINDS["stochastic_depth"].defaults, "rate": float(kw.get("p", 0.0))}
     normalized = tuple(kw.get("normalized_shape", ()))
@@ -167,7 +166,8 @@ def _kwargs(module: Any) -> dict[str, Any]:
         params = inspect.signature(type(module).__init__).parameters
     except (TypeError, ValueError):
         return out
-    known = K.TORCH_PARAMS.get(type(module).__name__)
+    spec = K.TORCH_CLASSES.get(type(module).__name__)
+    known = None if spec is None else (*spec.params, *spec.keywords)
     for name in params:
         if name in ("self", "device", "dtype") or not hasattr(module, name) or (
                 known is not None and name not in known):
@@ -178,8 +178,6 @@ def _kwargs(module: Any) -> dict[str, Any]:
         elif isinstance(value, t.Tensor):
             continue
         out[name] = value
-    if type(module).__name__ == "LayerNorm" and "bias" not in out and getattr(module, "elementwise_affine", False):
-        out["bias"] = module.bias is not None
     return out
 
 
@@ -189,6 +187,9 @@ def dotted_name(func: Any) -> str:
     name = getattr(func, "__name__", "")
     module = getattr(func, "__module__", None) or "torch"
     if module == "torch._C._nn":  # F.avg_pool2d is torch._C._nn.avg_pool2d
+        module = "torch.nn.functional"
+    if module == "torch" and f"torch.{name}" not in K.TORCH_FUNCTIONS and f"torch.nn.functional.{name}" in \
+            K.TORCH_FUNCTIONS:  # F.adaptive_avg_pool1d is torch.adaptive_avg_pool1d
         module = "torch.nn.functional"
     return f"{module}.{name}"
 
@@ -210,18 +211,15 @@ class _Builder:
         self._shapes: list[tuple[int, ...]] = []
 
     # -- helpers --------------------------------------------------------------------------------
-    def shape(self, v: Val) -> tuple[int, ...]:
-        return tuple(self.nodes[v.node].args["shape"]) if v.node == 0 else self._shapes[v.node]
-
     def add(self, kind: str, args: dict[str, Any], inputs: list[Val], name: str, recorded: tuple[int, ...] | None,
-            module: Any = None, shares: int | None = None, out_shape: tuple[int, ...] = ()) -> int:
+            module: Any = None, shares: int | None = None) -> int:
+        """A node of ``kind`` on ``inputs``; ``name`` is the module's qualified name (or the function's), and
+        ``recorded`` PyTorch's output shape for it (``None``: a step of an operation, checked downstream)."""
         kind_obj = K.KINDS[kind]
         args = {**kind_obj.defaults, **args}
-        node = Node(kind, args, tuple(v.node for v in inputs), None, "", shares=shares)
-        if hasattr(Node, "module") or "module" in Node.__dataclass_fields__:
-            import dataclasses
-
-            node = dataclasses.replace(node, module=name if module is not None else "")
+        # Contract point 3: a node made by a module carries its qualified name; functions carry none.
+        node = Node(kind, args, tuple(v.node for v in inputs), None, "", shares=shares,
+                    module=name if module is not None else "")
         try:
             effect = kind_obj.infer(args, [self._shapes[v.node] for v in inputs])
         except ArchcalcError as e:
@@ -290,6 +288,10 @@ class _Builder:
         name = op.name
         if name in IDENTITY_FUNCTIONS:
             return [self.val(op.args[0])]
+        if name in ("expand", "expand_as"):
+            # A broadcast view (SE's y.view(b, c, 1, 1).expand_as(x)): archcalc's merges stretch size-1 axes
+            # themselves, so the value stays what it is; the merge that reads it has the full shape.
+            return [self.val(op.args[0])]
         dotted = dotted_name(op.target)
         if dotted in K.TORCH_FUNCTIONS:
             x = self.val(op.args[0])
@@ -323,28 +325,32 @@ class _Builder:
     def layer(self, cls: str, kwargs: dict[str, Any], x: Val, name: str, recorded: tuple[int, ...],
               module: Any = None, shares: int | None = None) -> Val:
         rank = len(x.order)
-        shape = self._shapes[x.node]
-        last_axis = cls in _LAST_AXIS
-        if last_axis and rank > 1:
-            # They act on PyTorch's last axis: archcalc's last axis must be that one (ConvNeXt's Linear
-            # after Permute([0, 2, 3, 1]) acts on the channels of every position).
-            if x.order[-1] != rank - 1:
-                raise _Refused(f"`{cls}` acts on PyTorch's last axis, which here is not archcalc's channel axis; "
-                               "archcalc reads it on a flat input or on channels moved last (x.permute(0, 2, 3, 1))")
-        elif rank > 1 and K.TORCH_NAMES.get(cls, ("",))[0] not in _ANY_LAYOUT:
-            x = self.to_standard(x, name, recorded)
+        channels_last = rank > 1 and x.order == tuple(range(rank))  # after x.permute(0, 2, 3, 1)
         try:
-            if (cls in _LAST_AXIS and cls not in K.TORCH_NAMES) or cls in TORCHVISION_LAYERS:
-                kind, args = _own_layer(cls, kwargs, shape)
-            elif last_axis and rank > 1:  # the vocabulary reads Linear on a flat input: each position is one
-                kind, args = K.torch_layer(cls, kwargs, shape[-1:])
-                args = {**args, "flatten": False}
+            if cls in TORCHVISION_LAYERS:
+                x = self.to_standard(x, name, recorded) if rank > 1 else x
+                kind, args = _own_layer(cls, kwargs, self._shapes[x.node])
+            elif cls in _LAST_AXIS and channels_last:
+                # ConvNeXt's LayerNorm and Linear after Permute([0, 2, 3, 1]): PyTorch's last axis is the
+                # channels, archcalc's last axis: the layer acts on every position's channels.
+                shape = self._shapes[x.node]
+                if cls == "LayerNorm":
+                    kind, args = _own_layer(cls, kwargs, shape)
+                else:
+                    kind, args = K.torch_layer(cls, kwargs, shape[-1:])
+                    args = {**args, "flatten": False, "axis": -1}
             else:
-                kind, args = K.torch_layer(cls, kwargs, shape)
+                if rank > 1 and K.TORCH_NAMES.get(cls, ("",))[0] not in _ANY_LAYOUT:
+                    x = self.to_standard(x, name, recorded)
+                kind, args = K.torch_layer(cls, kwargs, self._shapes[x.node])
         except ArchcalcError as e:
             raise _Refused(e.message) from None
+        if kind == "embedding":  # its (T, E) output is read features last, as the code reader reads it
+            args = {**args, "channels_first": False}
         i = self.add(kind, args, [x], name, recorded, module=module, shares=shares)
         out_rank = len(self._shapes[i])
+        if kind == "embedding":
+            return Val(i, tuple(range(out_rank)))
         return Val(i, x.order if out_rank == rank else Val.standard(out_rank))
 
     def module(self, op: Op, recorded: tuple[int, ...]) -> Val:
@@ -491,7 +497,7 @@ class _Builder:
             raise _Refused(f"`{op.name}` over axes {dims}: archcalc has it over all the spatial axes only "
                            "(global pooling)")
         kind = "global_avgpool" if op.name == "mean" else "global_maxpool"
-        x = self.to_standard(x, op.name, recorded)
+        # The reduced axes are archcalc's spatial ones, whatever PyTorch's order: the pooling reads them as such.
         i = self.add(kind, {"keepdims": keep}, [x], op.name, recorded)
         return Val(i, x.order if keep else (0,))
 
@@ -506,7 +512,9 @@ def read_module(model: Any, input_shape: tuple[int, ...] = DEFAULT_INPUT, source
     """
     input_shape = tuple(int(d) for d in input_shape)
     recorder = Recorder(model, _is_leaf)
-    ops = recorder.run(input_shape, batch=_BATCH)
+    # A model that starts with an embedding takes token indices: integers.
+    tokens = any(type(m).__name__ in ("Embedding", "EmbeddingBag") for m in model.modules())
+    ops = recorder.run(input_shape, batch=_BATCH, tokens=tokens)
     builder = _Builder(ops, model)
     builder.build(input_shape)
     what = source or type(model).__name__
@@ -526,17 +534,50 @@ def read_module(model: Any, input_shape: tuple[int, ...] = DEFAULT_INPUT, source
     recorded = [None if r is None or i not in builder.orders else tuple(r[a] for a in builder.orders[i])
                 for i, r in enumerate(builder.recorded)]
     network, old = _canonical(network)
+    network.unused = _unused(model, builder)
     new_of = {o: n for n, o in enumerate(old)}
     imported = Imported(network, [builder.names[o] for o in old[1:]], source or type(model).__name__, [], model,
                         [recorded[o] for o in old[1:]], [builder.modules[o] for o in old[1:]],
                         new_of[main[0]] if main else len(network.nodes) - 1,
                         {n: new_of[i] for n, i in builder.param_rows.items()})
+    if network.unused:
+        imported.notes.append(f"{len(network.unused)} module(s) the forward pass never calls "
+                              f"({', '.join(u.module for u in network.unused[:5])}"
+                              f"{', …' if len(network.unused) > 5 else ''}): counted in the totals, as "
+                              "model.parameters() counts them; they have no row")
     if len(main) > 1:
         imported.notes.append(f"{len(main) - 1} side output(s) (auxiliary classifiers): their layers count in "
                               "the totals, as model.parameters() counts them; the model returns them in training "
                               "mode only")
     check(imported)
     return imported
+
+
+def _unused(model: Any, builder: _Builder) -> list[Unused]:
+    """The modules whose parameters or buffers the forward pass never used: no row, but in the totals."""
+    called = [n for n, m in model.named_modules() if id(m) in builder.first_call]
+    used = set(builder.param_rows)
+
+    def covered(name: str) -> bool:
+        return name in used or any(name.startswith(c + ".") for c in called if c)
+
+    owners: dict[str, list[tuple[str, Any, bool]]] = {}
+    for pname, p in model.named_parameters():
+        if not covered(pname):
+            owners.setdefault(pname.rpartition(".")[0], []).append((pname, p, True))
+    for bname, b in model.named_buffers():
+        if not covered(bname):
+            owners.setdefault(bname.rpartition(".")[0], []).append((bname, b, False))
+    modules = dict(model.named_modules())
+    out = []
+    for owner, tensors in owners.items():
+        cls = type(modules[owner]).__name__
+        biases = sum(math.prod(t.shape) for n, t, is_param in tensors if is_param and n.endswith("bias"))
+        params = sum(math.prod(t.shape) for _, t, is_param in tensors if is_param)
+        buffers = sum(math.prod(t.shape) for _, t, is_param in tensors if not is_param)
+        out.append(Unused(owner, K.TORCH_NAMES.get(cls, (cls,))[0], f"{cls} (never called)", params - biases,
+                          biases, buffers))
+    return out
 
 
 def _canonical(network: Network) -> tuple[Network, list[int]]:
@@ -568,21 +609,19 @@ def check(imported: Imported) -> Analysis:
         theirs: dict[str, Any] = {}
         if shape is not None:
             theirs["shape"] = shape
-        if module is not None and row.index == imported.network.nodes[row.index].shares:
-            pass
-        elif module is not None and imported.network.nodes[row.index].shares is None:
+        if module is not None and imported.network.nodes[row.index].shares is None:  # a module's first call
             theirs["params"] = _count(module.parameters())
             theirs["buffers"] = _count(module.buffers())
         elif name in imported.param_rows and imported.param_rows[name] == row.index:
             theirs["params"] = math.prod(params[name].shape)
-        ours = {"shape": tuple(row.output_shape), "params": row.params, "buffers": getattr(row, "buffers", 0)}
+        ours = {"shape": tuple(row.output_shape), "params": row.params, "buffers": row.buffers}
         wrong = [f"{k} {ours[k]} vs {v}" for k, v in theirs.items() if ours[k] != v]
         if wrong:
             raise KerasError(f"archcalc reads `{name}` as `{row.name}` (row {row.index}) but disagrees with "
                              f"PyTorch: {'; '.join(wrong)}",
                              hint="this is a bug in archcalc's PyTorch importer: please report it with the model")
     totals = {"params": _count(model.parameters()), "buffers": _count(model.buffers())}
-    ours = {"params": analysis.totals.params, "buffers": getattr(analysis.totals, "buffers", 0)}
+    ours = {"params": analysis.totals.params, "buffers": analysis.totals.buffers}
     wrong = [f"{k} {ours[k]:,} vs {v:,}" for k, v in totals.items() if ours[k] != v]
     if wrong:
         raise KerasError(f"archcalc's totals for {imported.source} disagree with the module's "
@@ -620,7 +659,7 @@ def notation(imported: Imported) -> str:
     shape = "x".join(map(str, _channels_first(net.input_shape)))
     out = [f"# imported by archcalc {__version__} from {source} (PyTorch {t.__version__}), input {shape}:",
            f"# {analysis.totals.params:,} parameters (model.parameters()), "
-           f"{getattr(analysis.totals, 'buffers', 0):,} buffers (model.buffers()); shapes channels last",
+           f"{analysis.totals.buffers:,} buffers (model.buffers()); shapes channels last",
            *[f"# note: {one_line(n)}" for n in imported.notes], f"network {net.name}"]
     for text, index in lines:
         if index:

@@ -146,8 +146,8 @@ class Recorder:
             return  # a constant made in the forward (torch.zeros(3)); used later, it is refused there
         self._record(Op("function", function_name(func), func, a, kw, parameters=params), result)
 
-    def run(self, input_shape: tuple[int, ...], batch: int = 2) -> list[Op]:
-        """Record one forward pass on a meta tensor of shape ``(batch, *input_shape)``."""
+    def run(self, input_shape: tuple[int, ...], batch: int = 2, tokens: bool = False) -> list[Op]:
+        """Record one forward pass on a meta tensor of shape ``(batch, *input_shape)`` (of integers: ``tokens``)."""
         t = torch()
         from torch.overrides import TorchFunctionMode
 
@@ -165,9 +165,14 @@ class Recorder:
             if m is not self.model and self.is_leaf(m):
                 handles.append(m.register_forward_pre_hook(self._pre, with_kwargs=True))
                 handles.append(m.register_forward_hook(self._post, with_kwargs=True))
-        x = t.empty((batch, *input_shape), device="meta")
+        x = t.empty((batch, *input_shape), device="meta", dtype=t.long if tokens else t.float32)
         # The module's own tensors stay where they are: meta copies stand in for them during the call
         # (no memory, and the user's module is not moved).
+        lazy = [n for n, v in self.model.named_parameters() if isinstance(v, t.nn.parameter.UninitializedParameter)]
+        if lazy:
+            raise KerasError(f"the module has parameters that are not initialized yet ({', '.join(lazy[:3])}"
+                             f"{', …' if len(lazy) > 3 else ''}): a lazy module (nn.LazyLinear) gets its size from "
+                             "its first input", hint="run the module once on an input of the right shape, then read it")
         replacements = {n: t.empty_like(v, device="meta")
                         for n, v in [*self.model.named_parameters(), *self.model.named_buffers()]}
         self.parameters = {id(replacements[n]): n for n, _ in self.model.named_parameters()}

@@ -86,8 +86,10 @@ def verify(network: Network, analysis: Analysis) -> Report:
     except Exception as e:  # PyTorch refused a module's arguments: the message is PyTorch's own
         return refused(KerasError(f"PyTorch refused to build it: {type(e).__name__}: {str(e).splitlines()[0][:300]}"))
     module.eval()
+    tokens = bool(network.layers) and network.layers[0].kind == "embedding"  # token indices: integers
     x = t.empty((1, *(tuple(analysis.input_shape)[-1:] + tuple(analysis.input_shape)[:-1]
-                      if len(analysis.input_shape) > 1 else tuple(analysis.input_shape))), device="meta")
+                      if len(analysis.input_shape) > 1 else tuple(analysis.input_shape))), device="meta",
+                dtype=t.long if tokens else t.float32)
     try:
         with t.no_grad():
             module(x)
@@ -123,8 +125,17 @@ def verify(network: Network, analysis: Analysis) -> Report:
         notes.append(f"{len(network.unused)} module(s) that forward never calls, built alone and counted in the "
                      "totals: " + ", ".join(u.module for u in network.unused[:8]))
     tot = analysis.totals
-    totals = [Cell("params", tot.trainable_params, params),
-              Cell("buffers", tot.non_trainable_params + tot.buffers, sums[1])]
+    # Modules the forward pass never calls (PyTorch code) have no row and are not built: their counts,
+    # in archcalc's totals as in model.parameters(), are left out of the comparison.
+    unused_params = sum(u.params for u in network.unused)
+    unused_buffers = sum(u.buffers for u in network.unused)
+    if network.unused:
+        notes.append(f"{len(network.unused)} module(s) the forward pass never calls ("
+                     + ", ".join(u.module for u in network.unused[:5]) + (", …" if len(network.unused) > 5 else "")
+                     + f"): {unused_params:,} parameters and {unused_buffers:,} buffers in archcalc's totals, "
+                     "not built, not compared")
+    totals = [Cell("params", tot.trainable_params - unused_params, params),
+              Cell("buffers", tot.non_trainable_params + tot.buffers - unused_buffers, sums[1])]
     if buffers != sums[1]:  # batch norm's counters, which Keras' counting has not
         notes.append(f"the module's buffers are {buffers:,} in all, {buffers - sums[1]:,} of them counters "
                      "(num_batches_tracked) not compared")
