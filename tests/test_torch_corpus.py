@@ -204,3 +204,23 @@ def test_the_comparison_reports_a_wrong_reading(monkeypatch: pytest.MonkeyPatch)
     problems = compare(text, "blitz", **options(text))
     assert "blitz Net: module 'fc3' (Linear): torch called it 1 time(s) (outputs [(10,)]); archcalc has no row " \
            "for it" in problems
+
+
+GAPS = sorted((Path(__file__).parent / "corpus" / "torch_gaps").glob("*.py"))
+
+
+@pytest.mark.skipif(not READER, reason="the PyTorch reader (archcalc/torch_code.py) is not on this branch yet")
+@pytest.mark.parametrize("path", GAPS, ids=[p.stem for p in GAPS])
+def test_known_gaps_are_refused_not_misread(path: Path) -> None:
+    """Tutorial code the reader refuses today (tests/corpus/torch_gaps/, each file's `# gap:` line says what):
+    a refusal with its place, never a wrong number. When the reader learns it, this test fails: move the
+    file into tests/corpus/torch/, where it is compared with torch."""
+    from archcalc.errors import SpecError
+
+    text = path.read_text()
+    run_torch(text, options(text))  # the code itself is valid PyTorch
+    with pytest.raises(SpecError) as refusal:
+        compare(text, path.name, **options(text))
+    gap = re.search(r"^# gap: [^`]*`(.+?)`", text, re.M)
+    assert gap and gap.group(1).split("(")[0] in refusal.value.message
+    assert refusal.value.location is not None and refusal.value.location.line > 3

@@ -2,8 +2,9 @@
 
 Two styles: a module-level ``nn.Sequential`` of modules, and an ``nn.Module`` class whose ``__init__`` makes the
 modules and whose ``forward`` wires them, mixing in functional calls (``F.relu``, ``F.max_pool2d``), residual
-helper blocks, a module called twice, and the three usual ways to flatten. The generator follows the shape
-(C, H, W) as it goes, with torch's own size formulas, so it knows the output shape of the program it wrote.
+helper blocks, a module called twice, and the three usual ways to flatten. Programs are 1-D (``C x L``), 2-D
+(``C x H x W``) or 3-D (``C x D x H x W``). The generator follows the shape as it goes, with torch's own size
+formulas, so it knows the output shape of the program it wrote.
 """
 
 from __future__ import annotations
@@ -17,17 +18,17 @@ HEADER = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n
 BLOCK = '''
 
 class Block(nn.Module):
-    """A residual block: two 3x3 convolutions, a 1x1 projection when the stride or the width changes."""
+    """A residual block: two 3-wide convolutions, a 1-wide projection when the stride or the width changes."""
 
     def __init__(self, cin, cout, stride=1):
         super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
+        self.conv1 = nn.Conv{d}d(cin, cout, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm{d}d(cout)
+        self.conv2 = nn.Conv{d}d(cout, cout, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm{d}d(cout)
         self.proj = None
         if stride != 1 or cin != cout:
-            self.proj = nn.Conv2d(cin, cout, 1, stride=stride)
+            self.proj = nn.Conv{d}d(cin, cout, 1, stride=stride)
 
     def forward(self, x):
         y = F.relu(self.bn1(self.conv1(x)))
@@ -40,6 +41,7 @@ class Block(nn.Module):
 ACTIVATIONS = ["nn.ReLU()", "nn.LeakyReLU(0.1)", "nn.GELU()", "nn.SiLU()", "nn.Tanh()", "nn.Sigmoid()",
                "nn.ELU()", "nn.ReLU6()", "nn.Hardswish()", "nn.ReLU(inplace=True)"]
 FUNCTIONS = ["F.relu(x)", "torch.relu(x)", "F.gelu(x)", "torch.sigmoid(x)", "F.leaky_relu(x, 0.2)", "torch.tanh(x)"]
+SMOOTH = {1: "'linear'", 2: "'bilinear'", 3: "'trilinear'"}
 
 
 def _conv_out(size: int, k: int, s: int, p: int, d: int = 1) -> int:
@@ -55,14 +57,28 @@ def _pool_out(size: int, k: int, s: int, p: int, ceil: bool) -> int:
     return out
 
 
+def _tuple(values: list[int]) -> str:
+    return f"({values[0]},)" if len(values) == 1 else f"({', '.join(map(str, values))})"
+
+
 @dataclass
 class _Program:
     c: int
-    h: int
-    w: int
+    size: list[int]  # the spatial sizes: [L], [H, W] or [D, H, W]
     modules: list[tuple[str, str]] = field(default_factory=list)  # (attribute name, constructor)
     steps: list[str] = field(default_factory=list)  # forward lines, for the class style
     uses_block: bool = False
+
+    @property
+    def d(self) -> int:
+        return len(self.size)
+
+    @property
+    def values(self) -> int:
+        n = 1
+        for s in self.size:
+            n *= s
+        return n
 
     def add(self, kind: str, constructor: str) -> str:
         name = f"{kind}{len(self.modules)}"
@@ -78,28 +94,28 @@ def _layer(draw: st.DrawFn, p: _Program, classy: bool) -> None:
     if classy:
         kinds += ["function", "fpool", "block", "twice"]
     kind = draw(st.sampled_from(kinds))
-    small = min(p.h, p.w)
+    d, small = p.d, min(p.size)
     if kind == "conv":
         k = draw(st.sampled_from([1, 3, 5]))
-        s, d = draw(st.sampled_from([1, 1, 2])), draw(st.sampled_from([1, 1, 2]))
-        pad = draw(st.sampled_from([0, d * (k // 2)]))
-        if _conv_out(small, k, s, pad, d) < 1:
-            pad = d * (k // 2)
-        if _conv_out(small, k, s, pad, d) < 1:
+        s, dil = draw(st.sampled_from([1, 1, 2])), draw(st.sampled_from([1, 1, 2]))
+        pad = draw(st.sampled_from([0, dil * (k // 2)]))
+        if _conv_out(small, k, s, pad, dil) < 1:
+            pad = dil * (k // 2)
+        if _conv_out(small, k, s, pad, dil) < 1:
             return
         groups = p.c if draw(st.booleans()) and p.c > 1 else 1  # depthwise: one group per channel
         f = groups * draw(st.integers(1, 2)) if groups > 1 else draw(st.integers(1, 16))
         bias = draw(st.booleans())
-        p.add("conv", f"nn.Conv2d({p.c}, {f}, {k}, stride={s}, padding={pad}, dilation={d}, groups={groups}, "
+        p.add("conv", f"nn.Conv{d}d({p.c}, {f}, {k}, stride={s}, padding={pad}, dilation={dil}, groups={groups}, "
                       f"bias={bias})")
-        p.c, p.h, p.w = f, _conv_out(p.h, k, s, pad, d), _conv_out(p.w, k, s, pad, d)
+        p.c, p.size = f, [_conv_out(n, k, s, pad, dil) for n in p.size]
     elif kind == "bn":
         options = draw(st.sampled_from(["", ", affine=False", ", track_running_stats=False", ", momentum=0.01"]))
-        p.add("bn", f"nn.BatchNorm2d({p.c}{options})")
+        p.add("bn", f"nn.BatchNorm{d}d({p.c}{options})")
     elif kind == "act":
         p.add("act", draw(st.sampled_from(ACTIVATIONS)))
     elif kind == "dropout":
-        p.add("drop", draw(st.sampled_from(["nn.Dropout(0.2)", "nn.Dropout2d(0.1)", "nn.Identity()"])))
+        p.add("drop", draw(st.sampled_from(["nn.Dropout(0.2)", f"nn.Dropout{d}d(0.1)", "nn.Identity()"])))
     elif kind in ("pool", "fpool"):
         k = draw(st.sampled_from([2, 3]))
         if k > small:
@@ -107,33 +123,32 @@ def _layer(draw: st.DrawFn, p: _Program, classy: bool) -> None:
         s = draw(st.sampled_from([1, 2, k]))
         pad = draw(st.integers(0, k // 2))
         ceil = draw(st.booleans())
-        cls = draw(st.sampled_from(["MaxPool2d", "AvgPool2d"]))
+        cls = draw(st.sampled_from(["Max", "Avg"]))
         if kind == "pool":
-            p.add("pool", f"nn.{cls}({k}, stride={s}, padding={pad}, ceil_mode={ceil})")
+            p.add("pool", f"nn.{cls}Pool{d}d({k}, stride={s}, padding={pad}, ceil_mode={ceil})")
         else:
-            fn = "F.max_pool2d" if cls == "MaxPool2d" else "F.avg_pool2d"
-            p.steps.append(f"x = {fn}(x, {k}, stride={s}, padding={pad}, ceil_mode={ceil})")
-        p.h, p.w = _pool_out(p.h, k, s, pad, ceil), _pool_out(p.w, k, s, pad, ceil)
+            p.steps.append(f"x = F.{cls.lower()}_pool{d}d(x, {k}, stride={s}, padding={pad}, ceil_mode={ceil})")
+        p.size = [_pool_out(n, k, s, pad, ceil) for n in p.size]
     elif kind == "adaptive":
-        a, b = draw(st.integers(1, 4)), draw(st.integers(1, 4))
-        cls = draw(st.sampled_from(["AdaptiveAvgPool2d", "AdaptiveMaxPool2d"]))
-        p.add("gap", f"nn.{cls}(({a}, {b}))")
-        p.h, p.w = a, b
+        size = [draw(st.integers(1, 4)) for _ in p.size]
+        cls = draw(st.sampled_from(["Avg", "Max"]))
+        p.add("gap", f"nn.Adaptive{cls}Pool{d}d({_tuple(size)})")
+        p.size = size
     elif kind == "transpose":
-        if p.h * p.w > 64:
+        if p.values > 64:
             return
         k, s = draw(st.sampled_from([2, 3, 4])), draw(st.sampled_from([1, 2]))
         pad = draw(st.integers(0, (k - 1) // 2))
         extra = draw(st.integers(0, s - 1))
         f = draw(st.integers(1, 12))
-        p.add("up", f"nn.ConvTranspose2d({p.c}, {f}, {k}, stride={s}, padding={pad}, output_padding={extra})")
-        p.c, p.h, p.w = (f, *((n - 1) * s - 2 * pad + k + extra for n in (p.h, p.w)))
+        p.add("up", f"nn.ConvTranspose{d}d({p.c}, {f}, {k}, stride={s}, padding={pad}, output_padding={extra})")
+        p.c, p.size = f, [(n - 1) * s - 2 * pad + k + extra for n in p.size]
     elif kind == "upsample":
-        if p.h * p.w > 64:
+        if p.values > 64:
             return
-        mode = draw(st.sampled_from(["'nearest'", "'bilinear'"]))
+        mode = draw(st.sampled_from(["'nearest'", SMOOTH[d]]))
         p.add("ups", f"nn.Upsample(scale_factor=2, mode={mode})")
-        p.h, p.w = 2 * p.h, 2 * p.w
+        p.size = [2 * n for n in p.size]
     elif kind == "function":
         p.steps.append(f"x = {draw(st.sampled_from(FUNCTIONS))}")
     elif kind == "block":
@@ -141,26 +156,28 @@ def _layer(draw: st.DrawFn, p: _Program, classy: bool) -> None:
         s = draw(st.sampled_from([1, 2]))
         p.uses_block = True
         p.add("block", f"Block({p.c}, {f}, stride={s})")
-        p.c, p.h, p.w = f, _conv_out(p.h, 3, s, 1), _conv_out(p.w, 3, s, 1)
+        p.c, p.size = f, [_conv_out(n, 3, s, 1) for n in p.size]
     else:  # twice: one shape-keeping convolution applied two times, its weights shared
-        name = p.add("shared", f"nn.Conv2d({p.c}, {p.c}, 3, padding=1)")
+        name = p.add("shared", f"nn.Conv{d}d({p.c}, {p.c}, 3, padding=1)")
         p.steps.append(f"x = F.relu(self.{name}(x))")
 
 
 @st.composite
 def programs(draw: st.DrawFn) -> tuple[str, tuple[int, ...]]:
     """A program (its first line the ``# archcalc:`` header) and the output shape torch must give."""
-    c, h, w = draw(st.integers(1, 4)), draw(st.integers(4, 16)), draw(st.integers(4, 16))
+    d = draw(st.sampled_from([1, 2, 2, 2, 3]))
+    c = draw(st.integers(1, 4))
+    size = [draw(st.integers(4, 8 if d == 3 else 16 if d == 2 else 40)) for _ in range(d)]
     classy = draw(st.booleans())
-    p = _Program(c, h, w)
+    p = _Program(c, list(size))
     for _ in range(draw(st.integers(1, 6))):
         draw(_layer(p, classy))
     hidden, classes = draw(st.integers(4, 32)), draw(st.integers(2, 10))
-    flat = p.c * p.h * p.w
-    if flat > 4096:  # keep the head small: pool down to one value per channel first
-        p.add("gap", "nn.AdaptiveAvgPool2d(1)")
-        flat = p.c
-    header = f"# archcalc: --input {c}x{h}x{w}\n" + HEADER
+    if p.c * p.values > 4096:  # keep the head small: pool down to one value per channel first
+        p.add("gap", f"nn.AdaptiveAvgPool{d}d(1)")
+        p.size = [1] * d
+    flat = p.c * p.values
+    header = f"# archcalc: --input {'x'.join(map(str, [c, *size]))}\n" + HEADER
     if not classy:
         layers = [ctor for _, ctor in p.modules]
         layers += ["nn.Flatten()", f"nn.Linear({flat}, {hidden})", "nn.ReLU()", f"nn.Linear({hidden}, {classes})"]
@@ -172,7 +189,7 @@ def programs(draw: st.DrawFn) -> tuple[str, tuple[int, ...]]:
                   ("fc2", f"nn.Linear({hidden}, {classes})")]
     init = "".join(f"        self.{name} = {ctor}\n" for name, ctor in p.modules)
     forward = "".join(f"        {line}\n" for line in [*p.steps, flatten, "x = F.relu(self.fc1(x))"])
-    code = (header + (BLOCK if p.uses_block else "") + "\n\nclass Net(nn.Module):\n    def __init__(self):\n"
-            + "        super().__init__()\n" + init + "\n    def forward(self, x):\n" + forward
-            + "        return self.fc2(x)\n")
+    code = (header + (BLOCK.format(d=d) if p.uses_block else "") + "\n\nclass Net(nn.Module):\n"
+            + "    def __init__(self):\n        super().__init__()\n" + init + "\n    def forward(self, x):\n"
+            + forward + "        return self.fc2(x)\n")
     return code, (classes,)

@@ -281,14 +281,20 @@ def compare(text: str, path: str = "<corpus>", **reading: Any) -> list[str]:
     totals = (analysis.totals.params, getattr(analysis.totals, "buffers", None))
     if totals != (run.params, run.buffers):
         problems.append(f"{where}: totals (params, buffers) archcalc {totals} != torch {(run.params, run.buffers)}")
+    # What forward returns: each tensor is some row's output (a returned tensor may also feed later rows,
+    # as an autoencoder's code does), and each row no other row reads is one of them.
     by_index = {row.index: row for row in analysis.rows}
-    ours_out = [by_index[i].output_shape if i in by_index else network.input_shape for i in network.outputs]
-    unmatched = list(ours_out)
+    shapes = [tuple(network.input_shape)] + [tuple(r.output_shape) for r in analysis.rows]
+    sinks = [tuple(by_index[i].output_shape) if i in by_index else tuple(network.input_shape)
+             for i in network.outputs]
+    unmatched = list(sinks)
     for shape, layout in run.outputs:
+        if not any(as_torch(s, layout) == shape for s in shapes):
+            problems.append(f"{where}: forward returns a {shape} tensor; no row of archcalc's has that shape")
         match = next((s for s in unmatched if as_torch(s, layout) == shape), None)
         if match is not None:
             unmatched.remove(match)
-    if unmatched or len(ours_out) != len(run.outputs):
-        problems.append(f"{where}: outputs (channels-first) archcalc {[channels_first(s) for s in ours_out]} "
-                        f"!= torch {[s for s, _ in run.outputs]}")
+    if unmatched:
+        problems.append(f"{where}: archcalc's last rows {[channels_first(s) for s in unmatched]} (channels-first) "
+                        f"are not what forward returns {[s for s, _ in run.outputs]}")
     return problems
