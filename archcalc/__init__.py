@@ -71,7 +71,7 @@ def parse(text_or_path: str, net: str | None = None, *, define: dict[str, object
         if "\n" in text_or_path or not _is_reference(text_or_path):
             networks = parse_text(text_or_path, only=net, **reading)  # type: ignore[arg-type]
             if net is not None:
-                networks = [n for n in networks if n.name == net] or _no_such(net, networks)
+                networks = [n for n in networks if net in (n.name, n.variable)] or _no_such(net, networks)
             return networks
         return load(text_or_path, net, **reading)  # type: ignore[arg-type]
 
@@ -117,11 +117,34 @@ def from_keras(model: object, **options: object) -> Analysis:
 
     The model is read into archcalc's notation and checked layer by layer against Keras' own
     shapes and counts (imports TensorFlow; see :mod:`archcalc.bridge.importer`). Options as
-    :func:`analyze` (``batch``, ``dtype``, ...).
+    :func:`analyze` (``batch``, ``dtype``, ...). The analysis is named after the variable that holds the
+    model where it is called (``encoder``), as people refer to it, rather than Keras' ``functional``; after
+    the model's own name when no variable holds it.
     """
+    import sys
+
     from .bridge.importer import from_keras as _from_keras
 
-    return _from_keras(model, **options)
+    analysis = _from_keras(model, **options)
+    analysis.network = variable_of(model, sys._getframe(1)) or analysis.network
+    return analysis
+
+
+def variable_of(value: object, frame: object) -> str | None:
+    """The name a frame's code gives ``value`` (its locals first, then its globals), if one does; names
+    that start with ``_`` (a notebook's ``_``, ``_3``) and names that are no identifiers (a tool's
+    temporaries) are passed over.
+
+    >>> import sys
+    >>> encoder = object()
+    >>> variable_of(encoder, sys._getframe()), variable_of(object(), sys._getframe())
+    ('encoder', None)
+    """
+    for names in (getattr(frame, "f_locals", {}), getattr(frame, "f_globals", {})):
+        for name, bound in list(names.items()):
+            if bound is value and name.isidentifier() and not name.startswith("_"):
+                return name
+    return None
 
 
 def from_torch(module: object, input_shape: object = (3, 224, 224), **options: object) -> Analysis:

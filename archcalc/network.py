@@ -98,6 +98,8 @@ class Network:
     notation: str = "paper"  # "paper", "keras" or "torch": which conventions filled the defaults
     #: PyTorch modules the forward pass never calls, counted in the totals (see :class:`Unused`).
     unused: list[Unused] = field(default_factory=list)
+    #: The model's variable in the code it was read from (``model``), for ``--net``; empty for the paper notation.
+    variable: str = field(default="", compare=False)
 
     @property
     def layout(self) -> str:

@@ -210,13 +210,37 @@ def parse_text(text: str, path: str = "<text>", *, only: str | None = None, defi
     if looks_like_torch(text):  # before Keras: `nn.Sequential(` looks like Keras code too
         return parse_torch(text, path, defines=defines, input_shape=input_shape, net=only)
     if looks_like_keras(text):
-        return parse_keras(text, path, defines=defines, input_shape=input_shape)
+        return named_after_file(parse_keras(text, path, defines=defines, input_shape=input_shape), path)
     networks = parse_paper(text, path, only=only)
     if input_shape is not None:
         from dataclasses import replace
 
         for n in networks:
             n.nodes[0] = replace(n.nodes[0], args={**n.nodes[0].args, "shape": tuple(input_shape)})
+    return networks
+
+
+def named_after_file(networks: list[Network], path: str) -> list[Network]:
+    """Networks read from code, named as people refer to them: after the file, and the model's variable
+    when the file builds several (``mnist_cnn``; ``autoencoder.encoder``, ``autoencoder.decoder`` and, for
+    the variable that bears the file's name, ``autoencoder``). Code
+    given as text (``path`` ``<text>``, a notebook's cell) keeps the variables' names (``model``). Each
+    network keeps its variable in :attr:`Network.variable`, which ``--net`` takes as well as the name.
+
+    >>> code = "model = Sequential([Input((8,)), Dense(2)])"
+    >>> [(n.name, n.variable) for n in named_after_file(parse_keras(code, "ex/mnist_cnn.py"), "ex/mnist_cnn.py")]
+    [('mnist_cnn', 'model')]
+    >>> two = code + "\\nhead = Sequential([Input((2,)), Dense(1)])"
+    >>> [n.name for n in named_after_file(parse_keras(two, "ae.py"), "ae.py")]
+    ['ae.model', 'ae.head']
+    >>> [n.name for n in named_after_file(parse_keras(two), "<text>")]
+    ['model', 'head']
+    """
+    stem = re.sub(r"[^\w.-]+", "_", re.sub(r"\.[A-Za-z0-9]+$", "", path.replace("\\", "/").rsplit("/", 1)[-1]))
+    for n in networks:
+        n.variable = n.variable or n.name
+        if stem and not path.startswith("<"):
+            n.name = stem if len(networks) == 1 or n.variable == stem else f"{stem}.{n.variable}"
     return networks
 
 
@@ -234,7 +258,7 @@ def load(ref: str, net: str | None = None, *, defines: dict | None = None,
     if wanted is None:
         return networks
     for n in networks:
-        if n.name.lower() == wanted.lower():
+        if wanted.lower() in (n.name.lower(), n.variable.lower()):  # `--net encoder` as `--net ae.encoder`
             return [n]
     import difflib
 

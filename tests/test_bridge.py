@@ -401,6 +401,9 @@ def test_from_keras_analyses_a_live_model() -> None:
     assert a.totals.params == model.count_params() == 54_538
     assert a.totals.non_trainable_params == 64
     assert [tuple(r.output_shape) for r in a.rows] == [tuple(x.output.shape[1:]) for x in model.layers]
+    assert a.network == "model"  # the variable, as people refer to it, not Keras' `sequential`
+    unnamed = archcalc.from_keras(keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]))
+    assert unnamed.network.startswith("sequential")  # held by no variable: Keras' name
 
 
 def test_import_lists_every_layer_it_cannot_express(tmp_path: Path, capsys) -> None:

@@ -31,6 +31,8 @@ SAME = [
     ["summary", "VGG16", "-e", "--wide", "--no-bias", "-b", "4", "--dtype", "float16"],
     ["summary", "--format=json", "lenet5", "--batch=2", "--optimizer", "sgd"],
     ["summary", "vgg16", "-f", "csv", "--explain"],
+    ["summary", "vgg16", "--layout", "nchw", "-e"],
+    ["summary", "vgg16", "--layout=nhwc", "-f", "markdown"],
     ["summary", "vgg16", "-f", "markdown", "-e", "--fit-memory", "12GiB"],
     ["summary", "vgg16", "--fit-memory", "1KiB"],
     ["summary", "resnet50", "--fit-memory", "16GB"],

@@ -188,12 +188,34 @@ def test_python_api_takes_define_and_input() -> None:
     assert archcalc.analyze(SEED_003, define={"num_classes": 10}, input=(28, 28, 1)).totals.params == 1_199_882
 
 
-def test_several_models_are_networks_named_by_their_variables(capsys: pytest.CaptureFixture[str]) -> None:
+def test_several_models_are_networks_named_after_the_file_and_their_variables(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`reversed_decoder.encoder`, as people refer to it; `--net` takes the variable or the whole name."""
     path = Path(__file__).parent / "corpus" / "keras" / "reversed_decoder.py"
     code, out, _ = run(["summary", str(path), "--format", "json"], capsys)
-    assert code == 0 and [n["network"] for n in json.loads(out)] == ["encoder", "decoder", "autoencoder"]
-    code, out, _ = run(["summary", str(path), "--net", "decoder", "--format", "json"], capsys)
-    assert code == 0 and json.loads(out)["input_shape"] == [16]
+    assert code == 0 and [n["network"] for n in json.loads(out)] == [
+        "reversed_decoder.encoder", "reversed_decoder.decoder", "reversed_decoder.autoencoder"]
+    for net in ("decoder", "reversed_decoder.decoder", "Reversed_Decoder.DECODER"):
+        code, out, _ = run(["summary", str(path), "--net", net, "--format", "json"], capsys)
+        assert code == 0 and json.loads(out)["input_shape"] == [16]
+        assert json.loads(out)["network"] == "reversed_decoder.decoder"
+
+
+def test_one_model_is_named_after_its_file_and_code_given_as_text_after_its_variable(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import archcalc
+
+    spec = tmp_path / "mnist_cnn.py"
+    spec.write_text("net = Sequential([Input((28, 28, 1)), Conv2D(8, 3), Flatten(), Dense(10)])\n")
+    code, out, _ = run(["summary", str(spec), "--format", "json"], capsys)
+    assert code == 0 and json.loads(out)["network"] == "mnist_cnn"
+    code, out, _ = run(["summary", str(spec), "--net", "net", "--format", "json"], capsys)
+    assert code == 0 and json.loads(out)["network"] == "mnist_cnn"
+    code, _, err = run(["summary", str(spec), "--net", "model"], capsys)
+    assert code == 2 and "has no network `model`" in err and "it holds: mnist_cnn" in err
+    assert archcalc.analyze(spec.read_text()).network == "net"
+    assert archcalc.analyze(spec.read_text(), "net").network == "net"
+    assert archcalc.analyze(str(spec), "net").network == "mnist_cnn"
 
 
 @pytest.mark.parametrize("command", [["summary"], ["compare"], ["verify"], ["export"], ["draw"], ["train"],

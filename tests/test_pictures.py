@@ -234,6 +234,44 @@ def test_png_diagram_is_a_real_png_of_the_layout_size(tmp_path: Path) -> None:
     assert pdf.startswith(b"%PDF") and pdf == write_diagram([a], str(tmp_path / "again.pdf")).read_bytes()
 
 
+def _ink_boxes(path: Path, boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int] | None]:
+    """Within each box of the picture, the bounding box of its dark pixels (text is #222 or #555)."""
+    from PIL import Image
+
+    image = Image.open(path).convert("L")
+    out: list[tuple[int, int, int, int] | None] = []
+    for box in boxes:
+        dark = image.crop(box).point(lambda v: 255 if v < 140 else 0)
+        found = dark.getbbox()
+        out.append(None if found is None else (found[0] + box[0], found[1] + box[1], found[2] + box[0],
+                                               found[3] + box[1]))
+    return out
+
+
+def test_png_labels_stand_where_matplotlib_puts_its_texts(tmp_path: Path, monkeypatch) -> None:
+    """The PNG's labels, each string rendered once and stamped wherever it stands (2,000 layers: 6,000 labels
+    and a handful of strings), cover the same pixels, within one, as matplotlib's own texts."""
+    from archcalc.pictures import png
+
+    a = archcalc.analyze("input 32x32x3\nconv3-8 x3\nmaxpool\nFC-10")
+    stamped = write_diagram([a], str(tmp_path / "stamped.png"), scale=2.0)
+    monkeypatch.setattr(png, "STAMP_LABELS", False)
+    reference = write_diagram([a], str(tmp_path / "reference.png"), scale=2.0)
+    d = layout([a], max_width=1400.0)
+    texts = [t for panel in d.panels for b in panel.blocks for t in b.labels] + list(d.panels[0].texts)
+    # Around each label's baseline: a box as wide as the text may be and one line high, in PNG pixels.
+    boxes = []
+    for t in texts:
+        w = text_width(t.text, t.size)
+        left = t.x - w / 2 if t.anchor == "middle" else t.x
+        boxes.append((int(2 * (left - 2)), int(2 * (t.y - t.size * 1.1)), int(2 * (left + w + 2)),
+                      int(2 * (t.y + t.size * 0.35))))
+    ours, theirs = _ink_boxes(stamped, boxes), _ink_boxes(reference, boxes)
+    assert len(texts) >= 15 and all(b is not None for b in theirs)
+    for t, mine, ref in zip(texts, ours, theirs):
+        assert mine is not None and max(abs(m - r) for m, r in zip(mine, ref)) <= 1, (t.text, mine, ref)
+
+
 def test_charts_write_png_svg_and_pdf(tmp_path: Path) -> None:
     from archcalc.pictures.charts import write_charts
 

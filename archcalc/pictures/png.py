@@ -7,12 +7,15 @@ matplotlib is imported inside :func:`paint` (an optional extra, and ~0.3 s of st
 
 from __future__ import annotations
 
-from typing import IO
+from typing import IO, Any
 
 from .layout import COLOURS, EDGE, Drawing, Text, shade
 from .output import require_matplotlib
 
 PX_TO_PT = 0.72  # 1 px = 1/100 inch and 1 pt = 1/72 inch
+#: Draw a PNG's labels as stamps of strings rendered once (see :func:`_labels`); False: as matplotlib's
+#: texts, which the tests compare them with.
+STAMP_LABELS = True
 
 
 def paint(drawing: Drawing, file: IO[bytes], *, fmt: str = "png", scale: float = 2.0) -> None:
@@ -37,9 +40,8 @@ def paint(drawing: Drawing, file: IO[bytes], *, fmt: str = "png", scale: float =
     ax.set_axis_off()
     fig.patch.set_facecolor("white")
 
-    def text(t: Text) -> None:
-        ax.text(t.x, t.y, t.text, fontsize=t.size * PX_TO_PT, ha="center" if t.anchor == "middle" else "left",
-                va="baseline", color=t.colour, fontweight="bold" if t.bold else "normal", family="DejaVu Sans")
+    texts: list[Text] = []
+    text = texts.append  # all drawn at the end, by one artist (see _labels)
 
     # One collection for all the arrows and one for all the faces, drawn in the order of the lists (a
     # block's faces over the arrows, later blocks over earlier ones): thousands of separate patches made
@@ -72,10 +74,84 @@ def paint(drawing: Drawing, file: IO[bytes], *, fmt: str = "png", scale: float =
     for style, x, y, size in drawing.legend:
         ax.add_patch(Rectangle((x, y), size, size, facecolor=COLOURS[style], edgecolor=shade(COLOURS[style], -0.5),
                                linewidth=0.8 * PX_TO_PT))
-    for t in drawing.texts:
-        text(t)
-    # No date or software version in the file: the same network gives the same bytes.
-    metadata = {"Software": None} if fmt == "png" else {"Creator": None, "Producer": None, "CreationDate": None}
-    # zlib's fastest level: a tall PNG's compression took longer than its drawing, for a file ~20% larger.
-    options = {"pil_kwargs": {"compress_level": 1}} if fmt == "png" else {}
-    fig.savefig(file, format=fmt, metadata=metadata, facecolor="white", **options)
+    texts.extend(drawing.texts)
+    ax.add_artist(_labels(ax, texts))
+    if fmt != "png":
+        # No date or software version in the file: the same network gives the same bytes.
+        fig.savefig(file, format=fmt, metadata={"Creator": None, "Producer": None, "CreationDate": None},
+                    facecolor="white")
+        return
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    # The canvas itself, not a copy (a 2,000-layer network's PNG is 2,666 x 64,025 pixels: 650 MiB). zlib's
+    # fastest level: compressing took longer than drawing, for a file ~20% larger. No date or software
+    # version in the file: the same network gives the same bytes.
+    width, height = canvas.get_width_height(physical=True)
+    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    image.save(file, format="png", compress_level=1, dpi=(fig.dpi, fig.dpi))
+
+
+def _labels(ax: Any, texts: list[Text]) -> Any:
+    """One artist that draws every label of the picture, in the order of ``texts``.
+
+    A matplotlib ``Text`` per label cost about 1 ms each to make and to draw, glyph by glyph: a 2,000-layer
+    network's 6,000 labels took most of the time of its PNG. The labels of a deep network repeat
+    (``conv3-8``, ``32x32x8``), so on the Agg canvas (PNG) each distinct string is rendered once by
+    FreeType, as matplotlib rendered whole strings up to 3.9, and stamped wherever it stands. Any other
+    canvas (PDF) gets matplotlib's own ``Text``, drawn by this artist.
+    """
+    from matplotlib.artist import Artist
+    from matplotlib.font_manager import FontProperties, findfont, get_font
+    from matplotlib.text import Text as MText
+
+    def properties(t: Text) -> Any:
+        return FontProperties(family="DejaVu Sans", size=t.size * PX_TO_PT, weight="bold" if t.bold else "normal")
+
+    class Labels(Artist):
+        zorder = 3  # as matplotlib's texts: over the arrows (1) and the blocks (2)
+
+        def draw(self, renderer: Any) -> None:
+            canvas = getattr(renderer, "_renderer", None)
+            if (not STAMP_LABELS or canvas is None or not hasattr(canvas, "draw_text_image")
+                    or not hasattr(renderer, "height")):
+                for t in texts:
+                    label = MText(t.x, t.y, t.text, fontproperties=properties(t), color=t.colour, va="baseline",
+                                  ha="center" if t.anchor == "middle" else "left")
+                    label.set_figure(ax.figure)
+                    label.set_transform(ax.transData)
+                    label.draw(renderer)
+                return
+            import numpy as np
+            from matplotlib.backends.backend_agg import get_hinting_flag
+
+            stamps: dict[tuple[str, float, bool], tuple[Any, float, float, float]] = {}
+            pens: dict[str, Any] = {}
+            points = ax.transData.transform([(t.x, t.y) for t in texts]) if texts else []
+            for t, (x, y) in zip(texts, points):
+                key = (t.text, t.size, t.bold)
+                if key not in stamps:
+                    prop = properties(t)
+                    font = get_font(findfont(prop))
+                    font.clear()
+                    font.set_size(prop.get_size_in_points(), renderer.dpi)
+                    font.set_text(t.text, 0.0, flags=get_hinting_flag())
+                    font.draw_glyphs_to_bitmap(antialiased=True)
+                    stamps[key] = (np.array(font.get_image()),  # a copy: the font's buffer is reused
+                                   font.get_width_height()[0] / 64, font.get_descent() / 64,
+                                   font.get_bitmap_offset()[0] / 64)
+                image, width, descent, offset = stamps[key]
+                if t.colour not in pens:
+                    pens[t.colour] = renderer.new_gc()
+                    pens[t.colour].set_foreground(t.colour)
+                left = x - (width / 2 if t.anchor == "middle" else 0)
+                # The bitmap's left and bottom edges on the canvas, y downwards (one row lower, as matplotlib's own
+                # placement: checked against it, tests/test_pictures.py).
+                canvas.draw_text_image(image, round(left + offset), round(renderer.height - y + descent) + 1,
+                                       0, pens[t.colour])
+            for pen in pens.values():
+                pen.restore()
+
+    return Labels()
