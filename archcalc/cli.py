@@ -152,7 +152,8 @@ def fast_summary(args: list[str]) -> dict[str, object] | None:
             if value not in OPTIMIZER_SLOTS:
                 return None
         if param == "batch":
-            if not (value.isascii() and value.isdigit()) or int(value) < 1:
+            # past 18 digits (Python converts no more than 4,300): typer's path says what is wrong
+            if not (value.isascii() and value.isdigit()) or len(value) > 18 or int(value) < 1:
                 return None
             kwargs[param] = int(value)
             continue

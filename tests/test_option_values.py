@@ -102,3 +102,11 @@ def test_check_reads_a_spec_folder_without_its_hidden_parts_or_links_to_folders(
     code, out, err = run(["check", "answers.csv", "--spec", "lib"], capsys)
     assert code == 0, err
     assert "answers.csv (spec: s)" in out and "Score: 8/8 (100%)" in out
+
+
+def test_summary_of_a_batch_of_five_thousand_digits_is_refused_by_the_option_parser(
+        here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The fast path of `summary` (no typer) converted the digits itself, past Python's 4,300-digit limit."""
+    code, out, err = run(["summary", "s.txt", "--batch", "9" * 5000], capsys)
+    assert code == 2 and out == ""
+    assert "Invalid value for '--batch' / '-b'" in err and "internal error" not in err
