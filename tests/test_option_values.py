@@ -110,3 +110,20 @@ def test_summary_of_a_batch_of_five_thousand_digits_is_refused_by_the_option_par
     code, out, err = run(["summary", "s.txt", "--batch", "9" * 5000], capsys)
     assert code == 2 and out == ""
     assert "Invalid value for '--batch' / '-b'" in err and "internal error" not in err
+
+
+@pytest.mark.parametrize("option", [["--input", "1x32x" + "9" * 5000], ["--define", "n=32," + "9" * 5000],
+                                    ["--define", "n=" + "9" * 30 + "x2"]])
+def test_a_value_with_a_number_past_eighteen_digits_is_refused(here: Path, option: list[str],
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["summary", "s.txt", *option], capsys)
+    digits = max(len(run_) for run_ in option[1].replace(",", "x").replace("=", "x").split("x"))
+    what = "the input shape" if option[0] == "--input" else "the value of `n`"
+    assert code == 2
+    assert err.splitlines()[0] == (f"error: cannot read {what}: a number of {digits:,} digits is larger than any "
+                                   "value archcalc reads (at most 18 digits, MAX_NUMBER_DIGITS)")
+
+
+def test_a_decimal_with_a_long_fraction_is_still_a_value(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["summary", "s.txt", "--define", "rate=0.0035087719298245615"], capsys)
+    assert code == 0, err

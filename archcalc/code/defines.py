@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from ..errors import SpecError, UsageError
+from ..limits import MAX_NUMBER_DIGITS
 from .evaluator import evaluate_expression
 
 _SHAPE = re.compile(r"\d+(?:\s*[x×]\s*\d+)+")
@@ -21,6 +22,10 @@ _NAME = re.compile(r"[A-Za-z_]\w*")
 def parse_value(text: str, what: str) -> Any:
     """A value as the command line gives it: a number, a shape ``28x28x1``, a tuple, a string."""
     text = text.strip()
+    if m := re.search(r"(?<![.\d])\d{19,}", text):  # not a decimal's fraction (0.0035087719298245615)
+        raise UsageError(f"cannot read {what}: a number of {len(m.group()):,} digits is larger than any value "
+                         f"archcalc reads (at most {MAX_NUMBER_DIGITS} digits, MAX_NUMBER_DIGITS)",
+                         hint="check the number: sizes and counts are far smaller")
     if _SHAPE.fullmatch(text):
         return tuple(int(d) for d in re.split(r"\s*[x×]\s*", text))
     if re.fullmatch(r"-?\d+(\s*,\s*-?\d+)+,?", text):  # 32,64: a tuple of numbers, no quotes needed
