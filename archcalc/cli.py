@@ -16,6 +16,7 @@ compares them). Importing this module loads neither typer nor rich.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from typing import TYPE_CHECKING
@@ -151,7 +152,8 @@ def fast_summary(args: list[str]) -> dict[str, object] | None:
             if value not in OPTIMIZER_SLOTS:
                 return None
         if param == "batch":
-            if not (value.isascii() and value.isdigit()) or int(value) < 1:
+            # past 18 digits (Python converts no more than 4,300): typer's path says what is wrong
+            if not (value.isascii() and value.isdigit()) or len(value) > 18 or int(value) < 1:
                 return None
             kwargs[param] = int(value)
             continue
@@ -209,6 +211,14 @@ def _unexpected(e: Exception) -> None:
         if isinstance(e, click_exc.ClickException):
             e.show()
             raise SystemExit(2 if isinstance(e, click_exc.UsageError) else e.exit_code) from None
+    if isinstance(e, OSError) and e.errno == errno.ENAMETOOLONG and e.filename is not None:
+        # Python's path tests (`exists`, `is_dir`) raise on a name the file system cannot even look up;
+        # only a name the user gave is that long, wherever the command first looks at it.
+        name = os.fsdecode(e.filename)
+        error = UsageError(f"the file name `{name[:60]}…` ({len(name):,} characters) is longer than the file "
+                           "system allows", hint="give a shorter path (at most 255 bytes a name)")
+        sys.stderr.write(error.render() + "\n")
+        raise SystemExit(error.exit_code) from None
     if os.environ.get("ARCHCALC_DEBUG"):
         raise e
     sys.stderr.write(f"internal error: {type(e).__name__}: {e}\n"

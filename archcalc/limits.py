@@ -54,11 +54,19 @@ MAX_VERIFY_DEPTH = 2_000
 #: million; a petavalue tensor is no network but a runaway (upsampling repeated a thousand times), and
 #: its sizes would soon be too long for Python to print.
 MAX_TENSOR_VALUES = 10**15
+#: Files under the folder of `check --spec FOLDER` (a course's exercise specs, which `exercise new
+#: --count` writes four a folder): `--spec /` would walk the whole disk.
+MAX_FOLDER_FILES = 10_000
+#: The largest class number of a label in a `train --dataset FILE.npz` (Keras' losses take int32 classes):
+#: a label of 1e300 or 2**64 - 1 would otherwise become a garbage class when converted to an integer.
+MAX_LABEL = 2**31 - 1
 
 __all__ = [
     "MAX_CELL_LENGTH",
     "MAX_EXPRESSION_LENGTH",
     "MAX_FILE_BYTES",
+    "MAX_FOLDER_FILES",
+    "MAX_LABEL",
     "MAX_LAYERS",
     "MAX_LINE_LENGTH",
     "MAX_NESTING",

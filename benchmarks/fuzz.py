@@ -36,8 +36,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 import fuzzing as F  # noqa: E402 - after the path to tests/
 
 #: Shares of --inputs per in-process campaign, and the rows of the table.
-SHARES = {"specs": 0.5, "code": 0.2, "sheets": 0.3}
+SHARES = {"specs": 0.4, "code": 0.15, "torch": 0.15, "sheets": 0.3}
 TITLES = {"specs": "specs in-process (paper notation)", "code": "specs in-process (Keras code)",
+          "torch": "specs in-process (PyTorch code, injection payloads)",
           "sheets": "answer sheets in-process (CSV, Markdown, YAML, JSON, text)",
           "cli-specs": "specs through the CLI", "cli-sheets": "answer sheets through the CLI"}
 
@@ -152,7 +153,9 @@ def table(rows: list[tuple[str, Counter]], hang: float, memory: int) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--inputs", type=int, default=1_000_000, help="in-process inputs in all (split 50/20/30%%)")
+    ap.add_argument("--inputs", type=int, default=1_000_000,
+                    help="in-process inputs in all (split 40/15/15/30%% among specs, Keras code, PyTorch code and "
+                         "sheets; among those of --only in the same proportions)")
     ap.add_argument("--minutes", type=float, default=None,
                     help="stop the in-process campaigns after this long (the table shows what ran)")
     ap.add_argument("--cli", type=int, default=300, help="inputs through the CLI, each of specs and sheets")
@@ -172,7 +175,8 @@ def main() -> None:
     # Ctrl-C) has tried every family in its share.
     campaigns = [c for c in SHARES if not args.only or c in args.only]
     counts = {c: Counter() for c in campaigns}
-    sizes = {c: round(args.inputs * SHARES[c]) for c in campaigns}
+    shares = {c: SHARES[c] / sum(SHARES[x] for x in campaigns) for c in campaigns}
+    sizes = {c: round(args.inputs * shares[c]) for c in campaigns}
     chunk = 2000
     deadline = started + args.minutes * 60 if args.minutes else None
     try:
@@ -211,6 +215,9 @@ def main() -> None:
             print(f"  {campaign} #{i}: {outcome}: {detail[:160]}  -> {path.name}")
         if known:
             print(f"({known} of them in the Keras-code reader, which issue 12 replaces)")
+        torch_reader = sum(detail.startswith(F.TORCH_READER) for *_, detail in failures)
+        if torch_reader:
+            print(f"({torch_reader} of them raised inside the PyTorch reader, archcalc/code/torch.py)")
 
 
 if __name__ == "__main__":

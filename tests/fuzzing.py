@@ -10,6 +10,9 @@ Generators, each written as an attacker would:
   blocks, ``{...}`` fields), mutations of the bundled paper specs, and attacks: huge numbers, long runs
   of spaces, unicode and NUL bytes, deep indentation, repeat counts that multiply.
 * ``code``: mutations of the bundled Keras code, and Keras calls with hostile arguments.
+* ``torch``: mutations of the PyTorch corpus (``tests/corpus/torch``), token soup of ``nn.Module`` classes, and
+  injection payloads (``__import__``, ``os.system``, dunder chains, decorators, metaclasses, ``torch.load``,
+  ``exec``, pickles, monkey-patched ``torch``) that would create :data:`PWNED` if the reader ran any of them.
 * ``sheets``: mutations of answer sheets in every format (CS231n text, CSV, Markdown, YAML, JSON),
   YAML/JSON attacks (aliases of aliases, self-reference, deep nesting), huge and strange values.
 
@@ -21,8 +24,11 @@ The harness (:func:`run_one`) says which of five outcomes an input had: ``ok``; 
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
+import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -38,10 +44,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "teaching"
 REGRESSIONS = ROOT / "tests" / "fuzz_regressions"
 OUTCOMES = ("ok", "clean", "internal", "hang", "memory")
-CAMPAIGNS = ("specs", "code", "sheets")
+CAMPAIGNS = ("specs", "code", "torch", "sheets")
 #: The suffix a stored input of each campaign (or each sheet format) is saved with.
-SUFFIXES = {"specs": ".txt", "code": ".py", "cs231n": ".txt", "csv": ".csv", "markdown": ".md", "yaml": ".yaml",
-            "json": ".json"}
+SUFFIXES = {"specs": ".txt", "code": ".py", "torch": ".py", "cs231n": ".txt", "csv": ".csv", "markdown": ".md",
+            "yaml": ".yaml", "json": ".json"}
 
 
 @dataclass
@@ -305,6 +311,135 @@ def code_case(rng: random.Random) -> Case:
 
 
 # ---------------------------------------------------------------------------------------------
+# PyTorch code.
+
+TORCH_CORPUS = ROOT / "tests" / "corpus" / "torch"
+TORCH_SEEDS = [f.read_text() for f in sorted(TORCH_CORPUS.glob("*.py"))] if TORCH_CORPUS.is_dir() else []
+#: The file an injection payload would create: it must never exist (checked after every PyTorch input).
+PWNED = Path(tempfile.gettempdir()) / f"archcalc-fuzz-pwned-{os.getuid() if hasattr(os, 'getuid') else 0}"
+
+TORCH_LAYERS = ["nn.Conv2d(3, 8, 3)", "nn.Conv2d(8, 8, 3, padding=1)", "nn.Conv2d(8, 16, kernel_size=3, stride=2)",
+                "nn.Linear(16, 10)", "nn.Linear(8 * 4 * 4, 10)", "nn.MaxPool2d(2)", "nn.MaxPool2d(2, 2)",
+                "nn.AvgPool2d(3, stride=1, padding=1)", "nn.BatchNorm2d(8)", "nn.ReLU()", "nn.ReLU(inplace=True)",
+                "nn.Dropout(0.5)", "nn.Flatten()", "nn.AdaptiveAvgPool2d(1)", "nn.AdaptiveAvgPool2d((4, 4))",
+                "nn.Conv1d(3, 8, 5)", "nn.Embedding(100, 16)", "nn.LayerNorm(16)", "nn.ConvTranspose2d(8, 4, 2, 2)",
+                "nn.Upsample(scale_factor=2)", "nn.Identity()", "nn.GELU()", "nn.Sigmoid()", "nn.Softmax(dim=1)",
+                "nn.GroupNorm(2, 8)", "nn.LazyLinear(10)", "nn.Sequential()", "nn.Unflatten(1, (8, 2))"]
+TORCH_ARGS = ["3", "8", "0", "-1", "2**64", "1e400", "None", "True", "(3, 3)", "[1]", "'same'", "'valid'",
+              "padding='same'", "stride=0", "bias=False", "groups=3", "dilation=2", "kernel_size=(1, 9)",
+              "padding_mode='reflect'", "*args", "**kwargs", "x", "self", "lambda: 0", "nn", "torch.float16",
+              "__import__('os')", "().__class__", "f'{1}'"]
+TORCH_FORWARD = ["x = self.l{i}(x)", "x = F.relu(x)", "x = torch.flatten(x, 1)", "x = x.view(x.size(0), -1)",
+                 "x = x.view(-1, 8 * 4 * 4)", "x = torch.cat([x, x], 1)", "x = x + self.l{i}(x)",
+                 "x = x.permute(0, 2, 3, 1)", "x = x.mean([2, 3])", "x = F.max_pool2d(x, 2)", "x = x * 2",
+                 "x = torch.sigmoid(x) * x", "x = x.reshape(x.shape[0], -1)", "x = F.interpolate(x, scale_factor=2)",
+                 "for m in self.ms:\n            x = m(x)", "if self.training:\n            x = F.dropout(x)",
+                 "x = self.l{i}(x).squeeze(-1)", "x, y = x.chunk(2, dim=1)", "x = x.unsqueeze(0)",
+                 "return x", "x = x.transpose(1, 2)", "x = self.l{i}(x)[0]", "x = x @ x"]
+
+
+def _payloads(path: str) -> list[str]:
+    """Python that creates ``path`` if anything runs it (each a module-level snippet)."""
+    q = repr(path)
+    pickled = repr(b"cos\nsystem\n(S'touch " + path.encode() + b"'\ntR.")
+    return [
+        f"__import__('os').system('touch ' + {q})",
+        f"import os\nos.system('touch ' + {q})",
+        f"open({q}, 'w').write('x')",
+        f"exec(\"open({q}, 'w')\")",
+        f"eval(\"__import__('os').system('touch {path}')\")",
+        f"exec(compile(\"open({q}, 'w')\", 'x', 'exec'))",
+        f"[c for c in ().__class__.__base__.__subclasses__() if c.__name__ == 'Popen'][0](['touch', {q}])",
+        f"().__class__.__bases__[0].__subclasses__()[0].__init__.__globals__['__builtins__']['open']({q}, 'w')",
+        f"getattr(__builtins__, 'open')({q}, 'w')",
+        f"globals()['__builtins__']['__import__']('os').system('touch ' + {q})",
+        f"import importlib\nimportlib.import_module('os').system('touch ' + {q})",
+        f"import subprocess\nsubprocess.run(['touch', {q}])",
+        f"import pathlib\npathlib.Path({q}).touch()",
+        f"import pickle\npickle.loads({pickled})",
+        f"import torch\ntorch.load({q} + '.pt')\ntorch.save({{}}, {q})",
+        f"import numpy\nnumpy.save({q}, [1])",
+        f"breakpoint()\nopen({q}, 'w')",
+        f"with open({q}, 'w') as f:\n    f.write('x')",
+        f"try:\n    pass\nfinally:\n    __import__('os').system('touch ' + {q})",
+        f"x = (lambda: __import__('os').system('touch ' + {q}))()",
+        f"def f(a=__import__('os').system('touch ' + {q})):\n    pass",
+        f"import torch.nn as nn\nnn.Module.__init__ = lambda self: open({q}, 'w')",
+        f"import torch\ntorch.nn.Conv2d = lambda *a, **k: open({q}, 'w')",
+        f"import torch.nn.functional as F\nF.relu = lambda x: open({q}, 'w')",
+        f"import os\nimport torch.nn.functional as F\nF.relu = os.system\nF.relu('touch ' + {q})",
+        f"'{{0.__class__.__base__.__subclasses__}}'.format(())\nopen({q}, 'w')",
+        f"class X:\n    def __index__(self):\n        return __import__('os').system('touch ' + {q}) or 8\n"
+        "import torch.nn as nn\nl = nn.Linear(X(), 10)",
+        f"class X:\n    def __bool__(self):\n        open({q}, 'w')\n        return True\nif X():\n    pass",
+        f"class X:\n    def __eq__(self, o):\n        open({q}, 'w')\n        return True\nX() == 1",
+        f"class X:\n    def __format__(self, s):\n        open({q}, 'w')\n        return ''\nf'{{X()}}'",
+        f"class X:\n    def __del__(self):\n        open({q}, 'w')\nX()",
+        f"class M(type):\n    def __new__(m, *a):\n        open({q}, 'w')\n        return type.__new__(m, *a)\n"
+        "class Y(metaclass=M):\n    pass",
+        f"class B:\n    def __init_subclass__(cls):\n        open({q}, 'w')\nclass C(B):\n    pass",
+        f"def deco(f):\n    open({q}, 'w')\n    return f\n@deco\ndef g():\n    pass",
+        f"@(lambda c: __import__('os').system('touch ' + {q}) or c)\nclass Z:\n    pass",
+        f"class P:\n    @property\n    def n(self):\n        return open({q}, 'w')\nP().n",
+        f"def __getattr__(name):\n    return open({q}, 'w')\nundefined_thing",
+        f"import sys\nsys.modules['os'].system('touch ' + {q})",
+        f"import ctypes\nctypes.CDLL(None).system(b'touch {path}')",
+        f"import shutil\nshutil.copy('/etc/hostname', {q})",
+        f"__builtins__.__dict__['exec'](\"open({q}, 'w')\")",
+        f"vars()['__builtins__']['open']({q}, 'w')",
+        f"import os as torch\ntorch.system('touch ' + {q})",
+    ]
+
+
+def _torch_module(rng: random.Random) -> str:
+    layers = [rng.choice(TORCH_LAYERS) if rng.random() < 0.8 else
+              f"nn.{rng.choice(TORCH_LAYERS).split('(')[0][3:]}({', '.join(rng.choice(TORCH_ARGS) for _ in range(3))})"
+              for _ in range(rng.randrange(1, 7))]
+    init = "".join(f"        self.l{i} = {layer}\n" for i, layer in enumerate(layers))
+    if rng.random() < 0.2:
+        init += "        self.ms = nn.ModuleList([nn.ReLU() for _ in range(3)])\n"
+    forward = "".join("        " + rng.choice(TORCH_FORWARD).format(i=rng.randrange(len(layers))) + "\n"
+                      for _ in range(rng.randrange(1, 8)))
+    name = rng.choice(["Net", "Model", "CNN", "M"])
+    text = ("import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\n\n"
+            f"class {name}(nn.Module):\n    def __init__(self):\n        super().__init__()\n{init}\n"
+            f"    def forward(self, x):\n{forward}        return x\n")
+    if rng.random() < 0.5:
+        shape = rng.choice(["1, 3, 32, 32", "2, 3, 8, 8", "1, 8, 16", "1, 3, 0, 0", "1, 3, 99999, 99999", "1"])
+        text += f"\nmodel = {name}()\nmodel(torch.randn({shape}))\n"
+    return text
+
+
+def _inject(rng: random.Random, text: str) -> str:
+    """A payload at a random place: module level, a class body, __init__, forward, or as the input's header."""
+    payload = rng.choice(_payloads(str(PWNED)))
+    lines = text.splitlines()
+    places = [0, len(lines)] + [i + 1 for i, line in enumerate(lines)
+                                if line.rstrip().endswith(":") or "super().__init__()" in line]
+    at = rng.choice(places)
+    indent = ""
+    if 0 < at <= len(lines):
+        before = lines[at - 1]
+        indent = before[: len(before) - len(before.lstrip())] + ("    " if before.rstrip().endswith(":") else "")
+    block = [indent + line for line in payload.split("\n")]
+    return "\n".join(lines[:at] + block + lines[at:]) + "\n"
+
+
+def torch_case(rng: random.Random) -> Case:
+    r = rng.random()
+    if r < 0.45 and TORCH_SEEDS:
+        text = _mutate(rng, rng.choice(TORCH_SEEDS))
+    elif r < 0.7:
+        text = _torch_module(rng)
+    else:
+        base = rng.choice(TORCH_SEEDS) if TORCH_SEEDS and rng.random() < 0.5 else _torch_module(rng)
+        text = _inject(rng, base)
+        if rng.random() < 0.3:
+            text = _inject(rng, text)
+    return Case("torch", text)
+
+
+# ---------------------------------------------------------------------------------------------
 # Answer sheets.
 
 def _yaml_attack(rng: random.Random) -> tuple[str, str]:
@@ -364,7 +499,8 @@ def sheet_case(rng: random.Random) -> Case:
     return Case("sheets", text, fmt)
 
 
-GENERATORS: dict[str, Callable[[random.Random], Case]] = {"specs": spec_case, "code": code_case, "sheets": sheet_case}
+GENERATORS: dict[str, Callable[[random.Random], Case]] = {"specs": spec_case, "code": code_case, "torch": torch_case,
+                                                          "sheets": sheet_case}
 
 
 def make(campaign: str, seed: int, i: int) -> Case:
@@ -378,6 +514,8 @@ def make(campaign: str, seed: int, i: int) -> Case:
 #: The start of the detail of a failure inside the Keras-code reader, which issue 12 replaces
 #: (``archcalc/code/``, with its own limits): known, stored, and expected to fail until that lands.
 CODE_READER = "[code reader, issue 12] "
+#: The start of the detail of a failure raised inside the PyTorch reader (``archcalc/code/torch.py``).
+TORCH_READER = "[torch reader] "
 
 
 class Overtime(BaseException):
@@ -401,6 +539,28 @@ def _spec(case: Case) -> None:
     if sum(len(a.rows) for a in analyses) <= RENDER_LAYERS:
         # What the CLI prints must encode: the objects of `summary --format json` (dumped without the
         # indentation, which only Python's slow encoder does), and the CSV.
+        (json.dumps([render.analysis_dict(a) for a in analyses]) + render.csv_text(analyses)).encode("utf-8")
+
+
+def _torch(case: Case) -> None:
+    """PyTorch code read with the options of its ``# archcalc: --input ...`` line (the corpus's), if it has one."""
+    import re
+    import shlex
+
+    from archcalc import render
+    from archcalc.code.defines import parse_defines, parse_input_shape
+
+    match = re.search(r"^# archcalc: (.*)$", case.text, re.M)
+    try:
+        words = shlex.split(match.group(1)) if match else []
+    except ValueError:  # a quote cut by a mutation: read without options
+        words = []
+    value = {w: words[i + 1] for i, w in enumerate(words[:-1]) if w in ("--input", "--net")}
+    defines = [words[i + 1] for i, w in enumerate(words[:-1]) if w == "--define"]
+    networks = parse_text(case.text, "fuzz.py", only=value.get("--net"), defines=parse_defines(defines),
+                          input_shape=parse_input_shape(value.get("--input")))
+    analyses = [analyze_network(n) for n in networks]
+    if sum(len(a.rows) for a in analyses) <= RENDER_LAYERS:
         (json.dumps([render.analysis_dict(a) for a in analyses]) + render.csv_text(analyses)).encode("utf-8")
 
 
@@ -434,7 +594,7 @@ def run_one(case: Case, seconds: float = 5.0) -> tuple[str, str, float]:
     signal.setitimer(signal.ITIMER_PROF, seconds)
     start = time.process_time()
     try:
-        (_sheet if case.campaign == "sheets" else _spec)(case)
+        {"sheets": _sheet, "torch": _torch}.get(case.campaign, _spec)(case)
         outcome, detail = "ok", ""
     except ArchcalcError as e:
         try:
@@ -458,6 +618,14 @@ def run_one(case: Case, seconds: float = 5.0) -> tuple[str, str, float]:
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
         signal.signal(signal.SIGPROF, previous)
+    if case.campaign == "torch":
+        if PWNED.exists():  # a payload ran: the worst outcome there is
+            PWNED.unlink()
+            outcome, detail = "internal", f"EXECUTED: the input created {PWNED} (it ran code it was given)"
+        elif "torch" in sys.modules:
+            outcome, detail = "internal", "IMPORTED TORCH: reading PyTorch code imported the real torch"
+        elif outcome == "internal" and "(torch.py:" in detail:
+            detail = TORCH_READER + detail
     return outcome, detail, time.process_time() - start
 
 
@@ -474,7 +642,7 @@ def store(case: Case, folder: Path = REGRESSIONS) -> Path:
 
     digest = hashlib.sha256(case.text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
     # Code is stored as `.py.txt`: no tool (pytest's doctest collection, ruff) may take it for a module.
-    extra = ".txt" if case.campaign == "code" else ""
+    extra = ".txt" if case.campaign in ("code", "torch") else ""
     name = f"{case.campaign}{'-' + case.fmt if case.fmt else ''}-{digest}{case.suffix()}{extra}"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name

@@ -14,6 +14,7 @@ The long campaign (a million inputs, with the table of the issue) is ``python be
 from __future__ import annotations
 
 import os
+import random
 import resource
 import stat
 import subprocess
@@ -30,7 +31,7 @@ from archcalc.source import parse_text, read_file
 
 SEED = 18
 #: Inputs per campaign in CI: together about a minute on a laptop.
-COUNTS = {"specs": 1200, "code": 600, "sheets": 1000}
+COUNTS = {"specs": 1200, "code": 600, "torch": 600, "sheets": 1000}
 #: Seconds of CPU time one input may take (the campaign's hang bound is 5 s; CI machines are slower).
 TIME_BOUND = 10.0
 #: How much one input may grow the process's peak memory.
@@ -55,6 +56,27 @@ def test_fuzz_campaign_raises_only_archcalc_errors(campaign: str) -> None:
             continue
         failures.append(f"{campaign} #{i}: {outcome}: {detail}")  # the code reader's too, since issue 12
     assert not failures, "\n".join(failures) + "\n(make one again: fuzzing.make(campaign, 18, i))"
+
+
+def test_no_injection_payload_runs_when_pytorch_code_is_read() -> None:
+    """Every payload (os.system, open, exec, pickles, dunder chains, decorators, metaclasses, a patched torch, ...)
+    at module level, in ``__init__`` and in ``forward``: read or refused, never run, and torch never imported."""
+    import fuzzing
+
+    base = fuzzing.TORCH_SEEDS[0] if fuzzing.TORCH_SEEDS else fuzzing._torch_module(random.Random(1))
+    lines = base.splitlines()
+    places = [0, len(lines)] + [i + 1 for i, line in enumerate(lines)
+                                if "super().__init__()" in line or line.strip().startswith("def forward")]
+    failures = []
+    for payload in fuzzing._payloads(str(fuzzing.PWNED)):
+        for at in places:
+            indent = " " * 8 if 0 < at < len(lines) else ""
+            text = "\n".join(lines[:at] + [indent + line for line in payload.split("\n")] + lines[at:])
+            outcome, detail, _ = run_one(Case("torch", text), TIME_BOUND)
+            if outcome not in ("ok", "clean"):
+                failures.append(f"{payload!r} at line {at}: {outcome}: {detail}")
+    assert not failures, "\n".join(failures)
+    assert not fuzzing.PWNED.exists()
 
 
 def _xfails() -> dict[str, str]:

@@ -71,12 +71,12 @@ def application_names() -> list[str]:
 
 def load_model(ref: str) -> tuple[Any, str]:
     """A Keras model from a file or ``keras.applications.NAME``, and how to name its source."""
-    k = keras()
     name = next((ref[len(p):] for p in _APPLICATION_PREFIXES if ref.startswith(p)), None)
     path = Path(ref)
     if name is None and not path.exists() and ref in application_names():
         name = ref
     if name is not None:
+        k = keras()
         names = application_names()
         name = next((n for n in names if n.lower() == name.lower()), name)  # keras.applications.vgg16
         if name not in names:
@@ -102,6 +102,9 @@ def load_model(ref: str) -> tuple[Any, str]:
     if path.suffix.lower() not in (".keras", ".h5", ".hdf5"):
         raise SourceError(f"`{ref}` is not a Keras model file (.keras or .h5)",
                           hint="to read a spec or Keras code, use `archcalc summary`")
+    if not path.is_file():  # a FIFO would block the zip test below forever, /dev/zero never end
+        raise SourceError(f"`{ref}` is not a regular file (a pipe or a device?), not a Keras model file",
+                          hint="save the model to a file: in Keras, `model.save('model.keras')`")
     import zipfile
 
     if path.suffix.lower() == ".keras" and not zipfile.is_zipfile(path):
@@ -110,6 +113,7 @@ def load_model(ref: str) -> tuple[Any, str]:
                           hint="was it truncated, or saved under the wrong name? In Keras: model.save('model.keras')")
     from .layers import CUSTOM_OBJECTS
 
+    k = keras()
     try:
         model = k.models.load_model(path, compile=False, custom_objects=CUSTOM_OBJECTS)
     except Exception as e:  # Keras raises many types for a bad file; all mean "cannot read it"

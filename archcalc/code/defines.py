@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from ..errors import SpecError, UsageError
+from ..limits import MAX_NUMBER_DIGITS
 from .evaluator import evaluate_expression
 
 _SHAPE = re.compile(r"\d+(?:\s*[x×]\s*\d+)+")
@@ -21,6 +22,10 @@ _NAME = re.compile(r"[A-Za-z_]\w*")
 def parse_value(text: str, what: str) -> Any:
     """A value as the command line gives it: a number, a shape ``28x28x1``, a tuple, a string."""
     text = text.strip()
+    if m := re.search(r"(?<![.\d])\d{19,}", text):  # not a decimal's fraction (0.0035087719298245615)
+        raise UsageError(f"cannot read {what}: a number of {len(m.group()):,} digits is larger than any value "
+                         f"archcalc reads (at most {MAX_NUMBER_DIGITS} digits, MAX_NUMBER_DIGITS)",
+                         hint="check the number: sizes and counts are far smaller")
     if _SHAPE.fullmatch(text):
         return tuple(int(d) for d in re.split(r"\s*[x×]\s*", text))
     if re.fullmatch(r"-?\d+(\s*,\s*-?\d+)+,?", text):  # 32,64: a tuple of numbers, no quotes needed
@@ -57,7 +62,11 @@ def parse_input_shape(text: str | None) -> tuple[int, ...] | None:
     """``28x28x1``, ``(28, 28, 1)``, ``784`` → a shape of whole numbers ≥ 1."""
     if text is None:
         return None
-    value = parse_value(text, "the input shape") if not text.strip().isdigit() else int(text)
+    digits = text.strip()
+    if digits.isdigit() and len(digits) > 18:  # past any size, and past what Python converts (4,300 digits)
+        raise UsageError(f"`--input {digits[:20]}…` is not a shape: a size of {len(digits):,} digits",
+                         hint="write the sizes, e.g. `--input 28x28x1` or `--input 500x1`")
+    value = parse_value(text, "the input shape") if not digits.isdigit() else int(digits)
     items = value if isinstance(value, (tuple, list)) else (value,)
     if not items or not all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 10**9 for v in items):
         raise UsageError(f"`--input {text}` is not a shape", hint="write the sizes, e.g. `--input 28x28x1` or "

@@ -11,6 +11,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,7 +32,22 @@ def diagram(analyses: Sequence[Analysis], *, title: str | None = None, max_width
         from .collapse import collapse as one_box_per_unit
 
         analyses = [one_box_per_unit(a) for a in analyses]  # type: ignore[misc]
-    return layout(analyses, title=title, max_width=max_width, show_params=show_params)
+    # A file name or --title of bytes that are not UTF-8 reaches Python as lone surrogates, which neither
+    # UTF-8 (SVG) nor a font (PNG) can hold: they are drawn as U+FFFD, as a terminal shows them.
+    analyses = [a if _drawable(a.network) == a.network else dataclasses.replace(a, network=_drawable(a.network))
+                for a in analyses]
+    return layout(analyses, title=None if title is None else _drawable(title), max_width=max_width,
+                  show_params=show_params)
+
+
+def _drawable(text: str) -> str:
+    """``text`` with each lone surrogate (an undecodable byte of a name) as U+FFFD.
+
+    >>> _drawable("net\\udcff"), _drawable("réseau")
+    ('net�', 'réseau')
+    """
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace") if any(
+        "\ud800" <= c <= "\udfff" for c in text) else text
 
 
 def diagram_svg(analyses: Sequence[Analysis], **options: object) -> str:

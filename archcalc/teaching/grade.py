@@ -906,6 +906,35 @@ def grade_files(paths: list[str], spec: str, *, net: str | None = None, count_bi
     return out
 
 
+def _folder_files(folder: Path) -> list[Path]:
+    """The regular files under ``folder``, hidden ones (and hidden folders) left out, sorted.
+
+    Walked without following links to folders (no loops), and at most MAX_FOLDER_FILES entries: a folder
+    of exercise specs is small, and `--spec /` is a mistake, not a walk of the whole disk.
+    """
+    import os
+
+    from ..limits import MAX_FOLDER_FILES
+
+    found: list[Path] = []
+    seen = 0
+    for root, dirs, names in os.walk(folder):  # an unreadable subfolder is skipped (onerror=None)
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        seen += len(names) + len(dirs)
+        if seen > MAX_FOLDER_FILES:
+            raise SourceError(f"`{folder}` holds more than {MAX_FOLDER_FILES:,} files and folders, more than a "
+                              "folder of specs archcalc reads (MAX_FOLDER_FILES)",
+                              hint="give the folder of the exercises' specs (what `exercise new --out` wrote)")
+        for name in names:
+            f = Path(root) / name
+            try:
+                if not name.startswith(".") and f.is_file():
+                    found.append(f)
+            except OSError:  # a file that cannot be looked at is no spec of the folder
+                continue
+    return sorted(found)
+
+
 def spec_folder(folder: Path) -> dict[str, Network]:
     """Every network of the spec files under ``folder`` (``.txt``, ``.py``, ``.spec``), by name.
 
@@ -916,9 +945,8 @@ def spec_folder(folder: Path) -> dict[str, Network]:
 
     library: dict[str, Network] = {}
     where: dict[str, Path] = {}
-    for f in sorted(folder.rglob("*")):
-        hidden = any(part.startswith(".") for part in f.relative_to(folder).parts)
-        if hidden or not f.is_file() or f.suffix not in SPEC_SUFFIXES:
+    for f in _folder_files(folder):
+        if f.suffix not in SPEC_SUFFIXES:
             continue
         try:
             networks = parse_text(read_file(f).text, str(f))

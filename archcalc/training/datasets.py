@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DependencyError, SourceError, UsageError
+from ..limits import MAX_LABEL
 from ..network import Network, Shape
 
 # The `train` extra holds TensorFlow and scikit-learn both: one install gives all that training needs.
@@ -277,10 +278,6 @@ def _check_file(p: Path, path: str) -> None:
                                                                                  "not a regular file")
         raise SourceError(f"`{path}` is {what}, not a .npz file", hint="save the arrays to a file with np.savez "
                                                                        "and give that file")
-
-
-#: The largest class number a label may be (Keras' losses take int32 classes).
-MAX_LABEL = 2**31 - 1
 
 
 def _labels(y: Any, key: str, path: str) -> Any:
