@@ -125,17 +125,8 @@ def verify(network: Network, analysis: Analysis) -> Report:
         notes.append(f"{len(network.unused)} module(s) that forward never calls, built alone and counted in the "
                      "totals: " + ", ".join(u.module for u in network.unused[:8]))
     tot = analysis.totals
-    # Modules the forward pass never calls (PyTorch code) have no row and are not built: their counts,
-    # in archcalc's totals as in model.parameters(), are left out of the comparison.
-    unused_params = sum(u.params for u in network.unused)
-    unused_buffers = sum(u.buffers for u in network.unused)
-    if network.unused:
-        notes.append(f"{len(network.unused)} module(s) the forward pass never calls ("
-                     + ", ".join(u.module for u in network.unused[:5]) + (", …" if len(network.unused) > 5 else "")
-                     + f"): {unused_params:,} parameters and {unused_buffers:,} buffers in archcalc's totals, "
-                     "not built, not compared")
-    totals = [Cell("params", tot.trainable_params - unused_params, params),
-              Cell("buffers", tot.non_trainable_params + tot.buffers - unused_buffers, sums[1])]
+    totals = [Cell("params", tot.trainable_params, params),
+              Cell("buffers", tot.non_trainable_params + tot.buffers, sums[1])]
     if buffers != sums[1]:  # batch norm's counters, which Keras' counting has not
         notes.append(f"the module's buffers are {buffers:,} in all, {buffers - sums[1]:,} of them counters "
                      "(num_batches_tracked) not compared")
