@@ -593,6 +593,12 @@ def run_one(case: Case, seconds: float = 5.0) -> tuple[str, str, float]:
     previous = signal.signal(signal.SIGPROF, _alarm)
     signal.setitimer(signal.ITIMER_PROF, seconds)
     start = time.process_time()
+    # While PyTorch code is read, `import torch` must fail even when another test has imported torch
+    # already (a None entry in sys.modules makes every import of the name raise ImportError).
+    blocked = {name: sys.modules.pop(name) for name in list(sys.modules)
+               if case.campaign == "torch" and (name == "torch" or name.startswith("torch."))}
+    if case.campaign == "torch":
+        sys.modules["torch"] = None  # type: ignore[assignment]
     try:
         {"sheets": _sheet, "torch": _torch}.get(case.campaign, _spec)(case)
         outcome, detail = "ok", ""
@@ -618,11 +624,15 @@ def run_one(case: Case, seconds: float = 5.0) -> tuple[str, str, float]:
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
         signal.signal(signal.SIGPROF, previous)
+        tried_torch = case.campaign == "torch" and sys.modules.get("torch", 0) is not None
+        if case.campaign == "torch":
+            sys.modules.pop("torch", None)
+            sys.modules.update(blocked)
     if case.campaign == "torch":
         if PWNED.exists():  # a payload ran: the worst outcome there is
             PWNED.unlink()
             outcome, detail = "internal", f"EXECUTED: the input created {PWNED} (it ran code it was given)"
-        elif "torch" in sys.modules:
+        elif tried_torch or (outcome == "internal" and "ImportError" in detail and "torch" in detail):
             outcome, detail = "internal", "IMPORTED TORCH: reading PyTorch code imported the real torch"
         elif outcome == "internal" and "(torch.py:" in detail:
             detail = TORCH_READER + detail

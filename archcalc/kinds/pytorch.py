@@ -686,6 +686,11 @@ def torch_layer(class_name: str, kwargs: dict[str, Any], in_shape: Shape) -> tup
                          f"{torch_shape(shape)} ({len(shape) + 1}-D)",
                          hint="check the layer before it (Conv2d takes N x C x H x W, Conv1d N x C x L)")
     values = {**spec.defaults, **{k: v for k, v in kwargs.items() if k not in COMMON_IGNORED}}
+    # A required argument that is None (a helper's `mid_channels=None` passed on) is no size: PyTorch fails
+    # with a TypeError when it builds the module; the converters below leave None to the builders.
+    unset = [p for p in spec.required if values[p] is None]
+    if unset:
+        raise SpecError(f"`nn.{class_name}`: `{unset[0]}` is None", hint=f"give `{unset[0]}` a number")
     rank = spec.rank or max(len(shape) - 1, 1)
     try:
         for key, convert in spec.converters.items():
