@@ -612,7 +612,7 @@ _WORD_SUFFIX = {"conv": "3-8", "depthwise": "3", "separable": "3-8", "dense": "-
                 "reshape": " 192", "add": "\n  identity\n  identity", "concat": "\n  identity\n  identity",
                 "deconv": "2-8", "adaptive_avgpool": " 2", "adaptive_maxpool": " 2", "embedding": " 10-4",
                 "rescale": " 1/255", "resize": " 4x4", "center_crop": " 4x4", "random_crop": " 4x4",
-                "augment": " flip", "permute": " 2x1x3", "channel_shuffle": " 3",
+                "augment": " flip", "permute": " 2x1x3", "channel_shuffle": " 3", "slice": " 0:2",
                 **{k: "\n  identity\n  identity" for k in ("subtract", "multiply", "average", "maximum",
                                                             "minimum", "scaled_add")}}
 

@@ -482,3 +482,34 @@ def test_other_notations_show_no_buffers() -> None:
 def test_the_layout_helpers_are_inverse() -> None:
     for shape in [(3, 224, 224), (16, 100), (10,), (4, 8, 16, 16)]:
         assert to_channels_first(to_channels_last(shape)) == shape
+
+
+# ---------------------------------------------------------------------------------------------
+# The vocabulary's kinds built back by the PyTorch bridge (archcalc.bridge.torch_build) agree with it.
+
+BUILT_BACK = (  # (input shape channels-first, [(class, kwargs), ...])
+    ((4, 8, 8), [("ConvTranspose2d", dict(in_channels=4, out_channels=6, kernel_size=3, stride=2, padding=1,
+                                          output_padding=1, groups=2)),
+                 ("BatchNorm2d", dict(num_features=6, bias=False)), ("Hardtanh", {}),
+                 ("GroupNorm", dict(num_groups=3, num_channels=6, bias=False)),
+                 ("InstanceNorm2d", dict(num_features=6, affine=True, track_running_stats=True)),
+                 ("InstanceNorm2d", dict(num_features=6, track_running_stats=True)),
+                 ("ChannelShuffle", dict(groups=3)), ("ZeroPad2d", dict(padding=(1, 0, 2, 0))),
+                 ("AdaptiveAvgPool2d", dict(output_size=(20, None))), ("Linear", dict(in_features=17, out_features=5)),
+                 ("LogSigmoid", {}), ("Flatten", {}), ("Linear", dict(in_features=600, out_features=10))]),
+)
+
+
+@pytest.mark.parametrize(("shape", "layers"), BUILT_BACK)
+def test_the_torch_bridge_builds_the_vocabularys_kinds_back(shape: tuple[int, ...], layers: list) -> None:
+    from archcalc.bridge.torch_verify import verify
+
+    here = to_channels_last(shape)
+    nodes = [Node("input", {"shape": here})]
+    for i, (class_name, kwargs) in enumerate(layers):
+        kind, args = torch_layer(class_name, kwargs, here)
+        nodes.append(Node(kind, args, (i,)))
+        here = K.KINDS[kind].infer(args, [here]).shape
+    network = Network("built_back", nodes, notation="torch")
+    report = verify(network, analyze_network(network))
+    assert report.ok, [(x.name, x.cells, x.cause) for x in report.mismatches]
