@@ -585,8 +585,8 @@ def test_refuses_without_an_input_shape() -> None:
     assert refusal(VIEW_NET) == [
         "error: the model `Net` needs an input shape, and PyTorch code does not say it",
         " --> m.py:5:7", "  |", "5 | class Net(nn.Module):", "  |       ^^^",
-        "hint: give it channels first, as PyTorch does: `--input 3x32x32` (C x H x W), `--input 1x28x28`, "
-        "`--input 64x100` (C x L) or `--input 784`"]
+        "hint: give it channels first, as PyTorch does: `--input 3x32x32` (C x H x W), `--input 64x100` (C x L) "
+        "or `--input 784`; or run the model on a sample in the code: `Net()(torch.randn(1, 3, 32, 32))`"]
 
 
 @pytest.mark.parametrize(("change", "expected"), [

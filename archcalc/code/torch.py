@@ -1544,10 +1544,12 @@ def networks(ev: Evaluator, names: TorchNames, net: str | None) -> list[Network]
     built = model.framework.built if isinstance(model, Instance) else getattr(model, "built", None)
     if names.input_shape is not None or built is None:
         if names.input_shape is None:
+            call = name if ev.globals.names.get(name) is model else f"{name}()"  # a variable, or a class
             raise SpecError(f"the model `{name}` needs an input shape, and PyTorch code does not say it",
                             location=where,
                             hint="give it channels first, as PyTorch does: `--input 3x32x32` (C x H x W), "
-                                 "`--input 1x28x28`, `--input 64x100` (C x L) or `--input 784`")
+                                 "`--input 64x100` (C x L) or `--input 784`; or run the model on a sample in the "
+                                 f"code: `{call}(torch.randn(1, 3, 32, 32))`")
         anchor = _anchor(ev, where)
         x = names.new_input(ev, names.input_shape, anchor, "input")
         before = ev.depth
