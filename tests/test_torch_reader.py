@@ -437,6 +437,24 @@ CASES = {
                 x = x.flatten(1)
                 return [self.heads[k](x) for k in self.heads]
     """), (3, 8, 8)),
+    "flatten_modules_features_last": (HEAD + textwrap.dedent("""
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.mix = nn.Linear(8, 6)
+        self.flat = nn.Flatten()
+        self.flat2 = nn.Flatten(1, 2)
+        self.fc = nn.Linear(6 * 4 * 4, 2)
+
+    def forward(self, x):
+        x = self.conv(x).permute(0, 2, 3, 1)
+        x = self.mix(x)
+        y = self.flat2(x)
+        x = self.flat(x)
+        return self.fc(x), y
+    """), (3, 4, 4)),
 }
 
 

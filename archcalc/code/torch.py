@@ -266,6 +266,13 @@ class TorchNames(Names):
             raise ev.error(where, f"`{class_name}` is called on {_kind(x)}, not on a tensor of the model",
                            hint="call it on the input of `forward` or on what a previous module returned")
         kind = _kind_of(class_name)
+        if class_name == "Flatten" and function is None and layer is not None:
+            # Flattening follows PyTorch's order of the axes, whichever the layout: read here, as x.flatten is.
+            given = {"start_dim": 1, "end_dim": -1, **kwargs}
+            extra = sorted(set(given) - {"start_dim", "end_dim"})
+            if extra:
+                raise ev.error(where, f"`nn.Flatten` has no argument `{extra[0]}`")
+            return flatten(ev, x, given["start_dim"], given["end_dim"], where, layer)
         if kind in LAST_TAKERS:
             x = self.relayout(ev, x, LAST, where)
         elif kind not in KEEPERS:
@@ -295,13 +302,15 @@ class TorchNames(Names):
         tensors = [self.relayout(ev, t, tensors[0].layout, where) for t in tensors]
         return self.node(ev, kind_name, args, tensors, where, source)
 
-    def reshape(self, ev: Evaluator, x: Tensor, shape: tuple[int, ...], where: ast.AST) -> Tensor:
-        """A view of the same values in a new PyTorch shape (same layout): no node when nothing changes."""
+    def reshape(self, ev: Evaluator, x: Tensor, shape: tuple[int, ...], where: ast.AST,
+                layer: Layer | None = None) -> Tensor:
+        """A view of the same values in a new PyTorch shape (same layout): no node when nothing changes,
+        unless a module (``nn.Flatten``) made it, which is a row of its own."""
         cl = from_torch_order(shape, x.layout)
-        if cl == x.cl:
+        if cl == x.cl and layer is None:
             return x
         kind, args = ("flatten", {}) if len(cl) == 1 else ("reshape", {"shape": cl})
-        return self.node(ev, kind, args, [x], where, ev.segment(where, 80))
+        return self.node(ev, kind, args, [x], where, layer.source if layer else ev.segment(where, 80), layer)
 
 
 def _kind_of(class_name: str) -> str | None:
@@ -1166,7 +1175,7 @@ def _dim(ev: Evaluator, dim: Any, rank: int, node: ast.AST) -> int:
     return dim % rank
 
 
-def flatten(ev: Evaluator, x: Any, start_dim: Any, end_dim: Any, node: ast.Call) -> Any:
+def flatten(ev: Evaluator, x: Any, start_dim: Any, end_dim: Any, node: ast.Call, layer: Layer | None = None) -> Any:
     if isinstance(x, Unknown):
         return x
     if not isinstance(x, Tensor):
@@ -1180,7 +1189,7 @@ def flatten(ev: Evaluator, x: Any, start_dim: Any, end_dim: Any, node: ast.Call)
         raise ev.error(node, f"`{ev.segment(node)}`: end_dim comes before start_dim")
     shape = x.shape
     merged = (*shape[:start - 1], math.prod(shape[start - 1:end]), *shape[end:])
-    return ev.names.reshape(ev, x, merged, node)
+    return ev.names.reshape(ev, x, merged, node, layer)
 
 
 def mean(ev: Evaluator, x: Any, dim: Any, keepdim: Any, node: ast.Call) -> Any:
