@@ -455,6 +455,21 @@ class Net(nn.Module):
         x = self.flat(x)
         return self.fc(x), y
     """), (3, 4, 4)),
+    "decoder_unflatten_and_view": (HEAD + textwrap.dedent("""
+        class Decoder(nn.Module):
+            def __init__(self, z=8):
+                super().__init__()
+                self.fc = nn.Linear(z, 16 * 4 * 4)
+                self.unflatten = nn.Unflatten(1, (16, 4, 4))
+                self.up = nn.ConvTranspose2d(16, 8, 4, stride=2, padding=1)
+                self.fc2 = nn.Linear(z, 8 * 8 * 8)
+                self.out = nn.Conv2d(16, 1, 3, padding=1)
+
+            def forward(self, z):
+                a = self.up(self.unflatten(self.fc(z)))
+                b = self.fc2(z).view(-1, 8, 8, 8)
+                return torch.sigmoid(self.out(torch.cat([a, b], dim=1)))
+    """), (8,)),
 }
 
 

@@ -273,6 +273,8 @@ class TorchNames(Names):
             if extra:
                 raise ev.error(where, f"`nn.Flatten` has no argument `{extra[0]}`")
             return flatten(ev, x, given["start_dim"], given["end_dim"], where, layer)
+        if class_name == "Unflatten" and function is None and layer is not None:
+            return unflatten(ev, x, kwargs, where, layer)
         if kind in LAST_TAKERS:
             x = self.relayout(ev, x, LAST, where)
         elif kind not in KEEPERS:
@@ -306,11 +308,13 @@ class TorchNames(Names):
                 layer: Layer | None = None) -> Tensor:
         """A view of the same values in a new PyTorch shape (same layout): no node when nothing changes,
         unless a module (``nn.Flatten``) made it, which is a row of its own."""
-        cl = from_torch_order(shape, x.layout)
+        # A flat vector has no layout: made into a map (a decoder's `x.view(-1, 16, 7, 7)`), it is channels first.
+        layout = FIRST if len(x.cl) == 1 else x.layout
+        cl = from_torch_order(shape, layout)
         if cl == x.cl and layer is None:
             return x
         kind, args = ("flatten", {}) if len(cl) == 1 else ("reshape", {"shape": cl})
-        return self.node(ev, kind, args, [x], where, layer.source if layer else ev.segment(where, 80), layer)
+        return self.node(ev, kind, args, [x], where, layer.source if layer else ev.segment(where, 80), layer, layout)
 
 
 def _kind_of(class_name: str) -> str | None:
@@ -1190,6 +1194,29 @@ def flatten(ev: Evaluator, x: Any, start_dim: Any, end_dim: Any, node: ast.Call,
     shape = x.shape
     merged = (*shape[:start - 1], math.prod(shape[start - 1:end]), *shape[end:])
     return ev.names.reshape(ev, x, merged, node, layer)
+
+
+def unflatten(ev: Evaluator, x: Tensor, kwargs: dict[str, Any], node: ast.Call, layer: Layer) -> Any:
+    """``nn.Unflatten(1, (16, 7, 7))``: one axis of PyTorch's shape split in several, the layout kept."""
+    if set(kwargs) != {"dim", "unflattened_size"}:
+        raise ev.error(node, "`nn.Unflatten` takes `dim` and `unflattened_size`",
+                       hint="write e.g. `nn.Unflatten(1, (16, 7, 7))`")
+    rank = len(x.shape) + 1
+    axis = _dim(ev, kwargs["dim"], rank, node)
+    sizes = kwargs["unflattened_size"]
+    sizes = tuple(sizes) if isinstance(sizes, (tuple, list)) else (sizes,)
+    if axis == 0:
+        raise ev.error(node, "`nn.Unflatten(0, ...)` splits the batch", hint="unflatten dimension 1 or later")
+    if not sizes or not all(isinstance(n, int) and not isinstance(n, bool) and (n >= 1 or n == -1) for n in sizes):
+        raise ev.error(node, f"`nn.Unflatten`: unflattened_size must be whole numbers, got {sizes}")
+    n = x.shape[axis - 1]
+    known = math.prod(v for v in sizes if v != -1)
+    if sizes.count(-1) > 1 or (-1 in sizes and n % known) or (-1 not in sizes and known != n):
+        raise ev.error(node, f"`{layer.source}`: unflattened_size {sizes} does not hold the {n:,} values of dimension "
+                             f"{axis} ({_shape_text(x.shape)})", hint=f"the sizes must multiply to {n:,}")
+    sizes = tuple(n // known if v == -1 else v for v in sizes)
+    shape = (*x.shape[:axis - 1], *sizes, *x.shape[axis:])
+    return ev.names.reshape(ev, x, shape, node, layer)
 
 
 def mean(ev: Evaluator, x: Any, dim: Any, keepdim: Any, node: ast.Call) -> Any:
