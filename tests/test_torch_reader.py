@@ -298,7 +298,7 @@ CASES = {
                 x = self.conv(x)
                 x = x.permute(0, 2, 3, 1)
                 x = F.relu(self.channel_fc(x))
-                x = x.permute(0, 3, 1, 2).contiguous()
+                x = torch.permute(x, (0, 3, 1, 2)).contiguous()
                 x = F.max_pool2d(x, 2)
                 x = x.view(x.size(0), 16, -1)
                 x = self.token_fc(x)
@@ -314,7 +314,7 @@ CASES = {
             def forward(self, x):
                 x = x.transpose(1, 2)
                 x = torch.relu(self.proj(x))
-                x = x.transpose(1, 2).reshape(x.size(0), -1)
+                x = torch.transpose(x, 1, 2).reshape(x.size(0), -1)
                 return self.out(x)
     """), (6, 20)),
     "torchvision_style_resnet": (HEAD + textwrap.dedent("""

@@ -13,8 +13,11 @@ PyTorch code has two stages, as running it would:
   (channels first, without the batch axis). Each module call adds a node to the graph and infers its
   shape at once, so ``x.size(1)``, ``x.view(x.size(0), -1)`` and conditions on shapes are known.
 
-Layout: tensors here hold PyTorch's shapes (``(C, H, W)``); the :class:`~archcalc.network.Network`
-holds channels-last shapes (DESIGN §4): they are converted at the boundary (:func:`channels_last`).
+Layout: the :class:`~archcalc.network.Network` holds channels-last shapes (DESIGN §4). A tensor here
+holds that shape and a *layout*: ``FIRST`` when PyTorch's shape is ``(C, H, W)`` (what convolutions
+make), ``LAST`` when PyTorch's shape is the channels-last one itself (``(T, E)`` after ``nn.Linear`` or
+``nn.Embedding``, ``(H, W, C)`` after ``x.permute(0, 2, 3, 1)``). ``x.size()``, ``view`` and the dims of
+``torch.cat`` or ``mean`` follow PyTorch's order; a module that needs the other layout gets a permute.
 
 Nothing is imported or run: ``import torch`` binds a :class:`TorchModule` of this table.
 
@@ -1317,7 +1320,8 @@ def _full_name(path: str) -> str:
 
 @dataclass(eq=False)
 class TensorFunction(Value):
-    """``torch.flatten``, ``torch.cat``, ``torch.add``, ``torch.mul``, ``torch.mean``."""
+    """``torch.flatten``, ``torch.cat``, ``torch.add``, ``torch.mul``, ``torch.mean``, ``torch.permute``,
+    ``torch.transpose``."""
 
     name: str
     path: str
@@ -1334,6 +1338,13 @@ class TensorFunction(Value):
             given = _args(ev, node, ("input", "other"), args, kwargs, {})
             op = ast.Add() if self.name == "add" else ast.Mult()
             return ev.binary(op, given["input"], given["other"], node)
+        if self.name == "permute":
+            given = _args(ev, node, ("input", "dims"), args, kwargs, {})
+            dims = given["dims"]
+            return permute(ev, given["input"], tuple(dims) if isinstance(dims, (tuple, list)) else (dims,), node)
+        if self.name == "transpose":
+            given = _args(ev, node, ("input", "dim0", "dim1"), args, kwargs, {})
+            return transpose(ev, given["input"], given["dim0"], given["dim1"], node)
         given = _args(ev, node, ("tensors", "dim"), args, kwargs, {"dim": 0})
         tensors, dim = given["tensors"], given["dim"]
         if isinstance(tensors, Unknown):
