@@ -226,7 +226,7 @@ CASES = {
             def forward(self, x):
                 out = F.relu(self.conv1(x))
                 out = self.conv2(out)
-                out = out + self.shortcut(x)
+                out = out.add(self.shortcut(x))
                 return F.relu(out)
 
         class TinyResNet(nn.Module):
@@ -760,7 +760,7 @@ def test_refuses_a_missing_constructor_argument_and_names_define() -> None:
     ("return self.layers[0](x).chunk(2)", [
         "error: archcalc does not read the tensor method `chunk`",
         "hint: the tensor methods it reads: size, shape, dim, view, reshape, flatten, permute, transpose, squeeze, "
-        "unsqueeze, expand_as, mean, relu, sigmoid, tanh, softmax, contiguous"]),
+        "unsqueeze, expand_as, mean, add, mul, sub, relu, sigmoid, tanh, softmax, contiguous"]),
     ("return x.mean(1)", [
         "error: archcalc reads `mean` over every spatial dimension (2, 3, ...), got (1,)",
         "hint: the mean over the height and width is global average pooling"]),

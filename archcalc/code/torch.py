@@ -1007,6 +1007,8 @@ class Tensor(Value):
             "expand_as": lambda ev, n, other: self.expand(ev, n, *(other.full_shape() if isinstance(other, Tensor)
                                                                    else (other,))),
             "expand": self.expand,
+            **{m: self._operator(op) for m, op in (("add", ast.Add()), ("add_", ast.Add()), ("mul", ast.Mult()),
+                                                    ("mul_", ast.Mult()), ("sub", ast.Sub()), ("sub_", ast.Sub()))},
         }
         if name in methods:
             return TensorMethod(methods[name], name)
@@ -1017,8 +1019,8 @@ class Tensor(Value):
                                 .call(ev, [self, *a], k, n), name)
         raise ev.error(node, f"archcalc does not read the tensor method `{name}`",
                        hint="the tensor methods it reads: size, shape, dim, view, reshape, flatten, permute, "
-                            "transpose, squeeze, unsqueeze, expand_as, mean, relu, sigmoid, tanh, softmax, "
-                            "contiguous")
+                            "transpose, squeeze, unsqueeze, expand_as, mean, add, mul, sub, relu, sigmoid, tanh, "
+                            "softmax, contiguous")
 
     def size(self, ev: Evaluator, node: ast.AST, dim: Any = None) -> Any:
         full = self.full_shape()
@@ -1079,6 +1081,10 @@ class Tensor(Value):
 
     def mean(self, ev: Evaluator, node: ast.Call, dim: Any = None, keepdim: bool = False, **kwargs: Any) -> Any:
         return mean(ev, self, dim, keepdim, node)
+
+    def _operator(self, op: ast.operator) -> Callable[..., Any]:
+        """``x.add(y)``, ``out.add_(identity)``: the operator ``+`` (or ``*``, ``-``)."""
+        return lambda ev, n, other: ev.binary(op, self, other, n)
 
     def squeeze(self, ev: Evaluator, node: ast.Call, dim: Any = None) -> Any:
         """``x.squeeze(-1)``: a size-1 axis left out; ``x.squeeze()``: every size-1 axis of one example (the
