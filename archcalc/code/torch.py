@@ -50,7 +50,9 @@ UNIMPORTED_MODULES = {"torch": "torch", "nn": "torch.nn", "F": "torch.nn.functio
 #: Methods of a module that change nothing archcalc counts (their results are unknown).
 MODULE_NO_OPS = ("train", "eval", "to", "cuda", "cpu", "float", "double", "half", "zero_grad", "load_state_dict",
                  "state_dict", "parameters", "named_parameters", "buffers", "named_buffers", "requires_grad_",
-                 "apply", "register_forward_hook", "register_buffer", "share_memory", "type")
+                 "apply", "register_forward_hook", "share_memory", "type")
+#: Methods that add tensors PyTorch counts (model.parameters(), model.buffers()) but no module archcalc reads.
+MODULE_ADDS_TENSORS = ("register_buffer", "register_parameter")
 #: Of those, the methods that return the module itself (``model = Net().to(device)`` is still the model).
 MODULE_RETURNS_SELF = ("train", "eval", "to", "cuda", "cpu", "float", "double", "half", "requires_grad_", "apply",
                        "share_memory", "type")
@@ -921,6 +923,10 @@ class ModuleState:
             return Method(lambda ev, n: [(k, v) for k, v in self.children.items() if v is not None])
         if name in ("modules", "named_modules"):
             return Method(lambda ev, n: _all_modules(instance, name == "named_modules"))
+        if name in MODULE_ADDS_TENSORS:
+            raise ev.error(node, f"archcalc cannot count a tensor added with `{name}`: PyTorch counts it in "
+                                 f"model.{'buffers' if 'buffer' in name else 'parameters'}(), but it is no module",
+                           hint="build the model from torch.nn modules, which archcalc counts")
         if name in MODULE_NO_OPS:
             return NoOpResult(f"`{name}`", instance if name in MODULE_RETURNS_SELF else None)
         if name in self.children:
