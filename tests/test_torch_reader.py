@@ -709,8 +709,26 @@ def test_refuses_a_module_made_in_forward() -> None:
     """, input_shape=(20,)) == [
         "error: the forward pass of `Net` calls 1 module that the model does not hold: `nn.Linear(10, 2)` (line 11)",
         "  --> m.py:11:16", "   |", "11 |         return nn.Linear(10, 2)(self.fc(x))", "   |                ^^^^^^^^^",
-        "hint: PyTorch does not count the weights of a module created in `forward` (model.parameters() misses them, "
-        "and each call makes new ones): create it in `__init__` as `self.name = ...`"]
+        "hint: PyTorch counts only the modules a model holds (`self.name = ...`, nn.ModuleList, nn.ModuleDict, "
+        "nn.Sequential): model.parameters() misses one made in `forward` (which gets new weights at every call) or "
+        "kept in a plain list or dict; create it in `__init__` and hold it so"]
+
+
+def test_refuses_modules_kept_in_a_plain_list() -> None:
+    """The classic bug: a plain list does not register its modules, so torch's count misses them."""
+    lines = refusal("""
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.layers = [nn.Linear(10, 10) for _ in range(2)]
+
+            def forward(self, x):
+                for layer in self.layers:
+                    x = layer(x)
+                return x
+    """, input_shape=(10,))
+    assert lines[0] == ("error: the forward pass of `Net` calls 2 modules that the model does not hold: "
+                        "`nn.Linear(10, 10)` (line 8), `nn.Linear(10, 10)` (line 8)")
 
 
 def test_refuses_an_unknown_loop_that_builds_modules() -> None:

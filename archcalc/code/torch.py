@@ -1665,9 +1665,10 @@ def extract(ev: Evaluator, names: TorchNames, name: str, model: Any, x: Tensor, 
         raise SpecError(f"the forward pass of `{name}` calls {len(problems)} module{'s' * (len(problems) != 1)} "
                         "that the model does not hold: " + ", ".join(text for text, _ in problems),
                         location=problems[0][1] or where,
-                        hint="PyTorch does not count the weights of a module created in `forward` "
-                             "(model.parameters() misses them, and each call makes new ones): create it in "
-                             "`__init__` as `self.name = ...`")
+                        hint="PyTorch counts only the modules a model holds (`self.name = ...`, nn.ModuleList, "
+                             "nn.ModuleDict, nn.Sequential): model.parameters() misses one made in `forward` "
+                             "(which gets new weights at every call) or kept in a plain list or dict; create it in "
+                             "`__init__` and hold it so")
     unused = [(n, m) for n, m in sorted(_leaves(model), key=_created)
               if id(m) not in seen and not _parameter_free(m.class_name)]
     network = Network(_word(name), nodes, where, "torch")
