@@ -470,6 +470,48 @@ class Net(nn.Module):
                 b = self.fc2(z).view(-1, 8, 8, 8)
                 return torch.sigmoid(self.out(torch.cat([a, b], dim=1)))
     """), (8,)),
+    "container_subclasses": (HEAD + textwrap.dedent("""
+        class DenseLayer(nn.Module):
+            def __init__(self, cin, growth):
+                super().__init__()
+                self.norm = nn.BatchNorm2d(cin)
+                self.conv = nn.Conv2d(cin, growth, 3, padding=1, bias=False)
+
+            def forward(self, features):
+                return self.conv(F.relu(self.norm(torch.cat(features, 1))))
+
+
+        class DenseBlock(nn.ModuleDict):
+            def __init__(self, n, cin, growth):
+                super().__init__()
+                for i in range(n):
+                    self.add_module("denselayer%d" % (i + 1), DenseLayer(cin + i * growth, growth))
+
+            def forward(self, x):
+                features = [x]
+                for name, layer in self.items():
+                    features.append(layer(features))
+                return torch.cat(features, 1)
+
+
+        class Heads(nn.ModuleList):
+            def __init__(self, cin):
+                super().__init__()
+                self.append(nn.Linear(cin, 3))
+                self.extend([nn.Linear(cin, 5)])
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.stem = nn.Conv2d(3, 8, 3, padding=1)
+                self.block = DenseBlock(3, 8, 4)
+                self.heads = Heads(20)
+
+            def forward(self, x):
+                x = self.block(self.stem(x)).mean((2, 3))
+                return [head(x) for head in self.heads.children()]
+    """), (3, 8, 8)),
 }
 
 

@@ -218,8 +218,8 @@ class TorchNames(Names):
     def base_class(self, value: Any) -> Any:
         if isinstance(value, ModuleBase):
             return ModuleFramework(self)
-        if isinstance(value, ContainerClass) and value.name == "Sequential":
-            return ModuleFramework(self, "Sequential")
+        if isinstance(value, ContainerClass):  # torchvision's `class _DenseBlock(nn.ModuleDict)`
+            return ModuleFramework(self, value.name)
         return None
 
     # -- the graph -------------------------------------------------------------------------------
@@ -868,7 +868,8 @@ class ModuleFramework:
     container: str = ""  # "Sequential" for a class based on nn.Sequential (torchvision's ConvBNReLU)
 
     def new_instance(self, ev: Evaluator, instance: Instance, node: ast.AST) -> ModuleState:
-        return ModuleState(instance, ev.location(node), sequential=self.container == "Sequential")
+        return ModuleState(instance, ev.location(node), sequential=self.container == "Sequential",
+                           container=self.container)
 
     def init(self, ev: Evaluator, instance: Instance, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> None:
         if self.container:
@@ -905,6 +906,7 @@ class ModuleState:
     children: dict[str, Any] = field(default_factory=dict)
     built: tuple[Tensor, Any] | None = None
     sequential: bool = False  # based on nn.Sequential: without a forward of its own, its modules in order
+    container: str = ""  # the container class it is based on, if any (its methods: append, items, ...)
 
     def sequential_forward(self, ev: Evaluator, x: Any, node: ast.Call) -> Any:
         for child in self.children.values():
@@ -917,6 +919,15 @@ class ModuleState:
             return False  # read as `model.eval()` runs it: the network that makes predictions
         if name in ("add_module", "register_module"):
             return Method(lambda ev, n, key, value: self.register(ev, key, value, n, instance))
+        if self.container == "ModuleDict" and name in ("items", "keys", "values"):
+            pick = {"items": lambda: list(self.children.items()), "keys": lambda: list(self.children),
+                    "values": lambda: list(self.children.values())}[name]
+            return Method(lambda ev, n: pick())
+        if self.container in ("ModuleList", "Sequential") and name in ("append", "extend"):
+            def add(ev: Evaluator, n: ast.AST, value: Any) -> None:
+                for v in ([value] if name == "append" else ev.iterate(value, n)):
+                    self.register(ev, str(len(self.children)), v, n, instance)
+            return Method(add)
         if name == "children":
             return Method(lambda ev, n: [v for v in self.children.values() if v is not None])
         if name == "named_children":
