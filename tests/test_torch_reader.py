@@ -226,7 +226,7 @@ CASES = {
             def forward(self, x):
                 out = F.relu(self.conv1(x))
                 out = self.conv2(out)
-                out = out + self.shortcut(x)
+                out = out.add(self.shortcut(x))
                 return F.relu(out)
 
         class TinyResNet(nn.Module):
@@ -298,7 +298,7 @@ CASES = {
                 x = self.conv(x)
                 x = x.permute(0, 2, 3, 1)
                 x = F.relu(self.channel_fc(x))
-                x = x.permute(0, 3, 1, 2).contiguous()
+                x = torch.permute(x, (0, 3, 1, 2)).contiguous()
                 x = F.max_pool2d(x, 2)
                 x = x.view(x.size(0), 16, -1)
                 x = self.token_fc(x)
@@ -314,7 +314,7 @@ CASES = {
             def forward(self, x):
                 x = x.transpose(1, 2)
                 x = torch.relu(self.proj(x))
-                x = x.transpose(1, 2).reshape(x.size(0), -1)
+                x = torch.transpose(x, 1, 2).reshape(x.size(0), -1)
                 return self.out(x)
     """), (6, 20)),
     "torchvision_style_resnet": (HEAD + textwrap.dedent("""
@@ -436,6 +436,81 @@ CASES = {
                         x = F.max_pool2d(x, kernel_size=x.shape[-1])
                 x = x.flatten(1)
                 return [self.heads[k](x) for k in self.heads]
+    """), (3, 8, 8)),
+    "flatten_modules_features_last": (HEAD + textwrap.dedent("""
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.mix = nn.Linear(8, 6)
+        self.flat = nn.Flatten()
+        self.flat2 = nn.Flatten(1, 2)
+        self.fc = nn.Linear(6 * 4 * 4, 2)
+
+    def forward(self, x):
+        x = self.conv(x).permute(0, 2, 3, 1)
+        x = self.mix(x)
+        y = self.flat2(x)
+        x = self.flat(x)
+        return self.fc(x), y
+    """), (3, 4, 4)),
+    "decoder_unflatten_and_view": (HEAD + textwrap.dedent("""
+        class Decoder(nn.Module):
+            def __init__(self, z=8):
+                super().__init__()
+                self.fc = nn.Linear(z, 16 * 4 * 4)
+                self.unflatten = nn.Unflatten(1, (16, 4, 4))
+                self.up = nn.ConvTranspose2d(16, 8, 4, stride=2, padding=1)
+                self.fc2 = nn.Linear(z, 8 * 8 * 8)
+                self.out = nn.Conv2d(16, 1, 3, padding=1)
+
+            def forward(self, z):
+                a = self.up(self.unflatten(self.fc(z)))
+                b = self.fc2(z).view(-1, 8, 8, 8)
+                return torch.sigmoid(self.out(torch.cat([a, b], dim=1)))
+    """), (8,)),
+    "container_subclasses": (HEAD + textwrap.dedent("""
+        class DenseLayer(nn.Module):
+            def __init__(self, cin, growth):
+                super().__init__()
+                self.norm = nn.BatchNorm2d(cin)
+                self.conv = nn.Conv2d(cin, growth, 3, padding=1, bias=False)
+
+            def forward(self, features):
+                return self.conv(F.relu(self.norm(torch.cat(features, 1))))
+
+
+        class DenseBlock(nn.ModuleDict):
+            def __init__(self, n, cin, growth):
+                super().__init__()
+                for i in range(n):
+                    self.add_module("denselayer%d" % (i + 1), DenseLayer(cin + i * growth, growth))
+
+            def forward(self, x):
+                features = [x]
+                for name, layer in self.items():
+                    features.append(layer(features))
+                return torch.cat(features, 1)
+
+
+        class Heads(nn.ModuleList):
+            def __init__(self, cin):
+                super().__init__()
+                self.append(nn.Linear(cin, 3))
+                self.extend([nn.Linear(cin, 5)])
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.stem = nn.Conv2d(3, 8, 3, padding=1)
+                self.block = DenseBlock(3, 8, 4)
+                self.heads = Heads(20)
+
+            def forward(self, x):
+                x = self.block(self.stem(x)).mean((2, 3))
+                return [head(x) for head in self.heads.children()]
     """), (3, 8, 8)),
 }
 
@@ -585,8 +660,8 @@ def test_refuses_without_an_input_shape() -> None:
     assert refusal(VIEW_NET) == [
         "error: the model `Net` needs an input shape, and PyTorch code does not say it",
         " --> m.py:5:7", "  |", "5 | class Net(nn.Module):", "  |       ^^^",
-        "hint: give it channels first, as PyTorch does: `--input 3x32x32` (C x H x W), `--input 1x28x28`, "
-        "`--input 64x100` (C x L) or `--input 784`"]
+        "hint: give it channels first, as PyTorch does: `--input 3x32x32` (C x H x W), `--input 64x100` (C x L) "
+        "or `--input 784`; or run the model on a sample in the code: `Net()(torch.randn(1, 3, 32, 32))`"]
 
 
 @pytest.mark.parametrize(("change", "expected"), [
@@ -676,8 +751,26 @@ def test_refuses_a_module_made_in_forward() -> None:
     """, input_shape=(20,)) == [
         "error: the forward pass of `Net` calls 1 module that the model does not hold: `nn.Linear(10, 2)` (line 11)",
         "  --> m.py:11:16", "   |", "11 |         return nn.Linear(10, 2)(self.fc(x))", "   |                ^^^^^^^^^",
-        "hint: PyTorch does not count the weights of a module created in `forward` (model.parameters() misses them, "
-        "and each call makes new ones): create it in `__init__` as `self.name = ...`"]
+        "hint: PyTorch counts only the modules a model holds (`self.name = ...`, nn.ModuleList, nn.ModuleDict, "
+        "nn.Sequential): model.parameters() misses one made in `forward` (which gets new weights at every call) or "
+        "kept in a plain list or dict; create it in `__init__` and hold it so"]
+
+
+def test_refuses_modules_kept_in_a_plain_list() -> None:
+    """The classic bug: a plain list does not register its modules, so torch's count misses them."""
+    lines = refusal("""
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.layers = [nn.Linear(10, 10) for _ in range(2)]
+
+            def forward(self, x):
+                for layer in self.layers:
+                    x = layer(x)
+                return x
+    """, input_shape=(10,))
+    assert lines[0] == ("error: the forward pass of `Net` calls 2 modules that the model does not hold: "
+                        "`nn.Linear(10, 10)` (line 8), `nn.Linear(10, 10)` (line 8)")
 
 
 def test_refuses_an_unknown_loop_that_builds_modules() -> None:
@@ -727,7 +820,7 @@ def test_refuses_a_missing_constructor_argument_and_names_define() -> None:
     ("return self.layers[0](x).chunk(2)", [
         "error: archcalc does not read the tensor method `chunk`",
         "hint: the tensor methods it reads: size, shape, dim, view, reshape, flatten, permute, transpose, squeeze, "
-        "unsqueeze, expand_as, mean, relu, sigmoid, tanh, softmax, contiguous"]),
+        "unsqueeze, expand_as, mean, add, mul, sub, relu, sigmoid, tanh, softmax, contiguous"]),
     ("return x.mean(1)", [
         "error: archcalc reads `mean` over every spatial dimension (2, 3, ...), got (1,)",
         "hint: the mean over the height and width is global average pooling"]),
@@ -940,3 +1033,25 @@ def test_verify_builds_the_modules_forward_never_calls(tmp_path, capsys) -> None
     out = capsys.readouterr().out
     assert exc.value.code in (0, None), out
     assert "2 module(s) that forward never calls, built alone and counted in the totals: spare, spare_bn" in out
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("self.register_buffer('mask', torch.ones(1, 10))", [
+        "error: archcalc cannot count a tensor added with `register_buffer`: PyTorch counts it in model.buffers(), "
+        "but it is no module", "hint: build the model from torch.nn modules, which archcalc counts"]),
+    ("self.scale = nn.Parameter(torch.ones(10))", [
+        "error: archcalc has no layer kind for 1 PyTorch class of this model: `nn.Parameter`",
+        "hint: the modules archcalc reads are listed in docs/pytorch.md; leave these out to analyse the rest"]),
+])
+def test_refuses_tensors_added_by_hand(line: str, expected: list[str]) -> None:
+    lines = refusal(f"""
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(10, 10)
+                {line}
+
+            def forward(self, x):
+                return self.fc(x)
+    """, input_shape=(10,))
+    assert [lines[0], lines[-1]] == expected

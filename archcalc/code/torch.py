@@ -13,8 +13,11 @@ PyTorch code has two stages, as running it would:
   (channels first, without the batch axis). Each module call adds a node to the graph and infers its
   shape at once, so ``x.size(1)``, ``x.view(x.size(0), -1)`` and conditions on shapes are known.
 
-Layout: tensors here hold PyTorch's shapes (``(C, H, W)``); the :class:`~archcalc.network.Network`
-holds channels-last shapes (DESIGN §4): they are converted at the boundary (:func:`channels_last`).
+Layout: the :class:`~archcalc.network.Network` holds channels-last shapes (DESIGN §4). A tensor here
+holds that shape and a *layout*: ``FIRST`` when PyTorch's shape is ``(C, H, W)`` (what convolutions
+make), ``LAST`` when PyTorch's shape is the channels-last one itself (``(T, E)`` after ``nn.Linear`` or
+``nn.Embedding``, ``(H, W, C)`` after ``x.permute(0, 2, 3, 1)``). ``x.size()``, ``view`` and the dims of
+``torch.cat`` or ``mean`` follow PyTorch's order; a module that needs the other layout gets a permute.
 
 Nothing is imported or run: ``import torch`` binds a :class:`TorchModule` of this table.
 
@@ -47,7 +50,9 @@ UNIMPORTED_MODULES = {"torch": "torch", "nn": "torch.nn", "F": "torch.nn.functio
 #: Methods of a module that change nothing archcalc counts (their results are unknown).
 MODULE_NO_OPS = ("train", "eval", "to", "cuda", "cpu", "float", "double", "half", "zero_grad", "load_state_dict",
                  "state_dict", "parameters", "named_parameters", "buffers", "named_buffers", "requires_grad_",
-                 "apply", "register_forward_hook", "register_buffer", "share_memory", "type")
+                 "apply", "register_forward_hook", "share_memory", "type")
+#: Methods that add tensors PyTorch counts (model.parameters(), model.buffers()) but no module archcalc reads.
+MODULE_ADDS_TENSORS = ("register_buffer", "register_parameter")
 #: Of those, the methods that return the module itself (``model = Net().to(device)`` is still the model).
 MODULE_RETURNS_SELF = ("train", "eval", "to", "cuda", "cpu", "float", "double", "half", "requires_grad_", "apply",
                        "share_memory", "type")
@@ -213,8 +218,8 @@ class TorchNames(Names):
     def base_class(self, value: Any) -> Any:
         if isinstance(value, ModuleBase):
             return ModuleFramework(self)
-        if isinstance(value, ContainerClass) and value.name == "Sequential":
-            return ModuleFramework(self, "Sequential")
+        if isinstance(value, ContainerClass):  # torchvision's `class _DenseBlock(nn.ModuleDict)`
+            return ModuleFramework(self, value.name)
         return None
 
     # -- the graph -------------------------------------------------------------------------------
@@ -266,6 +271,15 @@ class TorchNames(Names):
             raise ev.error(where, f"`{class_name}` is called on {_kind(x)}, not on a tensor of the model",
                            hint="call it on the input of `forward` or on what a previous module returned")
         kind = _kind_of(class_name)
+        if class_name == "Flatten" and function is None and layer is not None:
+            # Flattening follows PyTorch's order of the axes, whichever the layout: read here, as x.flatten is.
+            given = {"start_dim": 1, "end_dim": -1, **kwargs}
+            extra = sorted(set(given) - {"start_dim", "end_dim"})
+            if extra:
+                raise ev.error(where, f"`nn.Flatten` has no argument `{extra[0]}`")
+            return flatten(ev, x, given["start_dim"], given["end_dim"], where, layer)
+        if class_name == "Unflatten" and function is None and layer is not None:
+            return unflatten(ev, x, kwargs, where, layer)
         if kind in LAST_TAKERS:
             x = self.relayout(ev, x, LAST, where)
         elif kind not in KEEPERS:
@@ -295,13 +309,17 @@ class TorchNames(Names):
         tensors = [self.relayout(ev, t, tensors[0].layout, where) for t in tensors]
         return self.node(ev, kind_name, args, tensors, where, source)
 
-    def reshape(self, ev: Evaluator, x: Tensor, shape: tuple[int, ...], where: ast.AST) -> Tensor:
-        """A view of the same values in a new PyTorch shape (same layout): no node when nothing changes."""
-        cl = from_torch_order(shape, x.layout)
-        if cl == x.cl:
+    def reshape(self, ev: Evaluator, x: Tensor, shape: tuple[int, ...], where: ast.AST,
+                layer: Layer | None = None) -> Tensor:
+        """A view of the same values in a new PyTorch shape (same layout): no node when nothing changes,
+        unless a module (``nn.Flatten``) made it, which is a row of its own."""
+        # A flat vector has no layout: made into a map (a decoder's `x.view(-1, 16, 7, 7)`), it is channels first.
+        layout = FIRST if len(x.cl) == 1 else x.layout
+        cl = from_torch_order(shape, layout)
+        if cl == x.cl and layer is None:
             return x
         kind, args = ("flatten", {}) if len(cl) == 1 else ("reshape", {"shape": cl})
-        return self.node(ev, kind, args, [x], where, ev.segment(where, 80))
+        return self.node(ev, kind, args, [x], where, layer.source if layer else ev.segment(where, 80), layer, layout)
 
 
 def _kind_of(class_name: str) -> str | None:
@@ -850,7 +868,8 @@ class ModuleFramework:
     container: str = ""  # "Sequential" for a class based on nn.Sequential (torchvision's ConvBNReLU)
 
     def new_instance(self, ev: Evaluator, instance: Instance, node: ast.AST) -> ModuleState:
-        return ModuleState(instance, ev.location(node), sequential=self.container == "Sequential")
+        return ModuleState(instance, ev.location(node), sequential=self.container == "Sequential",
+                           container=self.container)
 
     def init(self, ev: Evaluator, instance: Instance, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> None:
         if self.container:
@@ -887,6 +906,7 @@ class ModuleState:
     children: dict[str, Any] = field(default_factory=dict)
     built: tuple[Tensor, Any] | None = None
     sequential: bool = False  # based on nn.Sequential: without a forward of its own, its modules in order
+    container: str = ""  # the container class it is based on, if any (its methods: append, items, ...)
 
     def sequential_forward(self, ev: Evaluator, x: Any, node: ast.Call) -> Any:
         for child in self.children.values():
@@ -899,12 +919,25 @@ class ModuleState:
             return False  # read as `model.eval()` runs it: the network that makes predictions
         if name in ("add_module", "register_module"):
             return Method(lambda ev, n, key, value: self.register(ev, key, value, n, instance))
+        if self.container == "ModuleDict" and name in ("items", "keys", "values"):
+            pick = {"items": lambda: list(self.children.items()), "keys": lambda: list(self.children),
+                    "values": lambda: list(self.children.values())}[name]
+            return Method(lambda ev, n: pick())
+        if self.container in ("ModuleList", "Sequential") and name in ("append", "extend"):
+            def add(ev: Evaluator, n: ast.AST, value: Any) -> None:
+                for v in ([value] if name == "append" else ev.iterate(value, n)):
+                    self.register(ev, str(len(self.children)), v, n, instance)
+            return Method(add)
         if name == "children":
             return Method(lambda ev, n: [v for v in self.children.values() if v is not None])
         if name == "named_children":
             return Method(lambda ev, n: [(k, v) for k, v in self.children.items() if v is not None])
         if name in ("modules", "named_modules"):
             return Method(lambda ev, n: _all_modules(instance, name == "named_modules"))
+        if name in MODULE_ADDS_TENSORS:
+            raise ev.error(node, f"archcalc cannot count a tensor added with `{name}`: PyTorch counts it in "
+                                 f"model.{'buffers' if 'buffer' in name else 'parameters'}(), but it is no module",
+                           hint="build the model from torch.nn modules, which archcalc counts")
         if name in MODULE_NO_OPS:
             return NoOpResult(f"`{name}`", instance if name in MODULE_RETURNS_SELF else None)
         if name in self.children:
@@ -991,6 +1024,8 @@ class Tensor(Value):
             "expand_as": lambda ev, n, other: self.expand(ev, n, *(other.full_shape() if isinstance(other, Tensor)
                                                                    else (other,))),
             "expand": self.expand,
+            **{m: self._operator(op) for m, op in (("add", ast.Add()), ("add_", ast.Add()), ("mul", ast.Mult()),
+                                                    ("mul_", ast.Mult()), ("sub", ast.Sub()), ("sub_", ast.Sub()))},
         }
         if name in methods:
             return TensorMethod(methods[name], name)
@@ -1001,8 +1036,8 @@ class Tensor(Value):
                                 .call(ev, [self, *a], k, n), name)
         raise ev.error(node, f"archcalc does not read the tensor method `{name}`",
                        hint="the tensor methods it reads: size, shape, dim, view, reshape, flatten, permute, "
-                            "transpose, squeeze, unsqueeze, expand_as, mean, relu, sigmoid, tanh, softmax, "
-                            "contiguous")
+                            "transpose, squeeze, unsqueeze, expand_as, mean, add, mul, sub, relu, sigmoid, tanh, "
+                            "softmax, contiguous")
 
     def size(self, ev: Evaluator, node: ast.AST, dim: Any = None) -> Any:
         full = self.full_shape()
@@ -1063,6 +1098,10 @@ class Tensor(Value):
 
     def mean(self, ev: Evaluator, node: ast.Call, dim: Any = None, keepdim: bool = False, **kwargs: Any) -> Any:
         return mean(ev, self, dim, keepdim, node)
+
+    def _operator(self, op: ast.operator) -> Callable[..., Any]:
+        """``x.add(y)``, ``out.add_(identity)``: the operator ``+`` (or ``*``, ``-``)."""
+        return lambda ev, n, other: ev.binary(op, self, other, n)
 
     def squeeze(self, ev: Evaluator, node: ast.Call, dim: Any = None) -> Any:
         """``x.squeeze(-1)``: a size-1 axis left out; ``x.squeeze()``: every size-1 axis of one example (the
@@ -1166,7 +1205,7 @@ def _dim(ev: Evaluator, dim: Any, rank: int, node: ast.AST) -> int:
     return dim % rank
 
 
-def flatten(ev: Evaluator, x: Any, start_dim: Any, end_dim: Any, node: ast.Call) -> Any:
+def flatten(ev: Evaluator, x: Any, start_dim: Any, end_dim: Any, node: ast.Call, layer: Layer | None = None) -> Any:
     if isinstance(x, Unknown):
         return x
     if not isinstance(x, Tensor):
@@ -1180,7 +1219,30 @@ def flatten(ev: Evaluator, x: Any, start_dim: Any, end_dim: Any, node: ast.Call)
         raise ev.error(node, f"`{ev.segment(node)}`: end_dim comes before start_dim")
     shape = x.shape
     merged = (*shape[:start - 1], math.prod(shape[start - 1:end]), *shape[end:])
-    return ev.names.reshape(ev, x, merged, node)
+    return ev.names.reshape(ev, x, merged, node, layer)
+
+
+def unflatten(ev: Evaluator, x: Tensor, kwargs: dict[str, Any], node: ast.Call, layer: Layer) -> Any:
+    """``nn.Unflatten(1, (16, 7, 7))``: one axis of PyTorch's shape split in several, the layout kept."""
+    if set(kwargs) != {"dim", "unflattened_size"}:
+        raise ev.error(node, "`nn.Unflatten` takes `dim` and `unflattened_size`",
+                       hint="write e.g. `nn.Unflatten(1, (16, 7, 7))`")
+    rank = len(x.shape) + 1
+    axis = _dim(ev, kwargs["dim"], rank, node)
+    sizes = kwargs["unflattened_size"]
+    sizes = tuple(sizes) if isinstance(sizes, (tuple, list)) else (sizes,)
+    if axis == 0:
+        raise ev.error(node, "`nn.Unflatten(0, ...)` splits the batch", hint="unflatten dimension 1 or later")
+    if not sizes or not all(isinstance(n, int) and not isinstance(n, bool) and (n >= 1 or n == -1) for n in sizes):
+        raise ev.error(node, f"`nn.Unflatten`: unflattened_size must be whole numbers, got {sizes}")
+    n = x.shape[axis - 1]
+    known = math.prod(v for v in sizes if v != -1)
+    if sizes.count(-1) > 1 or (-1 in sizes and n % known) or (-1 not in sizes and known != n):
+        raise ev.error(node, f"`{layer.source}`: unflattened_size {sizes} does not hold the {n:,} values of dimension "
+                             f"{axis} ({_shape_text(x.shape)})", hint=f"the sizes must multiply to {n:,}")
+    sizes = tuple(n // known if v == -1 else v for v in sizes)
+    shape = (*x.shape[:axis - 1], *sizes, *x.shape[axis:])
+    return ev.names.reshape(ev, x, shape, node, layer)
 
 
 def mean(ev: Evaluator, x: Any, dim: Any, keepdim: Any, node: ast.Call) -> Any:
@@ -1281,7 +1343,8 @@ def _full_name(path: str) -> str:
 
 @dataclass(eq=False)
 class TensorFunction(Value):
-    """``torch.flatten``, ``torch.cat``, ``torch.add``, ``torch.mul``, ``torch.mean``."""
+    """``torch.flatten``, ``torch.cat``, ``torch.add``, ``torch.mul``, ``torch.mean``, ``torch.permute``,
+    ``torch.transpose``."""
 
     name: str
     path: str
@@ -1298,6 +1361,13 @@ class TensorFunction(Value):
             given = _args(ev, node, ("input", "other"), args, kwargs, {})
             op = ast.Add() if self.name == "add" else ast.Mult()
             return ev.binary(op, given["input"], given["other"], node)
+        if self.name == "permute":
+            given = _args(ev, node, ("input", "dims"), args, kwargs, {})
+            dims = given["dims"]
+            return permute(ev, given["input"], tuple(dims) if isinstance(dims, (tuple, list)) else (dims,), node)
+        if self.name == "transpose":
+            given = _args(ev, node, ("input", "dim0", "dim1"), args, kwargs, {})
+            return transpose(ev, given["input"], given["dim0"], given["dim1"], node)
         given = _args(ev, node, ("tensors", "dim"), args, kwargs, {"dim": 0})
         tensors, dim = given["tensors"], given["dim"]
         if isinstance(tensors, Unknown):
@@ -1544,10 +1614,12 @@ def networks(ev: Evaluator, names: TorchNames, net: str | None) -> list[Network]
     built = model.framework.built if isinstance(model, Instance) else getattr(model, "built", None)
     if names.input_shape is not None or built is None:
         if names.input_shape is None:
+            call = name if ev.globals.names.get(name) is model else f"{name}()"  # a variable, or a class
             raise SpecError(f"the model `{name}` needs an input shape, and PyTorch code does not say it",
                             location=where,
                             hint="give it channels first, as PyTorch does: `--input 3x32x32` (C x H x W), "
-                                 "`--input 1x28x28`, `--input 64x100` (C x L) or `--input 784`")
+                                 "`--input 64x100` (C x L) or `--input 784`; or run the model on a sample in the "
+                                 f"code: `{call}(torch.randn(1, 3, 32, 32))`")
         anchor = _anchor(ev, where)
         x = names.new_input(ev, names.input_shape, anchor, "input")
         before = ev.depth
@@ -1604,9 +1676,10 @@ def extract(ev: Evaluator, names: TorchNames, name: str, model: Any, x: Tensor, 
         raise SpecError(f"the forward pass of `{name}` calls {len(problems)} module{'s' * (len(problems) != 1)} "
                         "that the model does not hold: " + ", ".join(text for text, _ in problems),
                         location=problems[0][1] or where,
-                        hint="PyTorch does not count the weights of a module created in `forward` "
-                             "(model.parameters() misses them, and each call makes new ones): create it in "
-                             "`__init__` as `self.name = ...`")
+                        hint="PyTorch counts only the modules a model holds (`self.name = ...`, nn.ModuleList, "
+                             "nn.ModuleDict, nn.Sequential): model.parameters() misses one made in `forward` "
+                             "(which gets new weights at every call) or kept in a plain list or dict; create it in "
+                             "`__init__` and hold it so")
     unused = [(n, m) for n, m in sorted(_leaves(model), key=_created)
               if id(m) not in seen and not _parameter_free(m.class_name)]
     network = Network(_word(name), nodes, where, "torch")
