@@ -367,3 +367,25 @@ def test_the_importers_own_check_catches_a_wrong_reading(monkeypatch: pytest.Mon
         torch_import.read_module(nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten()), (3, 8, 8), "m")
     assert e.value.message == ("archcalc reads `0` as `conv3-5 padding=0 activation=none` (row 1) but disagrees "
                                "with PyTorch: shape (6, 6, 5) vs (6, 6, 4); params 140 vs 112")
+
+
+def test_modules_never_called_are_counted_and_verified() -> None:
+    class Spare(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, 3)
+            self.spare = nn.Conv2d(4, 8, 5)
+            self.spare_bn = nn.BatchNorm2d(8)
+
+        def forward(self, x):
+            return self.conv(x)
+
+    model = Spare()
+    imported = torch_import.read_module(model, (3, 8, 8), "spare")
+    a = analyze_network(imported.network)
+    assert (a.totals.params, a.totals.buffers) == (_numel(model.parameters()), _numel(model.buffers()))
+    assert [u.module for u in imported.network.unused] == ["spare", "spare_bn"]
+    assert imported.notes[0] == ("2 module(s) the forward pass never calls (spare, spare_bn): counted in the totals, "
+                                 "as model.parameters() counts them; they have no row")
+    r = verify(imported.network, a)
+    assert r.ok and {c.field: c.keras for c in r.totals} == {"params": 112 + 808 + 16, "buffers": 17}

@@ -575,9 +575,33 @@ def _unused(model: Any, builder: _Builder) -> list[Unused]:
         biases = sum(math.prod(t.shape) for n, t, is_param in tensors if is_param and n.endswith("bias"))
         params = sum(math.prod(t.shape) for _, t, is_param in tensors if is_param)
         buffers = sum(math.prod(t.shape) for _, t, is_param in tensors if not is_param)
-        out.append(Unused(owner, K.TORCH_NAMES.get(cls, (cls,))[0], f"{cls} (never called)", params - biases,
-                          biases, buffers))
+        kind, args, shape = _standalone(modules[owner])
+        out.append(Unused(owner, kind, f"{cls} (never called)", params - biases, biases, buffers, None, args, shape))
     return out
+
+
+def _standalone(module: Any) -> tuple[str, dict[str, Any], tuple[int, ...]]:
+    """A module never called, as the code reader counts one: its kind and arguments on a stand-in input of
+    the channels its constructor names, so that ``verify`` can build it alone. A class the vocabulary does
+    not know gives its own name and no arguments (its counts, from the module, still go in the totals)."""
+    from ..code.torch import CHANNEL_ARGUMENTS, STAND_IN_SIZE
+
+    cls = type(module).__name__
+    spec = K.TORCH_CLASSES.get(cls)
+    if spec is None:
+        return cls, {}, ()
+    kw = _kwargs(module)
+    channels = next((kw[a] for a in CHANNEL_ARGUMENTS if isinstance(kw.get(a), int)), 1)
+    kernel = kw.get("kernel_size", 1)
+    size = max(STAND_IN_SIZE, 4 * max(kernel if isinstance(kernel, tuple) else (kernel,)))
+    for rank in spec.ranks or (1,):
+        shape = (*(size,) * (rank - 1), channels)
+        try:
+            kind, args = K.torch_layer(cls, kw, shape)
+        except ArchcalcError:
+            continue
+        return kind, args, shape
+    return cls, {}, ()
 
 
 def _canonical(network: Network) -> tuple[Network, list[int]]:

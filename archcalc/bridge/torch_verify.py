@@ -51,6 +51,9 @@ def _unused_counts(network: Network, t: Any) -> tuple[int, int]:
     params = buffers = 0
     custom = TB._custom_classes()
     for u in network.unused:
+        if u.kind not in TB.TRANSLATIONS or not u.shape:  # a class archcalc cannot build: its own counts
+            params, buffers = params + u.params, buffers + u.buffers
+            continue
         row = TB.TRANSLATIONS[u.kind]({**u.args, "_kind": u.kind}, [u.shape])
         with t.device("meta"):
             for layer in row.layers:
