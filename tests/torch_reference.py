@@ -52,6 +52,8 @@ class ModuleRecord:
         buffers: its own buffers (``recurse=False``).
         calls: per call, the output shape without the batch axis and that tensor's layout (FIRST or LAST).
         passes_through: every call returned its input tensor itself (``nn.Identity``, an empty ``nn.Sequential``).
+        macs: for a convolution or a linear layer, the multiply-accumulates of all its calls for one example, by
+            torch's own counter (``torch.utils.flop_counter``: FLOPs / 2); None for the other modules.
     """
 
     cls: str
@@ -60,6 +62,7 @@ class ModuleRecord:
     buffers: int = 0
     calls: list[tuple[tuple[int, ...], str]] = field(default_factory=list)
     passes_through: bool = True
+    macs: int | None = None
 
 
 @dataclass
@@ -85,6 +88,7 @@ def _tensors(value: Any) -> list[Any]:
     return []
 
 
+_COUNTED = re.compile(r"^(Lazy)?(Conv(Transpose)?[123]d|Linear)$")  # what torch's flop counter counts exactly
 _LAST_MAKERS = {"linear", "embedding", "bilinear", "embedding_bag"}
 _FIRST_MAKERS = re.compile(r"conv|pool|batch_norm|group_norm|instance_norm|interpolate|upsample|pad|"
                            r"pixel_(un)?shuffle|feature_dropout|dropout[123]d|unflatten")
@@ -189,11 +193,28 @@ def run_torch(text: str, reading: dict[str, Any]) -> TorchRun:
         for handle in handles:
             handle.remove()
     outputs = [(tuple(t.shape[1:]), mode.layout(t)) for t in _tensors(out)]
+    _count_macs(model, x, modules)
     for q, m in model.named_modules():
         modules[q].params = sum(p.numel() for p in m.parameters(recurse=False))
         modules[q].buffers = sum(b.numel() for b in m.buffers(recurse=False))
     return TorchRun(name, modules, sum(p.numel() for p in model.parameters()),
                     sum(b.numel() for b in model.buffers()), outputs)
+
+
+def _count_macs(model: Any, x: Any, modules: dict[str, ModuleRecord]) -> None:
+    """Each convolution's and linear layer's MACs for one example, by a second pass under torch's flop counter."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    counter = FlopCounterMode(display=False, depth=None)
+    with torch.no_grad(), counter:
+        model(x)
+    counts = counter.get_flop_counts()
+    root = type(model).__name__
+    for qualified, record in modules.items():
+        if _COUNTED.match(record.cls):
+            flops = sum(counts.get(f"{root}.{qualified}" if qualified else root, {}).values())
+            record.macs = flops // 2 // x.shape[0]
 
 
 def channels_first(shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -215,18 +236,19 @@ def _is_pass_through(record: ModuleRecord) -> bool:
     return record.leaf and record.passes_through and record.cls in ("Identity", "Sequential")
 
 
-def compare(text: str, path: str = "<corpus>", **reading: Any) -> list[str]:
+def compare(text: str, path: str = "<corpus>", *, run: TorchRun | None = None, **reading: Any) -> list[str]:
     """Every difference between torch's run of the model and archcalc's reading (empty: they agree).
 
     Per module (matched to archcalc's rows through ``Node.module``): the output shape of each call, its own
     parameters and buffers; every row made by no module has none; the totals equal
     ``sum(p.numel() for p in model.parameters())`` and the buffers' (a module never called still counts there).
+    ``run``: torch's record of the same text and reading, when the caller has it already.
     """
     from archcalc import analysis as archcalc_analysis
     from archcalc import torch_code
 
     reading = reading or options(text)
-    run = run_torch(text, reading)
+    run = run or run_torch(text, reading)
     networks = torch_code.parse_torch(text, path, defines=reading.get("defines"),
                                       input_shape=reading.get("input_shape"), net=reading.get("net"))
     if len(networks) != 1:
@@ -271,6 +293,9 @@ def compare(text: str, path: str = "<corpus>", **reading: Any) -> list[str]:
         if len(ours) != len(record.calls) or mine != theirs:
             problems.append(f"{label}: output shapes (channels-first) archcalc "
                             f"{[channels_first(r.output_shape) for r, _ in ours]} != torch {theirs}")
+        if record.macs is not None and sum(r.macs for r, _ in ours) != record.macs:
+            problems.append(f"{label}: MACs archcalc {sum(r.macs for r, _ in ours):,} != torch's flop counter "
+                            f"{record.macs:,}")
         owned = [r for r, n in ours if n.shares is None]
         counts = (sum(r.params for r in owned), sum(getattr(r, "buffers", 0) for r in owned))
         if record.leaf and counts != (record.params, record.buffers):
