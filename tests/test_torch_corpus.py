@@ -166,6 +166,8 @@ def test_the_layouts_are_followed() -> None:
 MISREADINGS = {
     "register_buffer": "a buffer registered by hand is not counted: totals (params, buffers) archcalc "
                        "(33218, 0) != torch (33218, 6)",
+    "frozen_backbone": "`param.requires_grad = False` over the backbone is skipped: trainable parameters archcalc "
+                       "5253 != torch 165",
 }
 
 

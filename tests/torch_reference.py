@@ -74,6 +74,7 @@ class TorchRun:
     params: int
     buffers: int
     outputs: list[tuple[tuple[int, ...], str]]
+    trainable: int = 0  # parameters with requires_grad (a frozen backbone's are not)
 
 
 def _tensors(value: Any) -> list[Any]:
@@ -198,7 +199,8 @@ def run_torch(text: str, reading: dict[str, Any]) -> TorchRun:
         modules[q].params = sum(p.numel() for p in m.parameters(recurse=False))
         modules[q].buffers = sum(b.numel() for b in m.buffers(recurse=False))
     return TorchRun(name, modules, sum(p.numel() for p in model.parameters()),
-                    sum(b.numel() for b in model.buffers()), outputs)
+                    sum(b.numel() for b in model.buffers()), outputs,
+                    sum(p.numel() for p in model.parameters() if p.requires_grad))
 
 
 def _count_macs(model: Any, x: Any, modules: dict[str, ModuleRecord]) -> None:
@@ -306,6 +308,9 @@ def compare(text: str, path: str = "<corpus>", *, run: TorchRun | None = None, *
     totals = (analysis.totals.params, getattr(analysis.totals, "buffers", None))
     if totals != (run.params, run.buffers):
         problems.append(f"{where}: totals (params, buffers) archcalc {totals} != torch {(run.params, run.buffers)}")
+    if analysis.totals.trainable_params != run.trainable:
+        problems.append(f"{where}: trainable parameters archcalc {analysis.totals.trainable_params} != torch "
+                        f"{run.trainable} (requires_grad)")
     # What forward returns: each tensor is some row's output (a returned tensor may also feed later rows,
     # as an autoencoder's code does), and each row no other row reads is one of them.
     by_index = {row.index: row for row in analysis.rows}
