@@ -3,10 +3,11 @@
 Shared by the corpus test (tests/corpus/torch/) and the hypothesis test of random programs. Only the tests
 import it; it executes the code it is given, so it is only ever given our own test files.
 
-The model a file defines: the class named by ``--net`` (or a module-level variable of that name holding a
-module), else the last ``nn.Module`` subclass the file defines, else the last module-level ``nn.Module``
-instance (a bare ``nn.Sequential``). A class is constructed with the ``--define`` values its ``__init__``
-takes by name, and nothing else; every define is also a global name of the executed code.
+The model a file defines, as the reader picks it (docs/reading-code.md, "PyTorch code"): the class named by
+``--net`` (or a module-level variable of that name holding a module), else the last module-level object of
+the last ``nn.Module`` subclass the file defines (``model = Net(); model.fc = nn.Linear(512, 2)``), else that
+class constructed with the ``--define`` values its ``__init__`` takes by name and nothing else, else the last
+module-level ``nn.Module`` (a bare ``nn.Sequential``). Every define is also a global name of the executed code.
 
 Layouts: archcalc keeps every shape channels-last, torch keeps a feature map channels-first (``(C, H, W)``)
 but the output of ``nn.Linear``/``nn.Embedding`` features-last (``(T, E)``), and a ``permute``/``transpose``
@@ -158,7 +159,8 @@ def load_model(text: str, reading: dict[str, Any]) -> tuple[str, Any]:
     if net:
         target = namespace[net]
     elif classes:
-        target = classes[-1]
+        made = [v for v in instances.values() if type(v) is classes[-1]]
+        target = made[-1] if made else classes[-1]  # `model = Net(); model.fc = ...`: that object
     else:
         target = list(instances.values())[-1]
     if isinstance(target, type):
