@@ -1,5 +1,6 @@
 """The corpus of PyTorch model code (tests/corpus/torch/): each file run with real torch and read by archcalc,
-compared module by module (output shapes, parameters, buffers) and in total.
+compared module by module (output shapes, parameters, buffers, the MACs of convolutions and linear layers)
+and in total.
 
 Each file starts with ``# archcalc: --input ... [--net ...] [--define ...]`` (how archcalc must read it) and
 ``# covers: ...`` (what it exercises: torch.nn classes, functions, forms of code); the harness tests below check
@@ -9,7 +10,6 @@ that every claim is true of the file, so the coverage test of the issue's list c
 from __future__ import annotations
 
 import ast
-import importlib.util
 import inspect
 import re
 from functools import cache
@@ -162,17 +162,22 @@ def test_the_layouts_are_followed() -> None:
     assert run.modules["stages.0.dwconv"].calls == [((32, 8, 8), "first")]
 
 
-READER = importlib.util.find_spec("archcalc.torch_code") is not None
+# Files archcalc reads today but gets wrong (reader bugs, reported): strict, so a fix shows as XPASS and fails.
+MISREADINGS = {
+    "register_buffer": "a buffer registered by hand is not counted: totals (params, buffers) archcalc "
+                       "(33218, 0) != torch (33218, 6)",
+    "frozen_backbone": "`param.requires_grad = False` over the backbone is skipped: trainable parameters archcalc "
+                       "5253 != torch 165",
+}
 
 
-@pytest.mark.skipif(not READER, reason="the PyTorch reader (archcalc/torch_code.py) is not on this branch yet")
-@pytest.mark.parametrize("path", FILES, ids=IDS)
+@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=MISREADINGS[p.stem]))
+                                  if p.stem in MISREADINGS else p for p in FILES], ids=IDS)
 def test_corpus_file_agrees_with_torch(path: Path) -> None:
     text = path.read_text()
-    assert compare(text, path.name, **options(text)) == []
+    assert compare(text, path.name, run=_run(path), **options(text)) == []
 
 
-@pytest.mark.skipif(not READER, reason="the PyTorch reader (archcalc/torch_code.py) is not on this branch yet")
 def test_the_comparison_reports_a_wrong_reading(monkeypatch: pytest.MonkeyPatch) -> None:
     """The harness can fail: a reading with one Linear one unit too wide, and one with a module name lost."""
     import dataclasses
@@ -200,6 +205,7 @@ def test_the_comparison_reports_a_wrong_reading(monkeypatch: pytest.MonkeyPatch)
         in problems
     assert "blitz Net: module 'fc3' (Linear): (params, buffers) archcalc (935, 0) != torch (850, 0)" in problems
     assert "blitz Net: totals (params, buffers) archcalc (62091, 0) != torch (62006, 0)" in problems
+    assert "blitz Net: module 'fc3' (Linear): MACs archcalc 924 != torch's flop counter 840" in problems
     misread("module")
     problems = compare(text, "blitz", **options(text))
     assert "blitz Net: module 'fc3' (Linear): torch called it 1 time(s) (outputs [(10,)]); archcalc has no row " \
@@ -209,7 +215,6 @@ def test_the_comparison_reports_a_wrong_reading(monkeypatch: pytest.MonkeyPatch)
 GAPS = sorted((Path(__file__).parent / "corpus" / "torch_gaps").glob("*.py"))
 
 
-@pytest.mark.skipif(not READER, reason="the PyTorch reader (archcalc/torch_code.py) is not on this branch yet")
 @pytest.mark.parametrize("path", GAPS, ids=[p.stem for p in GAPS])
 def test_known_gaps_are_refused_not_misread(path: Path) -> None:
     """Tutorial code the reader refuses today (tests/corpus/torch_gaps/, each file's `# gap:` line says what):
@@ -221,6 +226,8 @@ def test_known_gaps_are_refused_not_misread(path: Path) -> None:
     run_torch(text, options(text))  # the code itself is valid PyTorch
     with pytest.raises(SpecError) as refusal:
         compare(text, path.name, **options(text))
-    gap = re.search(r"^# gap: [^`]*`(.+?)`", text, re.M)
-    assert gap and gap.group(1).split("(")[0] in refusal.value.message
+    quoted = re.search(r'^# gap: .*\("(.+)"\)$', text, re.M)  # the refusal's own words, when the line quotes them
+    named = re.search(r"^# gap: [^`]*`(.+?)`", text, re.M)
+    assert quoted or named, "the third line says what is refused: `# gap: ...`"
+    assert (quoted.group(1) if quoted else named.group(1).split("(")[0]) in refusal.value.message
     assert refusal.value.location is not None and refusal.value.location.line > 3

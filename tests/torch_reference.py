@@ -3,10 +3,11 @@
 Shared by the corpus test (tests/corpus/torch/) and the hypothesis test of random programs. Only the tests
 import it; it executes the code it is given, so it is only ever given our own test files.
 
-The model a file defines: the class named by ``--net`` (or a module-level variable of that name holding a
-module), else the last ``nn.Module`` subclass the file defines, else the last module-level ``nn.Module``
-instance (a bare ``nn.Sequential``). A class is constructed with the ``--define`` values its ``__init__``
-takes by name, and nothing else; every define is also a global name of the executed code.
+The model a file defines, as the reader picks it (docs/reading-code.md, "PyTorch code"): the class named by
+``--net`` (or a module-level variable of that name holding a module), else the last module-level object of
+the last ``nn.Module`` subclass the file defines (``model = Net(); model.fc = nn.Linear(512, 2)``), else that
+class constructed with the ``--define`` values its ``__init__`` takes by name and nothing else, else the last
+module-level ``nn.Module`` (a bare ``nn.Sequential``). Every define is also a global name of the executed code.
 
 Layouts: archcalc keeps every shape channels-last, torch keeps a feature map channels-first (``(C, H, W)``)
 but the output of ``nn.Linear``/``nn.Embedding`` features-last (``(T, E)``), and a ``permute``/``transpose``
@@ -52,6 +53,8 @@ class ModuleRecord:
         buffers: its own buffers (``recurse=False``).
         calls: per call, the output shape without the batch axis and that tensor's layout (FIRST or LAST).
         passes_through: every call returned its input tensor itself (``nn.Identity``, an empty ``nn.Sequential``).
+        macs: for a convolution or a linear layer, the multiply-accumulates of all its calls for one example, by
+            torch's own counter (``torch.utils.flop_counter``: FLOPs / 2); None for the other modules.
     """
 
     cls: str
@@ -60,6 +63,7 @@ class ModuleRecord:
     buffers: int = 0
     calls: list[tuple[tuple[int, ...], str]] = field(default_factory=list)
     passes_through: bool = True
+    macs: int | None = None
 
 
 @dataclass
@@ -71,6 +75,7 @@ class TorchRun:
     params: int
     buffers: int
     outputs: list[tuple[tuple[int, ...], str]]
+    trainable: int = 0  # parameters with requires_grad (a frozen backbone's are not)
 
 
 def _tensors(value: Any) -> list[Any]:
@@ -85,6 +90,7 @@ def _tensors(value: Any) -> list[Any]:
     return []
 
 
+_COUNTED = re.compile(r"^(Lazy)?(Conv(Transpose)?[123]d|Linear)$")  # what torch's flop counter counts exactly
 _LAST_MAKERS = {"linear", "embedding", "bilinear", "embedding_bag"}
 _FIRST_MAKERS = re.compile(r"conv|pool|batch_norm|group_norm|instance_norm|interpolate|upsample|pad|"
                            r"pixel_(un)?shuffle|feature_dropout|dropout[123]d|unflatten")
@@ -153,7 +159,8 @@ def load_model(text: str, reading: dict[str, Any]) -> tuple[str, Any]:
     if net:
         target = namespace[net]
     elif classes:
-        target = classes[-1]
+        made = [v for v in instances.values() if type(v) is classes[-1]]
+        target = made[-1] if made else classes[-1]  # `model = Net(); model.fc = ...`: that object
     else:
         target = list(instances.values())[-1]
     if isinstance(target, type):
@@ -189,11 +196,29 @@ def run_torch(text: str, reading: dict[str, Any]) -> TorchRun:
         for handle in handles:
             handle.remove()
     outputs = [(tuple(t.shape[1:]), mode.layout(t)) for t in _tensors(out)]
+    _count_macs(model, x, modules)
     for q, m in model.named_modules():
         modules[q].params = sum(p.numel() for p in m.parameters(recurse=False))
         modules[q].buffers = sum(b.numel() for b in m.buffers(recurse=False))
     return TorchRun(name, modules, sum(p.numel() for p in model.parameters()),
-                    sum(b.numel() for b in model.buffers()), outputs)
+                    sum(b.numel() for b in model.buffers()), outputs,
+                    sum(p.numel() for p in model.parameters() if p.requires_grad))
+
+
+def _count_macs(model: Any, x: Any, modules: dict[str, ModuleRecord]) -> None:
+    """Each convolution's and linear layer's MACs for one example, by a second pass under torch's flop counter."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    counter = FlopCounterMode(display=False, depth=None)
+    with torch.no_grad(), counter:
+        model(x)
+    counts = counter.get_flop_counts()
+    root = type(model).__name__
+    for qualified, record in modules.items():
+        if _COUNTED.match(record.cls):
+            flops = sum(counts.get(f"{root}.{qualified}" if qualified else root, {}).values())
+            record.macs = flops // 2 // x.shape[0]
 
 
 def channels_first(shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -215,18 +240,19 @@ def _is_pass_through(record: ModuleRecord) -> bool:
     return record.leaf and record.passes_through and record.cls in ("Identity", "Sequential")
 
 
-def compare(text: str, path: str = "<corpus>", **reading: Any) -> list[str]:
+def compare(text: str, path: str = "<corpus>", *, run: TorchRun | None = None, **reading: Any) -> list[str]:
     """Every difference between torch's run of the model and archcalc's reading (empty: they agree).
 
     Per module (matched to archcalc's rows through ``Node.module``): the output shape of each call, its own
     parameters and buffers; every row made by no module has none; the totals equal
     ``sum(p.numel() for p in model.parameters())`` and the buffers' (a module never called still counts there).
+    ``run``: torch's record of the same text and reading, when the caller has it already.
     """
     from archcalc import analysis as archcalc_analysis
     from archcalc import torch_code
 
     reading = reading or options(text)
-    run = run_torch(text, reading)
+    run = run or run_torch(text, reading)
     networks = torch_code.parse_torch(text, path, defines=reading.get("defines"),
                                       input_shape=reading.get("input_shape"), net=reading.get("net"))
     if len(networks) != 1:
@@ -271,6 +297,9 @@ def compare(text: str, path: str = "<corpus>", **reading: Any) -> list[str]:
         if len(ours) != len(record.calls) or mine != theirs:
             problems.append(f"{label}: output shapes (channels-first) archcalc "
                             f"{[channels_first(r.output_shape) for r, _ in ours]} != torch {theirs}")
+        if record.macs is not None and sum(r.macs for r, _ in ours) != record.macs:
+            problems.append(f"{label}: MACs archcalc {sum(r.macs for r, _ in ours):,} != torch's flop counter "
+                            f"{record.macs:,}")
         owned = [r for r, n in ours if n.shares is None]
         counts = (sum(r.params for r in owned), sum(getattr(r, "buffers", 0) for r in owned))
         if record.leaf and counts != (record.params, record.buffers):
@@ -281,6 +310,9 @@ def compare(text: str, path: str = "<corpus>", **reading: Any) -> list[str]:
     totals = (analysis.totals.params, getattr(analysis.totals, "buffers", None))
     if totals != (run.params, run.buffers):
         problems.append(f"{where}: totals (params, buffers) archcalc {totals} != torch {(run.params, run.buffers)}")
+    if analysis.totals.trainable_params != run.trainable:
+        problems.append(f"{where}: trainable parameters archcalc {analysis.totals.trainable_params} != torch "
+                        f"{run.trainable} (requires_grad)")
     # What forward returns: each tensor is some row's output (a returned tensor may also feed later rows,
     # as an autoencoder's code does), and each row no other row reads is one of them.
     by_index = {row.index: row for row in analysis.rows}
