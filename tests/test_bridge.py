@@ -135,6 +135,11 @@ conv3-8 padding=((0,1),(1,0))
 maxpool3 stride=2 ceil=true
 maxpool3 stride=1 padding=((0,1),(0,1)) ceil=true
 channel-shuffle 2
+concat
+  branch
+    slice 0:3
+  branch
+    slice 3:8
 layerscale
 stochastic-depth 0.1
 multiply

@@ -4,8 +4,9 @@ For each file, three readings must agree with each other and with PyTorch:
 
 * archcalc's reading of the code (never run), built back with PyTorch by ``verify --framework torch``: every
   row's shape, parameters and buffers equal the module built from it;
-* the live module (the file executed with torch) read by ``from_torch``: the same parameters, buffers and
-  MACs as the code reading;
+* the live module (the file executed with torch) read by ``from_torch``: ``model.parameters()`` and
+  ``model.buffers()``, and the same parameters, buffers and MACs as the code reading (where the reader reads
+  the file: a buffer registered by hand it refuses, the live module counts);
 * ``export --framework torch`` of the code reading: the written module has the same parameters and buffers.
 """
 
@@ -25,7 +26,7 @@ from archcalc.analysis import analyze_network  # noqa: E402
 from archcalc.bridge import torch_import  # noqa: E402
 from archcalc.bridge.torch_export import python_code  # noqa: E402
 from archcalc.bridge.torch_verify import verify  # noqa: E402
-from archcalc.errors import KerasError  # noqa: E402
+from archcalc.errors import KerasError, SpecError  # noqa: E402
 from archcalc.torch_code import parse_torch  # noqa: E402
 
 CORPUS = Path(__file__).parent / "corpus" / "torch"
@@ -43,12 +44,10 @@ def _numel(tensors) -> int:
 def test_corpus_model_through_the_bridge(path: Path, tmp_path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     reading = options(text)
-    network = parse_torch(text, str(path), **reading)[0]
-    ours = analyze_network(network)
-
-    report = verify(network, ours)
-    assert report.ok, (report.refused, report.notes,
-                       [(x.name, [c for c in x.cells if not c.ok]) for x in report.mismatches])
+    try:
+        network = parse_torch(text, str(path), **reading)[0]
+    except SpecError:  # the code reader refuses it (tests/test_torch_corpus.py says why): the live module still reads
+        network = None
 
     name, model = load_model(text, reading)
     model.eval()
@@ -57,8 +56,17 @@ def test_corpus_model_through_the_bridge(path: Path, tmp_path: Path) -> None:
             torch_import.read_module(model, reading["input_shape"], name)
     else:
         live = analyze_network(torch_import.read_module(model, reading["input_shape"], name).network)
+        assert (live.totals.params, live.totals.buffers) == (_numel(model.parameters()), _numel(model.buffers()))
+    if network is None:
+        return
+    ours = analyze_network(network)
+    if path.stem not in LAZY:
         assert (live.totals.params, live.totals.buffers, live.totals.macs) == \
             (ours.totals.params, ours.totals.buffers, ours.totals.macs)
+
+    report = verify(network, ours)
+    assert report.ok, (report.refused, report.notes,
+                       [(x.name, [c for c in x.cells if not c.ok]) for x in report.mismatches])
 
     target = tmp_path / "net.py"
     target.write_text(python_code(network, ours, path.name), encoding="utf-8")

@@ -323,6 +323,21 @@ def _channel_shuffle(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
             KerasLayer("Reshape", (tuple(shape),))]
 
 
+@translates("slice")
+def _slice(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
+    """Keras has no slice layer: the channels moved to the steps of a 1-D map, cropped, moved back."""
+    import math
+
+    *grid, c = shape
+    start, stop = args["start"], args["stop"]
+    positions = math.prod(grid)
+    return [KerasLayer("Reshape", ((positions, c),), role="positions"),
+            KerasLayer("Permute", ((2, 1),), role="channels_first"),
+            KerasLayer("Cropping1D", ((start, c - stop),), role="crop"),
+            KerasLayer("Permute", ((2, 1),), role="channels_last"),
+            KerasLayer("Reshape", ((*grid, stop - start),))]
+
+
 @translates("embedding")
 def _embedding(args: dict[str, Any], shape: Shape) -> list[KerasLayer]:
     if args.get("channels_first"):
