@@ -1055,3 +1055,21 @@ def test_refuses_tensors_added_by_hand(line: str, expected: list[str]) -> None:
                 return self.fc(x)
     """, input_shape=(10,))
     assert [lines[0], lines[-1]] == expected
+
+
+def test_a_model_that_builds_itself_is_too_deep_not_a_crash() -> None:
+    """Found by the fuzz campaign (torch, seed 2, input 6808): a class whose __init__ makes another of
+    itself recursed in the model's construction, after the module code, where RecursionError escaped."""
+    lines = refusal("""
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.inner = Net()
+                self.fc = nn.Linear(10, 10)
+
+            def forward(self, x):
+                return self.fc(x)
+    """, input_shape=(10,))
+    assert lines[0] in ("error: the code is nested too deeply to read",
+                        "error: calls nest more than 64 deep (recursion without end?)")
+    assert lines[1].startswith(" --> m.py:") or lines[1].startswith("  --> m.py:")

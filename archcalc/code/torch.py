@@ -1763,7 +1763,10 @@ def read(text: str, path: str = "<text>", *, defines: dict[str, Any] | None = No
     ev = Evaluator(text, path, names, defines)
     ev.run(tree)
     names.classes = [v for v in _classes(ev)]
-    return networks(ev, names, net)
+    try:  # the model is made and run after the module code: the same bound as evaluator.run's
+        return networks(ev, names, net)
+    except RecursionError:
+        raise ev.too_deep() from None
 
 
 def _classes(ev: Evaluator) -> list[ClassValue]:
