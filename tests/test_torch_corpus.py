@@ -164,10 +164,7 @@ def test_the_layouts_are_followed() -> None:
 
 # Files archcalc reads today but gets wrong (reader bugs, reported): strict, so a fix shows as XPASS and fails;
 # a refusal is no expected failure either (move the file to torch_gaps/).
-MISREADINGS = {
-    "frozen_backbone": "`param.requires_grad = False` over the backbone is skipped: trainable parameters archcalc "
-                       "5253 != torch 165",
-}
+MISREADINGS: dict[str, str] = {}  # none known: frozen_backbone (requires_grad = False) is refused now (torch_gaps/)
 
 
 @pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.xfail(raises=AssertionError, strict=True,

@@ -609,7 +609,53 @@ class _ModuleValue(Value):
     """What every module object has: a name in its model, and the methods that change nothing."""
 
     def no_op(self, name: str, module: Any) -> Value:
-        return NoOpResult(f"`{name}`", module if name in MODULE_RETURNS_SELF else None)
+        return module_method(name, module)
+
+
+@dataclass(eq=False)
+class ParamValue(Value):
+    """A parameter of ``model.parameters()``: its count is archcalc's business, so freezing it by hand
+    (``param.requires_grad = False``) is refused rather than missed (archcalc counts every one trainable)."""
+
+    what: str = "a parameter of the model"
+
+    def attribute(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
+        return Unknown.of(ev.segment(node), ev.location(node), "a parameter's value")
+
+    def set_attribute(self, ev: Evaluator, name: str, value: Any, node: ast.AST) -> None:
+        if name == "requires_grad":
+            raise frozen_error(ev, node)
+
+    def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        return Unknown.of(ev.segment(node), ev.location(node), "a parameter's value")
+
+
+def module_method(name: str, module: Any) -> Value:
+    """A method of a module that changes nothing archcalc counts (or that it refuses)."""
+    if name in ("parameters", "named_parameters"):
+        return _parameters(name)
+    if name == "requires_grad_":
+        def freeze(ev: Evaluator, n: ast.AST, requires_grad: Any = True) -> Any:
+            if requires_grad is not True:
+                raise frozen_error(ev, n)
+            return module
+        return Method(freeze)
+    return NoOpResult(f"`{name}`", module if name in MODULE_RETURNS_SELF else None)
+
+
+def frozen_error(ev: Evaluator, node: ast.AST) -> SpecError:
+    return ev.error(node, "archcalc does not read parameters frozen by hand (`requires_grad`): it counts every "
+                          "parameter as trainable",
+                    hint="leave the line out to count the model as built; the total does not change, only the "
+                         "split into trainable and frozen")
+
+
+def _parameters(name: str) -> Value:
+    """``model.parameters()`` (one stand-in parameter, enough for a loop that freezes them) and
+    ``named_parameters()`` (its name unknown)."""
+    if name == "parameters":
+        return Method(lambda ev, n, *a, **k: [ParamValue()])
+    return Method(lambda ev, n, *a, **k: [(Unknown.of("name", ev.location(n), "a parameter's name"), ParamValue())])
 
 
 @dataclass(eq=False)
@@ -939,7 +985,7 @@ class ModuleState:
                                  f"model.{'buffers' if 'buffer' in name else 'parameters'}(), but it is no module",
                            hint="build the model from torch.nn modules, which archcalc counts")
         if name in MODULE_NO_OPS:
-            return NoOpResult(f"`{name}`", instance if name in MODULE_RETURNS_SELF else None)
+            return module_method(name, instance)
         if name in self.children:
             return self.children[name]
         raise ev.error(node, f"the `{instance.cls.name}` object has no attribute `{name}`",
