@@ -613,13 +613,13 @@ def run_one(case: Case, seconds: float = 5.0) -> tuple[str, str, float]:
     except MemoryError as e:
         frames = traceback.extract_tb(e.__traceback__)
         outcome, detail = "memory", "MemoryError"
-        if _code_reader(case, frames):
+        if case.campaign != "torch" and _code_reader(case, frames):
             detail = CODE_READER + detail
     except Exception as e:
         frames = traceback.extract_tb(e.__traceback__)
         where = frames[-1]
         outcome, detail = "internal", f"{type(e).__name__}: {str(e)[:150]} ({Path(where.filename).name}:{where.lineno})"
-        if _code_reader(case, frames):
+        if case.campaign != "torch" and _code_reader(case, frames):
             detail = CODE_READER + detail
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)

@@ -127,3 +127,9 @@ def test_a_value_with_a_number_past_eighteen_digits_is_refused(here: Path, optio
 def test_a_decimal_with_a_long_fraction_is_still_a_value(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["summary", "s.txt", "--define", "rate=0.0035087719298245615"], capsys)
     assert code == 0, err
+
+
+def test_an_input_of_superscript_digits_is_not_a_shape(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`²4` is digits to str.isdigit but no number to int() (found by the PyTorch fuzz campaign)."""
+    code, _, err = run(["summary", "s.txt", "--input", "²4"], capsys)
+    assert code == 2 and err.splitlines()[0] == "error: `--input ²4` is not a shape"

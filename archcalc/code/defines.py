@@ -63,10 +63,11 @@ def parse_input_shape(text: str | None) -> tuple[int, ...] | None:
     if text is None:
         return None
     digits = text.strip()
-    if digits.isdigit() and len(digits) > 18:  # past any size, and past what Python converts (4,300 digits)
+    if digits.isdecimal() and len(digits) > 18:  # past any size, and past what Python converts (4,300 digits)
         raise UsageError(f"`--input {digits[:20]}…` is not a shape: a size of {len(digits):,} digits",
                          hint="write the sizes, e.g. `--input 28x28x1` or `--input 500x1`")
-    value = parse_value(text, "the input shape") if not digits.isdigit() else int(digits)
+    # isdecimal, not isdigit: `²4` is digits to Python but no number to int()
+    value = parse_value(text, "the input shape") if not digits.isdecimal() else int(digits)
     items = value if isinstance(value, (tuple, list)) else (value,)
     if not items or not all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 10**9 for v in items):
         raise UsageError(f"`--input {text}` is not a shape", hint="write the sizes, e.g. `--input 28x28x1` or "

@@ -537,6 +537,12 @@ class Evaluator:
             except _Return as r:
                 return r.value
             return None
+        except RecursionError:
+            # Python's stack ran out before MAX_CALL_DEPTH: a call of a class or function takes a score of
+            # Python's frames (more in a comprehension), and a names table may call from outside `run`.
+            raise self.error(node, f"calls nest {self.depth} deep, deeper than Python's stack holds here "
+                                   "(recursion without end?)",
+                             hint="archcalc follows recursion up to that depth; write the layers with a loop") from None
         finally:
             self.depth -= 1
 
