@@ -60,6 +60,9 @@ MAX_FOLDER_FILES = 10_000
 #: The largest class number of a label in a `train --dataset FILE.npz` (Keras' losses take int32 classes):
 #: a label of 1e300 or 2**64 - 1 would otherwise become a garbage class when converted to an integer.
 MAX_LABEL = 2**31 - 1
+#: Bytes of a JSON member of a `.keras` archive, once unpacked (`import`): ResNet-152's config.json is under
+#: a megabyte, and Keras reads the member whole (a 1.5 MB zip of 1.5 GB of config took 42 s and 5 GB).
+MAX_MODEL_CONFIG_BYTES = 64 * 2**20
 
 __all__ = [
     "MAX_CELL_LENGTH",
@@ -69,6 +72,7 @@ __all__ = [
     "MAX_LABEL",
     "MAX_LAYERS",
     "MAX_LINE_LENGTH",
+    "MAX_MODEL_CONFIG_BYTES",
     "MAX_NESTING",
     "MAX_NUMBER_DIGITS",
     "MAX_REPEAT",

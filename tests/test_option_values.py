@@ -133,3 +133,33 @@ def test_an_input_of_superscript_digits_is_not_a_shape(here: Path, capsys: pytes
     """`²4` is digits to str.isdigit but no number to int() (found by the PyTorch fuzz campaign)."""
     code, _, err = run(["summary", "s.txt", "--input", "²4"], capsys)
     assert code == 2 and err.splitlines()[0] == "error: `--input ²4` is not a shape"
+
+
+def test_import_refuses_a_keras_archive_whose_config_unpacks_past_the_limit(
+        here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A zip bomb: Keras reads config.json whole (1.5 GB of it took 42 s and 5 GB). Refused before TensorFlow."""
+    import sys
+    import zipfile
+
+    from archcalc.limits import MAX_MODEL_CONFIG_BYTES
+
+    with zipfile.ZipFile(here / "bomb.keras", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("config.json", b'{"a": "' + b" " * MAX_MODEL_CONFIG_BYTES + b'"}')
+    tensorflow_before = "tensorflow" in sys.modules
+    code, out, err = run(["import", "bomb.keras"], capsys)
+    assert code == 2 and out == ""
+    assert err.splitlines()[0] == (f"error: `bomb.keras` holds `config.json` of {MAX_MODEL_CONFIG_BYTES + 9:,} bytes "
+                                   "once unpacked, more than a model's description archcalc reads (67,108,864 bytes, "
+                                   "MAX_MODEL_CONFIG_BYTES)")
+    assert ("tensorflow" in sys.modules) == tensorflow_before
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_import_refuses_a_fifo_or_a_device_without_blocking(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    os.mkfifo(here / "m.keras")
+    (here / "zero.h5").symlink_to("/dev/zero")
+    for name in ("m.keras", "zero.h5"):
+        code, _, err = run(["import", name], capsys)
+        assert code == 2
+        assert err.splitlines()[0] == (f"error: `{name}` is not a regular file (a pipe or a device?), not a Keras "
+                                       "model file")

@@ -111,6 +111,8 @@ def load_model(ref: str) -> tuple[Any, str]:
         # Keras would say "File not found" of a file that is there but is not a zip archive.
         raise SourceError(f"`{ref}` is not a .keras file: a .keras file is a zip archive, this one is not",
                           hint="was it truncated, or saved under the wrong name? In Keras: model.save('model.keras')")
+    if path.suffix.lower() == ".keras":
+        _check_config_size(path, ref)
     from .layers import CUSTOM_OBJECTS
 
     k = keras()
@@ -120,6 +122,27 @@ def load_model(ref: str) -> tuple[Any, str]:
         raise SourceError(f"Keras cannot load `{ref}`: {type(e).__name__}: {str(e).splitlines()[0][:300]}",
                           hint="is it a complete .keras/.h5 file written by Keras 3 or tf.keras?") from None
     return model, str(path)
+
+
+def _check_config_size(path: Path, ref: str) -> None:
+    """Refuse a .keras archive whose JSON (the model's description) unpacks to more than MAX_MODEL_CONFIG_BYTES,
+    before Keras reads it whole: 1.5 MB of zip held 1.5 GB of config and took Keras 42 s and 5 GB."""
+    import zipfile
+
+    from ..limits import MAX_MODEL_CONFIG_BYTES
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        raise SourceError(f"`{ref}` is not a .keras file: {e}",
+                          hint="was it truncated? In Keras: model.save('model.keras')") from None
+    for info in members:
+        if info.filename.endswith(".json") and info.file_size > MAX_MODEL_CONFIG_BYTES:
+            raise SourceError(f"`{ref}` holds `{info.filename}` of {info.file_size:,} bytes once unpacked, more than "
+                              f"a model's description archcalc reads ({MAX_MODEL_CONFIG_BYTES:,} bytes, "
+                              "MAX_MODEL_CONFIG_BYTES)", hint="a model's config.json is a few megabytes at most: "
+                                                              "is this a model saved by Keras?")
 
 
 def _parents(entry: dict[str, Any]) -> list[str]:
