@@ -648,16 +648,20 @@ def store(case: Case, folder: Path = REGRESSIONS) -> Path:
     >>> import tempfile; store(Case("code", "Dense(1)"), Path(tempfile.mkdtemp())).name
     'code-c65523a41800.py.txt'
     """
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / stored_name(case)
+    path.write_bytes(case.text.encode("utf-8", "surrogatepass"))
+    return path
+
+
+def stored_name(case: Case) -> str:
+    """The file name :func:`store` gives an input (its campaign, format and a hash of its text)."""
     import hashlib
 
     digest = hashlib.sha256(case.text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
     # Code is stored as `.py.txt`: no tool (pytest's doctest collection, ruff) may take it for a module.
     extra = ".txt" if case.campaign in ("code", "torch") else ""
-    name = f"{case.campaign}{'-' + case.fmt if case.fmt else ''}-{digest}{case.suffix()}{extra}"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_bytes(case.text.encode("utf-8", "surrogatepass"))
-    return path
+    return f"{case.campaign}{'-' + case.fmt if case.fmt else ''}-{digest}{case.suffix()}{extra}"
 
 
 def load(path: Path) -> Case:

@@ -44,9 +44,14 @@ def _peak() -> int:
 
 @pytest.mark.parametrize("campaign", CAMPAIGNS)
 def test_fuzz_campaign_raises_only_archcalc_errors(campaign: str) -> None:
+    import fuzzing
+
     failures: list[str] = []
+    known = _xfails()  # stored, listed in XFAIL with whose bug it is: reported there, not here
     for i in range(COUNTS[campaign]):
         case = make(campaign, SEED, i)
+        if fuzzing.stored_name(case) in known:
+            continue
         before = _peak()
         outcome, detail, _ = run_one(case, TIME_BOUND)
         grew = _peak() - before
