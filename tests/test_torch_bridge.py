@@ -124,6 +124,24 @@ def test_verify_table_and_csv(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.splitlines()[0] == "spec,network,index,layer,torch_modules,field,archcalc,torch,ok,note,framework"
 
 
+def test_verify_of_pytorch_code_speaks_its_names_and_layout(tmp_path: Path, capsys) -> None:
+    """Code read from PyTorch: the table names the user's modules and writes shapes channels first;
+    the JSON keeps archcalc's channels-last shapes (DESIGN §4)."""
+    net = tmp_path / "net.py"
+    net.write_text("import torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+                   "        super().__init__()\n        self.conv1 = nn.Conv2d(3, 6, 5)\n"
+                   "        self.head = nn.Linear(6 * 28 * 28, 10)\n\n    def forward(self, x):\n"
+                   "        return self.head(self.conv1(x).flatten(1))\n")
+    code, out, _ = run(["verify", str(net), "--input", "3x32x32", "--framework", "torch"], capsys)
+    assert code == 0, out
+    rows = [line.split() for line in out.splitlines() if line.strip()[:1].isdigit()]
+    assert rows[0][-6:] == ["conv1", "(Conv2d)", "6x28x28", "456", "0", "✓"]
+    assert rows[-1][-6:] == ["head", "(Linear)", "10", "47,050", "0", "✓"]
+    code, out, _ = run(["verify", str(net), "--input", "3x32x32", "--framework", "torch", "--format", "json"],
+                       capsys)
+    assert json.loads(out)[0]["layers"][0]["checks"]["output_shape"]["archcalc"] == [28, 28, 6]
+
+
 @st.composite
 def chains(draw: st.DrawFn) -> str:
     size = draw(st.integers(6, 20))

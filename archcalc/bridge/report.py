@@ -10,26 +10,27 @@ import io
 import json
 from typing import Any
 
-from ..render import shape_text, short_name
+from ..render import layout_shape, short_name
 from .verify import Cell, Report
 
 OK, WRONG, SKIPPED = "✓", "✗", "–"
 
 
-def _value(field: str, v: Any) -> str:
+def _value(field: str, v: Any, layout: str = "nhwc") -> str:
     if v is None:
         return "?"
     if field == "output_shape":
-        return shape_text(tuple(v))
+        return layout_shape(tuple(v), layout)
     return f"{v:,}"
 
 
-def _cell_text(c: Cell) -> str:
+def _cell_text(c: Cell, layout: str = "nhwc") -> str:
+    """A table cell in the report's layout (data, CSV and JSON, stays channels-last)."""
     if c.skipped:
-        return f"{_value(c.field, c.ours)} ?"  # the notes say why
+        return f"{_value(c.field, c.ours, layout)} ?"  # the notes say why
     if c.ok:
-        return _value(c.field, c.ours)
-    return f"{_value(c.field, c.ours)} ≠ {_value(c.field, c.keras)}"
+        return _value(c.field, c.ours, layout)
+    return f"{_value(c.field, c.ours, layout)} ≠ {_value(c.field, c.keras, layout)}"
 
 
 def _json_value(field: str, v: Any) -> Any:
@@ -129,10 +130,10 @@ def markdown(reports: list[tuple[str, Report]]) -> str:
         for x in r.layers:
             cells = {c.field: c for c in x.cells}
             out.append(f"| {x.index} | {short_name(x.name)} | {', '.join(x.keras_layers)} | "
-                       + " | ".join(_cell_text(cells[f]) for f in fields)
+                       + " | ".join(_cell_text(cells[f], r.layout) for f in fields)
                        + f" | {_mark(x.ok, bool(x.skipped))} |")
         t = {c.field: c for c in r.totals}
-        out.append("| | **total** | | | " + " | ".join(_cell_text(t[f]) for f in fields[1:])
+        out.append("| | **total** | | | " + " | ".join(_cell_text(t[f], r.layout) for f in fields[1:])
                    + f" | {_mark(all(c.ok for c in r.totals), False)} |")
         for x in r.mismatches:
             out.append(f"\n- layer {x.index} ({short_name(x.name)}): {x.cause}")
@@ -158,7 +159,7 @@ def rich_parts(r: Report) -> list[Any]:
         cells = {c.field: c for c in x.cells}
         style = None if x.ok else "red"
         table.add_row(str(x.index), short_name(x.name), ", ".join(x.keras_layers),
-                      *(Text(_cell_text(cells[f]), style="red" if not cells[f].ok else None) for f in fields),
+                      *(Text(_cell_text(cells[f], r.layout), style="red" if not cells[f].ok else None) for f in fields),
                       Text(_mark(x.ok, bool(x.skipped)), style=style or ("dim" if x.skipped else "green")))
     t = {c.field: c for c in r.totals}
     table.add_section()

@@ -109,7 +109,7 @@ def verify(network: Network, analysis: Analysis) -> Report:
         counter = torch_counting or node.args.get("stats") in ("torch", "none")
         theirs["params"], theirs["buffers"] = (0, 0) if node.shares is not None else _counts(module.rows[i], counter)
         sums = [sums[0] + theirs["params"], sums[1] + theirs["buffers"]]
-        check = LayerCheck(row.index, row.name, _module_names(p.rows[i], i),
+        check = LayerCheck(row.index, row.name, _module_names(p.rows[i], i, node.module),
                            [Cell(f, ours[f], theirs[f]) for f in FIELDS])
         if not check.cells[0].ok:
             wrong_shape.add(row.index)
@@ -134,10 +134,14 @@ def verify(network: Network, analysis: Analysis) -> Report:
         notes.append(f"the module's buffers are {buffers:,} in all, {buffers - sums[1]:,} of them counters "
                      "(num_batches_tracked) not compared")
     return Report(network.name, "meta", layers, totals, notes, time.perf_counter() - start, "",
-                  framework="torch", framework_version=t.__version__)
+                  framework="torch", framework_version=t.__version__, layout=analysis.shown_layout)
 
 
-def _module_names(row: TB.TorchRow, i: int) -> list[str]:
+def _module_names(row: TB.TorchRow, i: int, own: str = "") -> list[str]:
+    """What answered for row ``i``: the user's module name when the network was read from PyTorch
+    (``conv1 (Conv2d)``), else the module verify built (``rows.0.0 (Conv2d)``)."""
+    if own and len(row.layers) == 1:
+        return [f"{own} ({row.layers[0].cls})"]
     if row.join:
         return [f"torch.cat(dim={row.params['dim']})" if row.join == "cat" else row.join]
     if row.expr:

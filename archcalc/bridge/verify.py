@@ -83,6 +83,8 @@ class Report:
         framework: ``"keras"``, or ``"torch"`` for ``verify --framework torch`` (:mod:`.torch_verify`):
             then each cell's ``keras`` value is PyTorch's, and the fields are output_shape, params, buffers.
         framework_version: the PyTorch that answered (Keras' is ``keras_version``).
+        layout: how the tables write shapes (``"nchw"`` for networks read from PyTorch); JSON and CSV
+            stay channels-last, as everywhere.
     """
 
     network: str
@@ -95,6 +97,7 @@ class Report:
     refused: str | None = None
     framework: str = "keras"
     framework_version: str = ""
+    layout: str = "nhwc"
 
     @property
     def ok(self) -> bool:
