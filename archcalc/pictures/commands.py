@@ -61,10 +61,19 @@ def draw(
         from archcalc.pictures.collapse import collapse as one_box_per_unit
 
         boxes = sum(len(one_box_per_unit(a).rows) for a in analyses)
-        drawn = f"{layers} layers in {boxes} boxes"
+        drawn = f"{_count(layers, 'layer')} in {_count(boxes, 'box')}"
     else:
-        drawn = f"{layers} layers"
+        drawn = _count(layers, "layer")
     out(f"wrote {path} ({len(analyses)} network{'s' if len(analyses) > 1 else ''}, {drawn})\n")
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 layer``, ``2 layers``, ``3 boxes``.
+
+    >>> _count(1, "layer"), _count(2, "layer"), _count(3, "box")
+    ('1 layer', '2 layers', '3 boxes')
+    """
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}{'es' if noun.endswith('x') else 's'}"
 
 
 def _safe_stem(name: str) -> str:

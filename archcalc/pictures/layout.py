@@ -526,7 +526,7 @@ def network_subtitle(analysis: object) -> str:
     a = analysis
     # A collapsed drawing (draw --collapse) has fewer boxes than layers: the subtitle counts layers.
     layers = getattr(a, "layer_count", len(a.rows))  # type: ignore[attr-defined]
-    return (f"input {picture_shape(a.input_shape)} · {layers} layers · "  # type: ignore[attr-defined]
+    return (f"input {picture_shape(a.input_shape)} · {layers} layer{'' if layers == 1 else 's'} · "  # type: ignore[attr-defined]
             f"{human_count(a.totals.params)} params · {human_count(a.totals.macs)} MACs")  # type: ignore[attr-defined]
 
 
