@@ -111,7 +111,7 @@ def test_nav_lists_the_pages() -> None:
     nav = pages(config["nav"])
     assert {"index.md", "tutorial.md", "teaching.md", "keras.md", "pictures.md", "spec-language.md",
             "formulas.md", "cli.md", "api.md", "training.md", "limits.md", "hosting.md", "profiling.md",
-            "playground/index.md", "reading-code.md"} == set(nav)
+            "playground/index.md", "reading-code.md", "pytorch.md", "pytorch-bridge.md"} == set(nav)
     pages_on_disk = [*DOCS.glob("*.md"), *DOCS.glob("*/index.md")]  # a page with its own files: a folder
     assert sorted(p.relative_to(DOCS).as_posix() for p in pages_on_disk) == sorted(nav)  # none left out of the nav
     for page in nav:

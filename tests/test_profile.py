@@ -152,7 +152,7 @@ def test_every_format(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
     if fmt == "csv":
         head, row = out.splitlines()
         assert head.startswith("network,batch,dtype,optimizer,device,convention,estimate_bytes,")
-        assert row.startswith("model,64,float32,adam,a100,keras-tensorflow,")
+        assert row.startswith("keras_mnist,64,float32,adam,a100,keras-tensorflow,")
     else:
         assert "peak training memory" in out and "estimate (keras-tensorflow)" in out
 

@@ -214,7 +214,7 @@ def test_resize_turns_grey_28x28_into_rgb_32x32(tmp_path: Path, mnist_npz: Path,
     args = ["train", "keras_cifar10", "--data", str(mnist_npz), "--epochs", "1", "--limit", "128", "--quiet"]
     code, _, err = run(args, capsys)
     assert code == 2 and "Traceback" not in err
-    assert "`mnist.npz` has 28x28x1 images but `model` takes 32x32x3" in err
+    assert "`mnist.npz` has 28x28x1 images but `keras_cifar10` takes 32x32x3" in err
     assert "--resize" in err and "grey → RGB" in err
     r = train_json([*args[1:-1], "--resize"], capsys)
     assert r["conversion"] == "resized 28x28 → 32x32, grey → RGB" and r["input_shape"] == [32, 32, 3]
