@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import operator
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -233,7 +234,9 @@ def evaluate(expression: str, values: dict[str, Any]) -> Any:
 
     text = expression.strip()
     try:
-        tree = ast.parse(text, mode="eval")
+        with warnings.catch_warnings():  # `0.inf` would print Python's "invalid decimal literal" first
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text, mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         raise BadValue(f"cannot read `{{{expression}}}`",
                        "write a parameter or arithmetic, e.g. `{4*filters}`") from None

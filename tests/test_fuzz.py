@@ -280,6 +280,16 @@ def test_a_value_like_0_inf_mb_gives_no_python_warning() -> None:
     assert e.message.startswith("cannot read the value `0.infMB`")
 
 
+def test_a_block_called_with_1inf0_gives_no_python_warning() -> None:
+    """Found by the campaign (seed 31, spec 54,391): `inception_b(1inf0)` printed Python's SyntaxWarning."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(SpecError):
+            parse_text("block b(f)\n  conv3-{f}\ninput 8x8x1\nb(1inf0)\n")
+
+
 # ---------------------------------------------------------------------------------------------
 # Files: what cannot be read, or must not be written.
 
