@@ -284,10 +284,11 @@ def test_a_block_called_with_1inf0_gives_no_python_warning() -> None:
     """Found by the campaign (seed 31, spec 54,391): `inception_b(1inf0)` printed Python's SyntaxWarning."""
     import warnings
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+    with warnings.catch_warnings(record=True) as seen:  # "error" would turn it into a SyntaxError, caught
+        warnings.simplefilter("always")
         with pytest.raises(SpecError):
             parse_text("block b(f)\n  conv3-{f}\ninput 8x8x1\nb(1inf0)\n")
+    assert [str(w.message) for w in seen] == []
 
 
 # ---------------------------------------------------------------------------------------------
