@@ -287,7 +287,7 @@ def test_a_block_called_with_1inf0_gives_no_python_warning() -> None:
     with warnings.catch_warnings(record=True) as seen:  # "error" would turn it into a SyntaxError, caught
         warnings.simplefilter("always")
         with pytest.raises(SpecError):
-            parse_text("block b(f)\n  conv3-{f}\ninput 8x8x1\nb(1inf0)\n")
+            parse_text("block inner(n)\n  conv3-{n}\nblock outer(f)\n  inner({f})\ninput 8x8x1\nouter(1inf0)\n")
     assert [str(w.message) for w in seen] == []
 
 
