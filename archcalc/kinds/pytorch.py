@@ -391,8 +391,8 @@ def _upsample(cls: str, kw: Args, shape: Shape, rank: int) -> Args:
         out = tuple(_per_axis(size, r, "size"))
     else:
         factors = tuple(scale) if isinstance(scale, (tuple, list)) else (scale,) * r
-        if len(factors) != r or any(isinstance(f, bool) or not isinstance(f, (int, float)) or f <= 0
-                                    for f in factors):
+        if len(factors) != r or any(isinstance(f, bool) or not isinstance(f, (int, float))
+                                    or not math.isfinite(f) or f <= 0 for f in factors):  # 1e400 is inf
             raise V.BadValue(f"scale_factor must be a positive number or {r} of them, got `{scale}`")
         out = tuple(math.floor(n * float(f)) for n, f in zip(grid, factors))  # PyTorch: ⌊n·s⌋ in double
         if min(out) < 1:
