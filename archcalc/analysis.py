@@ -16,7 +16,7 @@ from typing import Any
 from . import kinds as K
 from .errors import ArchcalcError, ShapeError, UsageError
 from .formulas import Field, Window, union
-from .limits import MAX_TENSOR_VALUES
+from .limits import MAX_BATCH, MAX_TENSOR_VALUES
 from .memory import OPTIMIZER_SLOTS, TrainingMemory, training_memory
 from .network import Network, Shape
 
@@ -258,6 +258,10 @@ def analyze_network(network: Network, *, batch: int = 1, dtype: str = "float32",
     """
     if batch < 1:
         raise UsageError(f"the batch size must be at least 1, got {batch}")
+    if batch > MAX_BATCH:
+        raise UsageError(f"the batch size {batch:.3g} is more than archcalc computes with ({MAX_BATCH:,})",
+                         hint="give the batch you would train with; `profile --fit-memory SIZE` finds the largest "
+                              "that fits")
     size = dtype_size(dtype)
     if optimizer not in OPTIMIZER_SLOTS:
         raise UsageError(f"unknown optimizer `{optimizer}`", hint="use one of: " + ", ".join(OPTIMIZER_SLOTS))

@@ -84,6 +84,47 @@ def replacing(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
         raise
 
 
+def make_folder(path: str | Path, *, what: str = "the folder") -> Path:
+    """Create a folder and its parents (an existing folder is fine), or an :class:`OutputError` saying why not.
+
+    A symbolic link to a missing folder is named as such: ``mkdir`` would only say "File exists".
+
+    >>> import tempfile, pathlib
+    >>> base = pathlib.Path(tempfile.mkdtemp())
+    >>> make_folder(base / "runs" / "mnist").is_dir()
+    True
+    >>> (base / "link").symlink_to(base / "gone")
+    >>> make_folder(base / "link", what="the output folder")
+    Traceback (most recent call last):
+    ...
+    archcalc.errors.OutputError: cannot create the output folder `.../link`: it is a symbolic link to `...`, ...
+    """
+    folder = check_folder(path, what=what)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"cannot create {what} `{path}`: {e.strerror or e}",
+                          hint="check the path and its permissions, or write somewhere else") from None
+    return folder
+
+
+def check_folder(path: str | Path, *, what: str = "the folder") -> Path:
+    """Refuse, before any work, a folder to create that is (or lies under) a symbolic link to nothing.
+
+    >>> check_folder("runs/mnist").name
+    'mnist'
+    """
+    folder = Path(path)
+    for link in (folder, *folder.parents):
+        if link.is_symlink() and not link.exists():
+            target = os.readlink(link)
+            raise OutputError(f"cannot create {what} `{path}`: "
+                              + (f"it is a symbolic link to `{target}`" if link == folder else
+                                 f"`{link}` is a symbolic link to `{target}`") + ", which does not exist",
+                              hint=f"create `{target}` first, remove the link, or name another folder")
+    return folder
+
+
 def write_text(path: str | Path, text: str, *, overwrite: bool = False) -> Path:
     """Write ``text`` (UTF-8, line ends as given) to ``path`` through :func:`replacing`."""
     with replacing(path, overwrite=overwrite) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:

@@ -63,8 +63,13 @@ MAX_LABEL = 2**31 - 1
 #: Bytes of a JSON member of a `.keras` archive, once unpacked (`import`): ResNet-152's config.json is under
 #: a megabyte, and Keras reads the member whole (a 1.5 MB zip of 1.5 GB of config took 42 s and 5 GB).
 MAX_MODEL_CONFIG_BYTES = 64 * 2**20
+#: The largest `--batch` (and `batch=` of the API): 2^31 - 1, the int32 that data pipelines count examples
+#: in. Memory for more is exabytes for any network; such a batch is a typo, and its 300-digit byte
+#: counts would only hide it.
+MAX_BATCH = 2**31 - 1
 
 __all__ = [
+    "MAX_BATCH",
     "MAX_CELL_LENGTH",
     "MAX_EXPRESSION_LENGTH",
     "MAX_FILE_BYTES",

@@ -22,7 +22,7 @@ from typing import Any
 
 from . import render
 from .analysis import DTYPES, OPTIMIZER_SLOTS, Analysis, analyze_network
-from .errors import ArchcalcError, SourceError
+from .errors import ArchcalcError, Location, SourceError, SpecError
 from .network import Network
 from .source import bundled_files, network_names, read_file, resolve
 
@@ -95,10 +95,10 @@ def calculate(text: str, *, batch: int = 1, dtype: str = "float32", optimizer: s
         return _result(analyses)
     except ArchcalcError as e:
         return {"ok": False, "error": error_dict(e)}
-    except RecursionError:
-        return {"ok": False, "error": {"text": "error: the spec is nested too deeply to read", "message":
-                                       "the spec is nested too deeply to read", "hint": None, "line": None,
-                                       "column": None}}
+    except RecursionError:  # the browser's stack is smaller than the one the readers' limits assume
+        return {"ok": False, "error": error_dict(SpecError(
+            "the spec is nested too deeply for the browser's stack", location=deepest_point(text, name),
+            hint="nest blocks, branches or brackets less deeply, or run `archcalc summary` on it"))}
     except Exception as e:  # a bug: the same words as the CLI's exit code 70
         message = f"internal error: {type(e).__name__}: {e}"
         return {"ok": False, "error": {"text": message + "\nThis is a bug in archcalc. Please report it with "
@@ -130,6 +130,38 @@ def error_dict(e: ArchcalcError) -> dict[str, Any]:
     loc = e.location
     return {"text": e.render(), "message": e.message, "hint": e.hint,
             "line": loc.line if loc else None, "column": loc.column if loc else None}
+
+
+def deepest_point(text: str, name: str = SPEC_NAME) -> Location:
+    """Where a text is nested deepest: the innermost bracket, or else the most indented line.
+
+    It points a "nested too deeply" error at its cause when the stack ran out somewhere that does not know
+    the text (the browser's stack is smaller than the readers' limits assume). One pass, no recursion.
+
+    >>> deepest_point("x = f(g(h(1)))\\nrelu").column
+    10
+    >>> loc = deepest_point("input 8x8\\n- add\\n  - add\\n    - relu\\nrelu")
+    >>> loc.line, loc.column, loc.text
+    (4, 5, '    - relu')
+    """
+    lines = text.splitlines() or [""]
+    best = (-1, 0, 0, 1)  # (depth, line index, column index, caret length)
+    depth = 0
+    for number, line in enumerate(lines):
+        stripped = line.lstrip()
+        if stripped:  # indentation counts as a level per 2 columns, below any bracket
+            indent = len(line[: len(line) - len(stripped)].expandtabs(4)) // 2
+            if depth * 1000 + indent > best[0]:
+                best = (depth * 1000 + indent, number, len(line) - len(stripped), len(stripped.rstrip()))
+        for column, char in enumerate(line):
+            if char in "([{":
+                depth += 1
+                if depth * 1000 > best[0]:
+                    best = (depth * 1000, number, column, 1)
+            elif char in ")]}":
+                depth = max(0, depth - 1)
+    _, number, column, length = best
+    return Location(name, number + 1, column + 1, lines[number], max(1, length))
 
 
 def _analyses(text: str, name: str, net: str | None, **settings: Any) -> list[Analysis]:
@@ -184,4 +216,5 @@ def _result(analyses: list[Analysis]) -> dict[str, Any]:
     }
 
 
-__all__ = ["MAX_TEXT", "calculate", "calculate_json", "error_dict", "example", "example_json", "examples", "options"]
+__all__ = ["MAX_TEXT", "calculate", "calculate_json", "deepest_point", "error_dict", "example", "example_json",
+           "examples", "options"]

@@ -71,6 +71,16 @@ def refusal(code: str) -> list[str]:
         "  |                     ^^^^^^",
         "hint: add `input_shape=(28, 28, 1)` to the first layer, start the list with "
         "`keras.Input(shape=(28, 28, 1))`, or give `--input 28x28x1`"]),
+    ("m0 = Sequential([Input((8,)), Dense(4)])\nm1 = Sequential([m0])\n", [
+        "error: the model `m1` has no input shape: its first layer is the model `m0`, and it is the only layer",
+        " --> m.py:2:6", "  |", "2 | m1 = Sequential([m0])", "  |      ^^^^^^^^^^^^^^^^",
+        "hint: start the list with `keras.Input(shape=(28, 28, 1))`, or give `--input 28x28x1` (Keras takes a "
+        "model's input shape only when another layer follows)"]),
+    ("m0 = Sequential([Dense(4)])\nm1 = Sequential([m0, Dense(2)])\n", [
+        "error: the model `m0` has no input shape before `Dense(4)`",
+        " --> m.py:1:18", "  |", "1 | m0 = Sequential([Dense(4)])", "  |                  ^^^^^",
+        "hint: add `input_shape=(28, 28, 1)` to the first layer, start the list with "
+        "`keras.Input(shape=(28, 28, 1))`, or give `--input 28x28x1`"]),
     ("class Net(keras.Model):\n    def call(self, x):\n        return layers.Dense(2)(x)\nnet = Net()\n", [
         "error: the model `net` (Net) is never built, so its input shape is unknown",
         " --> m.py:4:7", "  |", "4 | net = Net()", "  |       ^^^^^",

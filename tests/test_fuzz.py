@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 from fuzzing import CAMPAIGNS, REGRESSIONS, Case, load, make, run_one
 
+from archcalc.cli import main
 from archcalc.errors import ArchcalcError, KerasError, OutputError, SourceError, SpecError
 from archcalc.limits import MAX_FILE_BYTES, MAX_LAYERS, MAX_LINE_LENGTH, MAX_NESTING, MAX_VERIFY_DEPTH
 from archcalc.source import parse_text, read_file
@@ -467,3 +468,46 @@ def test_an_output_in_a_folder_that_cannot_be_entered(tmp_path: Path, monkeypatc
         check_target(tmp_path / "locked" / "net.py")
     target = tmp_path / "locked" / "net.py"
     assert e.value.message == f"cannot write `{target}`: permission denied (on a folder of its path)"
+
+
+def test_a_dangling_symlink_as_an_output_folder_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`mkdir` on a link to nothing says only "File exists": archcalc names the link and its target,
+    for `exercise new --out` and for `train --output` (before any data or TensorFlow is loaded)."""
+    link = tmp_path / "out"
+    link.symlink_to(tmp_path / "gone")
+    def code_of(args: list[str]) -> int | str | None:
+        with pytest.raises(SystemExit) as exit_:
+            main(args)
+        return exit_.value.code
+
+    code = code_of(["exercise", "new", "--seed", "3", "--out", str(link)])
+    err = capsys.readouterr().err
+    assert code == 2 and f"cannot create the folder `{link}`: it is a symbolic link to `{tmp_path / 'gone'}`" in err
+    assert "File exists" not in err and not (tmp_path / "gone").exists()
+    code = code_of(["train", "lenet5", "--dataset", "mnist", "--output", str(link / "run")])
+    err = capsys.readouterr().err
+    assert code == 2 and f"cannot create the output folder `{link / 'run'}`: `{link}` is a symbolic link" in err
+    assert not (tmp_path / "gone").exists() and "Traceback" not in err
+
+
+@pytest.mark.parametrize("args", [["summary", "lenet5"], ["summary", "lenet5", "--explain"],
+                                  ["profile", "lenet5", "--no-run"]])
+def test_a_batch_past_the_limit_is_refused(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """`--batch 10^20` printed exabytes with exit 0 and a 300-digit batch 300-digit byte counts; the
+    largest batch (2^31 - 1) is still computed."""
+    from archcalc import web
+    from archcalc.analysis import analyze_network
+    from archcalc.limits import MAX_BATCH
+
+    for batch, code in ((10**20, 2), (10**300, 2), (MAX_BATCH + 1, 2), (MAX_BATCH, 0)):
+        with pytest.raises(SystemExit) as exit_:
+            main([*args, "--batch", str(batch)])
+        out, err = capsys.readouterr()
+        assert exit_.value.code == code, err
+        if code:
+            assert err.startswith(f"error: the batch size {batch:.3g} is more than archcalc computes with "
+                                  "(2,147,483,647)") and not out
+    net = parse_text("input 8x8\nconv3-4\n", "n.txt")[0]
+    with pytest.raises(ArchcalcError, match="more than archcalc computes with"):
+        analyze_network(net, batch=MAX_BATCH + 1)
+    assert "more than archcalc computes with" in web.calculate("input 8x8\nconv3-4", batch=10**20)["error"]["text"]

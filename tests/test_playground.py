@@ -202,3 +202,32 @@ def test_every_text_gets_a_table_or_a_located_error(size: int, layers: list[str]
     assert data["totals"]["macs"] == sum(layer["macs"] for layer in data["layers"])
     assert data["memory"]["batch"] == batch and data["settings"]["dtype"] == dtype
     assert f"{data['totals']['params']:,}" in shown["networks"][0]["html"]
+
+
+def test_a_stack_that_runs_out_points_at_the_deepest_nesting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pyodide's stack is smaller than CPython's: a RecursionError the readers do not catch themselves still
+    gets a located error, at the innermost bracket (code) or the most indented line (paper notation)."""
+    def overflow(*args: object, **kwargs: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(web, "_analyses", overflow)
+    code = "import keras\nmodel = keras.Sequential([\n    keras.layers.Dense(f(g(h(2))))])\n"
+    err = web.calculate(code)["error"]
+    assert (err["line"], err["column"]) == (3, 29)
+    assert err["text"].splitlines()[1] == " --> spec.txt:3:29"
+    assert "nested too deeply" in err["message"] and "archcalc summary" in err["hint"]
+    paper = "input 8x8\n- add\n  - conv3-4\n  - add\n      - relu\nFC-10\n"
+    err = web.calculate(paper)["error"]
+    assert (err["line"], err["column"]) == (5, 7)
+
+
+def test_a_small_stack_never_gives_an_unlocated_error() -> None:
+    """The real thing: a nested spec read on a stack a tenth of CPython's default."""
+    paper = "input 8x8\n" + "".join("  " * d + "- add\n" for d in range(60)) + "  " * 60 + "- relu\nFC-10\n"
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(120)
+    try:
+        out = web.calculate(paper)
+    finally:
+        sys.setrecursionlimit(limit)
+    assert not out["ok"] and out["error"]["line"] is not None, out["error"]

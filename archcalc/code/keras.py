@@ -794,6 +794,19 @@ class Sequential(_Model):
                 x, out = self.built_input
                 return names.extract(ev, name, x, out, self.location)
             first = self.layers[0]
+            # Keras builds a Sequential from its first layer's `input_shape` when that is a built model
+            # and another layer follows (`Sequential._maybe_rebuild`); `Sequential([m0])` alone stays unbuilt.
+            if isinstance(first, _Model) and len(self.layers) > 1:
+                shape = _built_input_shape(ev, first)
+        if shape is None:
+            if isinstance(first, _Model):
+                var = next((v for v, value in ev.globals.names.items() if value is first), first.label)
+                inner = f"the model `{var}`" if var else "a model"
+                why = ("it is the only layer" if len(self.layers) == 1 else "that model has no input shape either")
+                raise SpecError(f"the model `{name}` has no input shape: its first layer is {inner}, and {why}",
+                                location=self.location,
+                                hint="start the list with `keras.Input(shape=(28, 28, 1))`, or give `--input "
+                                     "28x28x1` (Keras takes a model's input shape only when another layer follows)")
             written = f" before `{first.source}`" if isinstance(first, Layer) else ""
             raise SpecError(f"the model `{name}` has no input shape{written}",
                             location=getattr(first, "location", None)
@@ -862,6 +875,28 @@ class ModelClass(Value):
         model = FunctionalModel(ev.location(node), inputs, outputs, label)
         ev.names.models.append(model)
         return model
+
+
+def _built_input_shape(ev: Evaluator, model: _Model) -> Any:
+    """Keras' ``model.input_shape`` (without the batch axis), or ``None`` while Keras has not built the model.
+
+    A ``Sequential`` is built by an ``Input`` or ``input_shape=`` followed by a layer, by ``build(shape)``, by a
+    call on an ``Input``, or by a first layer that is itself a built model with another layer after it.
+    Walked in a loop: models nest in models as deep as the code likes.
+    """
+    seen: set[int] = set()
+    while isinstance(model, Sequential) and model.layers and id(model) not in seen:
+        seen.add(id(model))
+        if model.input_shape is not None:
+            return model.input_shape
+        if model.built_input is not None and model.built_input[0].index is not None:
+            return ev.names.graph[model.built_input[0].index].args["shape"]
+        if len(model.layers) < 2 or not isinstance(model.layers[0], _Model):
+            return None
+        model = model.layers[0]
+    if isinstance(model, FunctionalModel) and isinstance(model.inputs, Tensor) and model.inputs.index is not None:
+        return ev.names.graph[model.inputs.index].args["shape"]
+    return None
 
 
 class FunctionalModel(_Model):

@@ -289,11 +289,7 @@ def write_exercises(out: Path, seeds: list[int], difficulty: str, *, force: bool
     written: list[Path] = []
     for ex in exercises:
         folder = out if len(exercises) == 1 else out / f"exercise-{ex.seed}"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise UsageError(f"cannot create the folder `{folder}`: {e.strerror or e}",
-                             hint="name a folder you may write in") from None
+        files.make_folder(folder)
         for name, text in exercise_files(ex).items():
             write_atomic(folder / name, text)
             written.append(folder / name)

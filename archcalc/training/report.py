@@ -32,7 +32,7 @@ def check_output_dir(path: str | Path, *, force: bool, resume: bool) -> Path:
     ...
     archcalc.errors.OutputError: the output folder `...` already exists; archcalc does not overwrite it
     """
-    out = Path(path)
+    out = files.check_folder(path, what="the output folder")
     if out.exists() and not out.is_dir():
         raise OutputError(f"cannot write into `{path}`: it is a file, not a folder",
                           hint="--output names a folder that archcalc creates")
@@ -61,13 +61,7 @@ def _finished_epochs(state: Path) -> int | None:
 
 
 def make_output_dir(path: str | Path) -> Path:
-    out = Path(path)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise OutputError(f"cannot create the output folder `{path}`: {e.strerror or e}",
-                          hint="check the path and its permissions, or write somewhere else") from None
-    return out
+    return files.make_folder(path, what="the output folder")
 
 
 def history_rows(result: TrainResult) -> list[dict[str, float]]:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from .. import files
-from ..errors import ArchcalcError, KerasError, OutputError, UsageError
+from ..errors import ArchcalcError, KerasError, UsageError
 from ..network import Network
 from . import pipeline
 from .datasets import Dataset, check_output, conform
@@ -214,11 +214,7 @@ def _differences(saved: dict[str, Any], now: dict[str, Any]) -> list[str]:
 def _write_checkpoint(folder: Path, model: Any, state: dict[str, Any]) -> None:
     """Save the model, then the state that names it: a kill between the two leaves the previous pair."""
     name = f"epoch-{state['epoch']:04d}.keras"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise OutputError(f"cannot create the checkpoint folder {folder}: {e.strerror or e}",
-                          hint="check its permissions, or train with --output DIR somewhere writable") from None
+    files.make_folder(folder, what="the checkpoint folder")
     with files.replacing(folder / name, overwrite=True) as tmp:
         model.save(tmp)
     files.write_text(folder / STATE, json.dumps({**state, "model": name}, indent=2) + "\n", overwrite=True)
