@@ -354,6 +354,33 @@ def test_hostile_names_produce_no_side_effect(name: str, tmp_path: Path, monkeyp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["net.py"]  # no MARK file
 
 
+def test_modules_forward_never_calls_are_exported_under_safe_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """A ModuleDict key is any string: the unused module it names becomes a plain attribute, and the exported
+    module counts what the original counts."""
+    code = ("import torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+            "        self.conv = nn.Conv2d(3, 4, 3)\n"
+            "        self.extra = nn.ModuleDict({'a\"\"\"\\ngetattr(__import__(\"os\"), \"system\")"
+            "(\"touch MARK\")\\n#': "
+            "nn.Conv2d(4, 8, 3), 'a b': nn.BatchNorm2d(8)})\n\n"
+            "    def forward(self, x):\n        return self.conv(x)\n")
+    source = tmp_path / "spare.py"
+    source.write_text(code, encoding="utf-8")
+    namespace: dict = {}
+    exec(compile(code, str(source), "exec"), namespace)
+    original = namespace["Net"]()
+    target = tmp_path / "net.py"
+    assert run(["export", str(source), "--input", "3x8x8", "-o", str(target), "--framework", "torch"], capsys)[0] == 0
+    written = target.read_text(encoding="utf-8")
+    assert "self.unused_extra_a_b = nn.BatchNorm2d(8)" in written
+    monkeypatch.chdir(tmp_path)
+    exported = runpy.run_path(str(target), run_name="__main__")
+    counts = f"{_numel(original.parameters()):,} parameters, {_numel(original.buffers())} buffers\n"
+    assert capsys.readouterr().out == counts
+    assert _numel(exported["model"].parameters()) == _numel(original.parameters()) == 112 + 296 + 16
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net.py", "spare.py"]  # no MARK file
+
+
 def test_export_torch_refuses_a_model_file(tmp_path: Path, capsys) -> None:
     code, _, err = run(["export", "lenet5", "-o", str(tmp_path / "m.keras"), "--framework", "torch"], capsys)
     assert code == 2 and "PyTorch is written as code" in err and "name the file .py" in err

@@ -195,6 +195,7 @@ def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
                            + ("" if node.shares is None else f"  # {note}"))
         else:
             forward.append(f"x{row.index} = self.{attr}({x})" + ("" if node.shares is None else f"  # {note}"))
+    left = _write_unused(network, init, custom)
     ends = [f"x{i}" for i in network.outputs]
     t = analysis.totals
     # PyTorch's buffers: batch norm's running statistics (Keras' non-trainable parameters) and its counter.
@@ -208,9 +209,11 @@ def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
         "",
         f"archcalc's numbers: {t.trainable_params:,} parameters, {buffers:,} buffers, {t.macs:,} MACs per example",
         f"of {input_shape} (channels first).",
-        *([f"Not written: {len(network.unused)} module(s) the original's forward pass never calls "
-           f"({sum(u.params for u in network.unused):,} parameters, {sum(u.buffers for u in network.unused):,} "
-           "buffers), counted above."] if network.unused else []),
+        *([f"{len(network.unused) - len(left)} module(s) the original's forward pass never calls are made in "
+           "__init__ and, as there, never called."] if len(left) < len(network.unused) else []),
+        *([f"Not written: {len(left)} module(s) the forward pass never calls, of classes archcalc cannot write "
+           f"({sum(u.params for u in left):,} parameters, {sum(u.buffers for u in left):,} buffers), counted "
+           "above."] if left else []),
         "Run it to build the module and print its parameter count.",
         '"""',
         "",
@@ -240,6 +243,36 @@ def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
         '          f"{sum(b.numel() for b in model.buffers()):,} buffers")',
     ]
     return "\n".join(head + body) + "\n"
+
+
+def _write_unused(network: Network, init: list[str], custom: list[str]) -> list[Any]:
+    """Append to ``init`` the modules the original holds but never calls (``Network.unused``), each built from its
+    kind's arguments as ``verify`` builds it, so that the exported module counts what the original counts.
+
+    Returns:
+        The modules left out: those of a kind archcalc cannot build back.
+    """
+    left = []
+    taken: set[str] = set()
+    for u in network.unused:
+        if u.kind not in TB.TRANSLATIONS or not u.shape:
+            left.append(u)
+            continue
+        row = TB.TRANSLATIONS[u.kind]({**u.args, "_kind": u.kind}, [u.shape])
+        for layer in row.layers:
+            if layer.cls in _CUSTOM_SOURCES and layer.cls not in custom:
+                custom.append(layer.cls)
+        # The user's module name, made a plain identifier (it reaches code: nothing but [A-Za-z0-9_] survives).
+        base = "unused_" + "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in u.module)[:60]
+        attr, n = base, 2
+        while attr in taken:
+            attr, n = f"{base}_{n}", n + 1
+        taken.add(attr)
+        calls = [_call(layer) for layer in row.layers]
+        made = calls[0] if len(calls) == 1 else f"nn.Sequential({', '.join(calls)})"
+        init.append(f"self.{attr} = {made}  # " + one_line(f"{u.module}: never called by forward, "
+                                                           f"{u.params:,} params, {u.buffers:,} buffers"))
+    return left
 
 
 def _channels_first(shape: tuple[int, ...]) -> tuple[int, ...]:
