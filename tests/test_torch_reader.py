@@ -522,6 +522,28 @@ def test_reads_as_torch_builds(name: str) -> None:
     compare(code, shape)
 
 
+def test_a_module_that_holds_itself_is_counted_once() -> None:
+    """Found by the fuzz campaign: the walk over the modules never ended. PyTorch's own ``parameters()``
+    counts each module once (its ``eval()`` recurses without end, so the module is not run here)."""
+    code = HEAD + textwrap.dedent("""
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.loop = nn.Sequential(self)
+                self.conv = nn.Conv2d(3, 16, 3, stride=2)
+
+            def forward(self, x):
+                return self.conv(x)
+    """)
+    namespace: dict = {}
+    exec(code, namespace)
+    model = namespace["Net"]()
+    (net,) = parse_torch(code, "model.py", input_shape=(3, 16, 16))
+    a = analyze_network(net)
+    assert a.totals.params == sum(p.numel() for p in model.parameters()) == 448
+    assert [tuple(r.output_shape) for r in a.rows] == [(7, 7, 16)]
+
+
 def test_lenet_numbers() -> None:
     """The PyTorch tutorial's CIFAR-10 LeNet: 62,006 parameters, as torch counts."""
     net = parse_torch(LENET, "lenet.py", input_shape=(3, 32, 32))[0]

@@ -1606,11 +1606,14 @@ def _is_model_value(value: Any) -> bool:
 
 
 def _descendants(root: Any) -> list[Any]:
-    out, stack = [], list(_children(root).values())
+    """Every module under ``root``, each once: a module may hold itself (``nn.Sequential(self)``), as PyTorch's
+    ``named_modules`` allows, so the walk remembers what it has seen."""
+    out, seen, stack = [], {id(root)}, list(_children(root).values())
     while stack:
         m = stack.pop()
-        if m is None:
+        if m is None or id(m) in seen:
             continue
+        seen.add(id(m))
         out.append(m)
         stack.extend(_children(m).values())
     return out
