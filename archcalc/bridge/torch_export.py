@@ -203,14 +203,19 @@ def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
     buffers = t.buffers + t.non_trainable_params + counters
     about = f" from `{_docstring_text(spec)}`" if spec else ""
     input_shape = _shape(tuple(network.input_shape))
+    uncalled = [u for u in network.unused if not u.tensor]
+    held = [u for u in network.unused if u.tensor]
     head = [
         f'"""{_docstring_text(network.name)}: PyTorch code written by archcalc {__version__}{about}.',
         "",
         f"archcalc's numbers: {t.trainable_params:,} parameters, {buffers:,} buffers, {t.macs:,} MACs per example",
         f"of {input_shape} (channels first).",
-        *([f"Not written: {len(network.unused)} module(s) the original's forward pass never calls "
-           f"({sum(u.params for u in network.unused):,} parameters, {sum(u.buffers for u in network.unused):,} "
-           "buffers), counted above."] if network.unused else []),
+        *([f"Not written: {len(uncalled)} module(s) the original's forward pass never calls "
+           f"({sum(u.params for u in uncalled):,} parameters, {sum(u.buffers for u in uncalled):,} "
+           "buffers), counted above."] if uncalled else []),
+        *([f"Not written: {len(held)} tensor(s) the original's modules hold themselves (nn.Parameter, "
+           f"register_buffer: {sum(u.params for u in held):,} parameters, {sum(u.buffers for u in held):,} buffers), "
+           "counted above."] if held else []),
         "Run it to build the module and print its parameter count.",
         '"""',
         "",

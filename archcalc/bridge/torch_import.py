@@ -208,6 +208,7 @@ class _Builder:
         self.skipped = 0
         self.orders: dict[int, tuple[int, ...]] = {}  # node → its value's axis order (to check its shape)
         self.param_rows: dict[str, int] = {}  # a parameter used directly (layer_scale) → its node
+        self.constants: dict[Ref, tuple[int, ...]] = {}  # op outputs computed from parameters and buffers alone
         self._shapes: list[tuple[int, ...]] = []
 
     # -- helpers --------------------------------------------------------------------------------
@@ -259,6 +260,11 @@ class _Builder:
                 continue
             where = op.name if op.kind == "module" else f"{op.name}()"
             what = type(op.target).__name__ if op.kind == "module" else op.name
+            if op.kind != "module" and len(op.shapes) == 1 and not _refs_in([op.args, op.kwargs], self.constants):
+                # A computation on the model's own parameters and buffers alone (`self.gamma.view(1, -1, 1, 1)`):
+                # a constant of that shape, read where it meets a tensor of the forward pass.
+                self.constants[Ref(index, 0)] = op.shapes[0]
+                continue
             first_new = len(self.nodes)
             try:
                 results = self.op(op)
@@ -365,6 +371,7 @@ class _Builder:
         a, b = (*op.args, op.kwargs.get("other"))[:2]
         if op.kwargs.get("alpha", 1) != 1:
             raise _Refused("an addition with alpha")
+        a, b = (("tensor", self.constants[v]) if isinstance(v, Ref) and v in self.constants else v for v in (a, b))
         refs = [x for x in (a, b) if isinstance(x, Ref)]
         if len(refs) == 2:
             va, vb = self.val(a), self.val(b)
@@ -376,8 +383,14 @@ class _Builder:
             return Val(i, va.order)
         x = self.val(refs[0]) if refs else self.val(None)
         other = b if a is refs[0] else a
-        if isinstance(other, tuple) and other[:1] == ("parameter",) and kind == "multiply":
+        if isinstance(other, tuple) and other[:1] == ("parameter",) and kind == "multiply" \
+                and _per_channel(other[2], recorded, x.order[-1], self._shapes[x.node][-1]):
             return self.scale(op, x, other, recorded)
+        if isinstance(other, tuple) and other[:1] in (("parameter",), ("tensor",)) \
+                and _fits((_BATCH, *recorded), other[-1]):
+            # A buffer or a parameter that only repeats along the tensor's axes (`x - self.mean`): the tensor's
+            # shape, no row; its values are counted with the module that holds it (as the code reader does).
+            return x
         if isinstance(other, (int, float)) and not isinstance(other, bool):
             args = {"add": {"offset": float(other)}, "subtract": {"offset": -float(other)} if a is refs[0] else None,
                     "multiply": {"scale": float(other)}}[kind]
@@ -551,6 +564,33 @@ def read_module(model: Any, input_shape: tuple[int, ...] = DEFAULT_INPUT, source
                               "mode only")
     check(imported)
     return imported
+
+
+def _refs_in(value: Any, constants: dict[Ref, tuple[int, ...]]) -> bool:
+    """Whether a recorded argument holds a tensor of the forward pass (not one computed from constants)."""
+    if isinstance(value, Ref):
+        return value not in constants
+    if isinstance(value, (list, tuple)) and value[:1] not in (("parameter",), ("tensor",)):
+        return any(_refs_in(v, constants) for v in value)
+    if isinstance(value, dict):
+        return any(_refs_in(v, constants) for v in value.values())
+    return False
+
+
+def _per_channel(shape: tuple[int, ...], recorded: tuple[int, ...], axis: int, channels: int) -> bool:
+    """Whether a parameter holds one value per channel of a tensor (its other axes 1): a layer scale."""
+    aligned = (1,) * (len(recorded) - len(shape)) + tuple(shape)
+    return len(aligned) == len(recorded) and aligned[axis] == channels and \
+        all(n == 1 for i, n in enumerate(aligned) if i != axis)
+
+
+def _fits(full: tuple[int, ...], shape: tuple[int, ...]) -> bool:
+    """Whether a constant of ``shape`` broadcasts to a tensor of ``full`` (batch first) without growing it."""
+    shape = tuple(shape)
+    if len(shape) > len(full):
+        return False
+    return all(c in (1, t) for c, t in zip(reversed(shape), reversed(full))) and \
+        (len(shape) < len(full) or shape[0] == 1)
 
 
 def _unused(model: Any, builder: _Builder) -> list[Unused]:

@@ -125,8 +125,15 @@ def verify(network: Network, analysis: Analysis) -> Report:
     extra = _unused_counts(network, t)
     if network.unused:
         params, buffers, sums[1] = params + extra[0], buffers + extra[1], sums[1] + extra[1]
-        notes.append(f"{len(network.unused)} module(s) that forward never calls, built alone and counted in the "
-                     "totals: " + ", ".join(u.module for u in network.unused[:8]))
+        uncalled = [u for u in network.unused if not u.tensor]
+        held = [u for u in network.unused if u.tensor]
+        if uncalled:
+            notes.append(f"{len(uncalled)} module(s) that forward never calls, built alone and counted in the "
+                         "totals: " + ", ".join(u.module for u in uncalled[:8]))
+        if held:
+            notes.append(f"{len(held)} tensor(s) that modules hold themselves (nn.Parameter, register_buffer), "
+                         "counted in the totals as read: " + ", ".join(
+                             f"{u.module}.{u.tensor}" if u.module else u.tensor for u in held[:8]))
     tot = analysis.totals
     totals = [Cell("params", tot.trainable_params, params),
               Cell("buffers", tot.non_trainable_params + tot.buffers, sums[1])]
