@@ -1035,28 +1035,6 @@ def test_verify_builds_the_modules_forward_never_calls(tmp_path, capsys) -> None
     assert "2 module(s) that forward never calls, built alone and counted in the totals: spare, spare_bn" in out
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    ("self.register_buffer('mask', torch.ones(1, 10))", [
-        "error: archcalc cannot count a tensor added with `register_buffer`: PyTorch counts it in model.buffers(), "
-        "but it is no module", "hint: build the model from torch.nn modules, which archcalc counts"]),
-    ("self.scale = nn.Parameter(torch.ones(10))", [
-        "error: archcalc has no layer kind for 1 PyTorch class of this model: `nn.Parameter`",
-        "hint: the modules archcalc reads are listed in docs/pytorch.md; leave these out to analyse the rest"]),
-])
-def test_refuses_tensors_added_by_hand(line: str, expected: list[str]) -> None:
-    lines = refusal(f"""
-        class Net(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.fc = nn.Linear(10, 10)
-                {line}
-
-            def forward(self, x):
-                return self.fc(x)
-    """, input_shape=(10,))
-    assert [lines[0], lines[-1]] == expected
-
-
 def test_a_model_that_builds_itself_is_too_deep_not_a_crash() -> None:
     """Found by the fuzz campaign (torch, seed 2, input 6808): a class whose __init__ makes another of
     itself recursed in the model's construction, after the module code, where RecursionError escaped."""

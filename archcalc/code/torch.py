@@ -1576,7 +1576,7 @@ class Constant(Value):
     @property
     def what(self) -> str:  # type: ignore[override]
         kind = "parameter" if self.parameter else "constant tensor"
-        return f"a {kind} of shape ({', '.join(map(str, self.shape))})"
+        return f"a {kind} of shape {self.shape}"
 
     @property
     def numel(self) -> int:
