@@ -47,6 +47,7 @@ _MERGES = {"add": "add", "add_": "add", "__add__": "add", "__iadd__": "add", "__
            "mul": "multiply", "mul_": "multiply", "__mul__": "multiply", "__imul__": "multiply",
            "__rmul__": "multiply", "sub": "subtract", "sub_": "subtract", "__sub__": "subtract",
            "__isub__": "subtract"}
+_DIVIDES = {"div", "div_", "__truediv__", "__itruediv__", "true_divide"}
 _VIEWS = {"view", "reshape", "flatten", "view_as", "reshape_as", "squeeze", "unsqueeze"}
 _ORDERS = {"permute", "transpose", "swapaxes", "movedim"}
 
@@ -311,6 +312,8 @@ class _Builder:
             return [Val(i, x.order if len(self._shapes[i]) == len(x.order) else Val.standard(len(self._shapes[i])))]
         if name in _MERGES:
             return [self.merge(op, _MERGES[name], recorded[0])]
+        if name in _DIVIDES:
+            return [self.divide(op, recorded[0])]
         if name in ("cat", "concat", "concatenate"):
             return [self.cat(op, recorded[0])]
         if name in _VIEWS:
@@ -399,6 +402,20 @@ class _Builder:
             i = self.add("rescale", args, [x], op.name, recorded)
             return Val(i, x.order)
         raise _Refused(f"`{op.name}` of a tensor and {type(other).__name__}")
+
+    def divide(self, op: Op, recorded: tuple[int, ...]) -> Val:
+        """``x / 255`` (a rescale) and ``x / self.std`` (a buffer that broadcasts to the tensor: no row)."""
+        a, b = (("tensor", self.constants[v]) if isinstance(v, Ref) and v in self.constants else v
+                for v in (*op.args, op.kwargs.get("other"))[:2])
+        if op.kwargs.get("rounding_mode") is not None or not isinstance(a, Ref) or isinstance(b, Ref):
+            raise _Refused("a division archcalc reads only as a tensor divided by a number or a constant")
+        x = self.val(a)
+        if isinstance(b, (int, float)) and not isinstance(b, bool) and b != 0:
+            i = self.add("rescale", {"scale": 1 / float(b)}, [x], op.name, recorded)
+            return Val(i, x.order)
+        if isinstance(b, tuple) and b[:1] in (("parameter",), ("tensor",)) and _fits((_BATCH, *recorded), b[-1]):
+            return x
+        raise _Refused("a division archcalc reads only as a tensor divided by a number or a constant")
 
     def scale(self, op: Op, x: Val, param: tuple[Any, ...], recorded: tuple[int, ...]) -> Val:
         """``self.layer_scale * x``: a learned scale per channel (ConvNeXt), archcalc's ``layerscale``."""

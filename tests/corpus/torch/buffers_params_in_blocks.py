@@ -1,5 +1,5 @@
 # archcalc: --input 8x8x8
-# covers: Conv2d, BatchNorm2d, ReLU, Linear, ModuleList, helper-class, loop, super(), register_buffer, nn.Parameter, torch.full, torch.flatten
+# covers: Conv2d, BatchNorm2d, Linear, ModuleList, helper-class, loop, super(), register_buffer, nn.Parameter, torch.full, torch.flatten, torch.relu
 # Tensors registered by hand inside repeated blocks: a mask buffer read in forward (not saved: persistent=False),
 # a per-channel scale as an nn.Parameter, a bias added with register_parameter and a counter buffer that forward
 # never reads (model.parameters() and model.buffers() count them all the same).

@@ -1,5 +1,5 @@
 # archcalc: --input 16x16x16
-# covers: Conv2d, ReLU, AdaptiveAvgPool2d, Linear, Sequential, helper-class, super(), nn.Parameter, residual, torch.flatten
+# covers: Conv2d, AdaptiveAvgPool2d, Linear, Sequential, helper-class, super(), nn.Parameter, residual, torch.flatten, torch.relu
 # SAGAN's learned gate: a branch scaled by gamma = nn.Parameter(torch.zeros(1)) and added to its input, so
 # the block starts as the identity; a second copy of the block, and a layer scale per channel (ConvNeXt).
 import torch
