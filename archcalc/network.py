@@ -35,6 +35,8 @@ class Node:
         module: for a network read from PyTorch, the qualified name of the ``nn.Module`` that made the
             node, as ``model.named_modules()`` gives it (``features.0``, ``layer1.0.conv1``); empty for
             a functional operation (``F.relu``, ``torch.flatten``, ``+``) and for other notations.
+        frozen: for PyTorch, its parameter tensors that do not train (``requires_grad = False``): ``"weight"``
+            (the kind's weights) and ``"bias"`` (its biases); they count as non-trainable parameters.
     """
 
     kind: str
@@ -47,6 +49,7 @@ class Node:
     origin: str = field(default="", compare=False)
     shares: int | None = None
     module: str = field(default="", compare=False)
+    frozen: frozenset[str] = field(default=frozenset(), compare=False)
 
 
 @dataclass(frozen=True)

@@ -171,7 +171,7 @@ def test_the_layouts_are_followed() -> None:
 
 # Files archcalc reads today but gets wrong (reader bugs, reported): strict, so a fix shows as XPASS and fails;
 # a refusal is no expected failure either (move the file to torch_gaps/).
-MISREADINGS: dict[str, str] = {}  # none known: frozen_backbone (requires_grad = False) is refused now (torch_gaps/)
+MISREADINGS: dict[str, str] = {}  # none known
 
 
 @pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.xfail(raises=AssertionError, strict=True,

@@ -40,9 +40,11 @@ def _net(init: str, forward: str, header: str = "# archcalc: --input 10\n") -> s
     ("self.register_buffer(name, torch.tensor([[0.5] * 10]))", "return self.fc(x / self.m)"),
     ("self.register_buffer('eye', torch.eye(3))\n        self.register_buffer('idx', torch.arange(2, 12, 3))",
      "return self.fc(x)"),
-    ("self.register_buffer('gone', None)\n        self.register_buffer('s', torch.zeros(()))", "return self.fc(x + self.s)"),
+    ("self.register_buffer('gone', None)\n        self.register_buffer('s', torch.zeros(()))",
+     "return self.fc(x + self.s)"),
     ("self.w = nn.Parameter(torch.randn(10) * 0.1, requires_grad=True)", "return self.fc(x) * self.w.view(1, -1)"),
-    ("self.register_parameter('b', nn.Parameter(torch.full((10,), 0.5)))\n        self.register_parameter('c', None)",
+    ("self.register_parameter('b', nn.Parameter(torch.full((10,), 0.5)))\n"
+     "        self.register_parameter('c', None)",
      "return self.fc(x).add(self.b.unsqueeze(0))"),
     ("self.scale = nn.Parameter(torch.ones(1))\n        self.register_buffer('mean', torch.zeros(10))\n"
      "        self.mean = torch.tensor([0.0] * 10)", "return 2 * self.scale * self.fc(x - self.mean)"),

@@ -162,10 +162,11 @@ def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
     for row, trow, node in zip(analysis.rows, p.rows, network.layers):
         note = f"{row.index} {short_name(row.name)}: {_shape(tuple(row.output_shape))}"
         # PyTorch's counting: Keras' non-trainable statistics are buffers, with batch norm's counter.
-        kept = row.non_trainable + row.buffers + (
+        kept = row.non_trainable - row.frozen + row.buffers + (
             1 if node.kind == "batchnorm" and node.args.get("stats", "keras") == "keras" and node.shares is None else 0)
-        if row.trainable or kept:
-            note += f", {row.trainable:,} params" + (f", {kept:,} buffers" if kept else "")
+        if row.trainable or row.frozen or kept:
+            note += f", {row.trainable + row.frozen:,} params" + (f" ({row.frozen:,} frozen)" if row.frozen else "") \
+                + (f", {kept:,} buffers" if kept else "")
         note = one_line(note)
         xs = [f"x{i}" for i in row.inputs]
         if trow.join:
@@ -186,6 +187,8 @@ def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
             calls = [_call(layer) for layer in trow.layers]
             made = calls[0] if len(calls) == 1 else f"nn.Sequential({', '.join(calls)})"
             init.append(f"self.{attr} = {made}  # {note}")
+            if len(calls) == 1:  # PyTorch parameters frozen by hand: frozen in the written module too
+                init.extend(f"self.{attr}.{part}.requires_grad_(False)" for part in sorted(node.frozen))
         x = xs[0]
         if trow.channels_last:  # a Linear or LayerNorm on every position's channels
             forward.append(f"x{row.index} = self.{attr}({x}.movedim(1, -1)).movedim(-1, 1)"
@@ -200,7 +203,7 @@ def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
     # PyTorch's buffers: batch norm's running statistics (Keras' non-trainable parameters) and its counter.
     counters = sum(1 for n in network.layers if n.kind == "batchnorm" and n.shares is None
                    and n.args.get("stats", "keras") == "keras")
-    buffers = t.buffers + t.non_trainable_params + counters
+    buffers = t.buffers + t.non_trainable_params - t.frozen + counters
     about = f" from `{_docstring_text(spec)}`" if spec else ""
     input_shape = _shape(tuple(network.input_shape))
     uncalled = [u for u in network.unused if not u.tensor]
@@ -208,7 +211,8 @@ def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
     head = [
         f'"""{_docstring_text(network.name)}: PyTorch code written by archcalc {__version__}{about}.',
         "",
-        f"archcalc's numbers: {t.trainable_params:,} parameters, {buffers:,} buffers, {t.macs:,} MACs per example",
+        f"archcalc's numbers: {t.trainable_params + t.frozen:,} parameters"
+        + (f" ({t.frozen:,} frozen)" if t.frozen else "") + f", {buffers:,} buffers, {t.macs:,} MACs per example",
         f"of {input_shape} (channels first).",
         *([f"Not written: {len(uncalled)} module(s) the original's forward pass never calls "
            f"({sum(u.params for u in uncalled):,} parameters, {sum(u.buffers for u in uncalled):,} "

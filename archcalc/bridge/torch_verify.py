@@ -34,8 +34,8 @@ def _channels_last(shape: tuple[int, ...]) -> tuple[int, ...]:
 def _ours(row: Row) -> dict[str, Any]:
     # PyTorch's parameters are all trained; what Keras keeps untrained (moving statistics) PyTorch keeps as
     # buffers. For PyTorch's own counting (batch norm with stats=torch) non_trainable is 0.
-    return {"output_shape": tuple(row.output_shape), "params": row.trainable,
-            "buffers": row.non_trainable + row.buffers}
+    return {"output_shape": tuple(row.output_shape), "params": row.trainable + row.frozen,
+            "buffers": row.non_trainable - row.frozen + row.buffers}
 
 
 def _counts(module: Any, counter: bool) -> tuple[int, int]:
@@ -135,8 +135,8 @@ def verify(network: Network, analysis: Analysis) -> Report:
                          "counted in the totals as read: " + ", ".join(
                              f"{u.module}.{u.tensor}" if u.module else u.tensor for u in held[:8]))
     tot = analysis.totals
-    totals = [Cell("params", tot.trainable_params, params),
-              Cell("buffers", tot.non_trainable_params + tot.buffers, sums[1])]
+    totals = [Cell("params", tot.trainable_params + tot.frozen, params),
+              Cell("buffers", tot.non_trainable_params - tot.frozen + tot.buffers, sums[1])]
     if buffers != sums[1]:  # batch norm's counters, which Keras' counting has not
         notes.append(f"the module's buffers are {buffers:,} in all, {buffers - sums[1]:,} of them counters "
                      "(num_batches_tracked) not compared")

@@ -585,8 +585,11 @@ class LayerClass(Value):
 
     def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
         ev.charge(node, LAYER_STEPS)
-        return Layer(self.name, bind(ev, self.name, K.TORCH_PARAMS[self.name], args, kwargs, node),
-                     ev.location(node.func), ev.segment(node, 80))
+        layer = Layer(self.name, bind(ev, self.name, K.TORCH_PARAMS[self.name], args, kwargs, node),
+                      ev.location(node.func), ev.segment(node, 80))
+        if layer.kwargs.get("_freeze") is True:  # nn.Embedding.from_pretrained(..., freeze=True)'s weight
+            layer.frozen.add("weight")
+        return layer
 
 
 def bind(ev: Evaluator, name: str, params: tuple[str, ...], args: list[Any], kwargs: dict[str, Any],
@@ -621,48 +624,131 @@ class _ModuleValue(Value):
 
 @dataclass(eq=False)
 class ParamValue(Value):
-    """A parameter of ``model.parameters()``: its count is archcalc's business, so freezing it by hand
-    (``param.requires_grad = False``) is refused rather than missed (archcalc counts every one trainable)."""
+    """A parameter tensor of the model (``model.parameters()``, ``self.fc.weight``): ``requires_grad`` set on
+    it freezes that tensor (a weight or a bias of a module, or a parameter a module holds itself).
 
+    Args:
+        target: the module whose tensor it is, the parameter held itself (a :class:`Constant`), or None for
+            a module whose tensors archcalc does not tell apart (it refuses to freeze them).
+        part: ``"weight"`` or ``"bias"`` of a module.
+    """
+
+    target: Any = None
+    part: str = ""
     what: str = "a parameter of the model"
 
     def attribute(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
+        if name == "requires_grad":
+            return self.trainable()
         return Unknown.of(ev.segment(node), ev.location(node), "a parameter's value")
+
+    def trainable(self) -> Any:
+        if isinstance(self.target, Layer):
+            return self.part not in self.target.frozen
+        if isinstance(self.target, Constant):
+            return self.target.trainable
+        return Unknown.of("requires_grad", None, "a parameter's requires_grad")
 
     def set_attribute(self, ev: Evaluator, name: str, value: Any, node: ast.AST) -> None:
         if name == "requires_grad":
-            raise frozen_error(ev, node)
+            freeze(ev, self, value, node)
 
     def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
         return Unknown.of(ev.segment(node), ev.location(node), "a parameter's value")
+
+    def no_op(self, name: str, module: Any) -> Value:
+        return NoOpResult(f"`{name}`")
+
+
+def freeze(ev: Evaluator, param: ParamValue, value: Any, node: ast.AST) -> None:
+    """``param.requires_grad = False`` (or True): the tensor trains or not."""
+    if isinstance(value, Unknown):
+        ev.need(value, node, "sets `requires_grad`")
+        return
+    if value not in (True, False):
+        raise ev.error(node, f"`requires_grad` is set to {_kind(value)}; archcalc reads True or False")
+    if param.target is None:
+        raise frozen_error(ev, node)
+    if isinstance(param.target, Constant):
+        param.target.trainable = bool(value)
+    elif value:
+        param.target.frozen.discard(param.part)
+    else:
+        param.target.frozen.add(param.part)
+
+
+#: The parameter tensors of a module, by its kind, in PyTorch's order: every kind here has a ``weight`` (the
+#: kind's weights) and, by its flags, a ``bias`` (the kind's biases).
+TENSOR_KINDS = {"conv": "bias", "deconv": "bias", "dense": "bias", "batchnorm": "affine", "groupnorm": "affine",
+                "layernorm": "elementwise_affine", "embedding": "", "prelu": ""}
+
+
+def tensor_parts(layer: Layer) -> tuple[str, ...] | None:
+    """The parameter tensors of a module (``("weight", "bias")``), None when archcalc does not tell them apart.
+
+    >>> tensor_parts(Layer("Conv2d", {"bias": False}, None, "")), tensor_parts(Layer("ReLU", {}, None, ""))
+    (('weight',), ())
+    """
+    spec = K.TORCH_CLASSES.get(layer.class_name)
+    if spec is None:
+        return None
+    if spec.kind in PARAMETER_FREE_KINDS:
+        return ()
+    flag = TENSOR_KINDS.get(spec.kind)
+    if flag is None:
+        return None
+    given = {**spec.defaults, **layer.kwargs}
+    if flag == "":
+        return ("weight",)
+    if flag == "bias":
+        return ("weight", "bias") if given.get("bias", True) else ("weight",)
+    if not given.get(flag, True):
+        return ()
+    return ("weight", "bias") if given.get("bias", True) else ("weight",)
 
 
 def module_method(name: str, module: Any) -> Value:
     """A method of a module that changes nothing archcalc counts (or that it refuses)."""
     if name in ("parameters", "named_parameters"):
-        return _parameters(name)
+        return _parameters(name, module)
     if name == "requires_grad_":
-        def freeze(ev: Evaluator, n: ast.AST, requires_grad: Any = True) -> Any:
-            if requires_grad is not True:
-                raise frozen_error(ev, n)
+        def set_all(ev: Evaluator, n: ast.AST, requires_grad: Any = True) -> Any:
+            for _, param in _parameter_list(ev, module, n):
+                freeze(ev, param, requires_grad, n)
             return module
-        return Method(freeze)
+        return Method(set_all)
     return NoOpResult(f"`{name}`", module if name in MODULE_RETURNS_SELF else None)
 
 
 def frozen_error(ev: Evaluator, node: ast.AST) -> SpecError:
-    return ev.error(node, "archcalc does not read parameters frozen by hand (`requires_grad`): it counts every "
-                          "parameter as trainable",
-                    hint="leave the line out to count the model as built; the total does not change, only the "
-                         "split into trainable and frozen")
+    return ev.error(node, "archcalc does not read parameters frozen by hand (`requires_grad`) here: it cannot tell "
+                          "which tensors they are",
+                    hint="freeze whole modules (`for p in self.backbone.parameters(): p.requires_grad = False`, "
+                         "`self.backbone.requires_grad_(False)`, `self.fc.weight.requires_grad = False`)")
 
 
-def _parameters(name: str) -> Value:
-    """``model.parameters()`` (one stand-in parameter, enough for a loop that freezes them) and
-    ``named_parameters()`` (its name unknown)."""
+def _parameter_list(ev: Evaluator, module: Any, node: ast.AST) -> list[tuple[Any, ParamValue]]:
+    """``module.named_parameters()`` in PyTorch's order (each module's own tensors, then its children's), for a
+    model whose tensors archcalc tells apart; a module it cannot gives one stand-in with an unknown name."""
+    out: list[tuple[Any, ParamValue]] = []
+    for qualified, m in _all_modules(module, True):
+        prefix = f"{qualified}." if qualified else ""
+        if isinstance(m, Layer):
+            parts = tensor_parts(m) if m.supported else None
+            if parts is None:
+                out.append((Unknown.of("name", ev.location(node), "a parameter's name"), ParamValue()))
+            out.extend((prefix + part, ParamValue(m, part)) for part in parts or ())
+        elif isinstance(m, Instance) and isinstance(m.framework, ModuleState):
+            out.extend((prefix + k, ParamValue(v)) for k, v in m.framework.tensors.items()
+                       if v is not None and v.parameter)
+    return out
+
+
+def _parameters(name: str, module: Any) -> Value:
+    """``model.parameters()`` and ``named_parameters()``: every parameter tensor, which a loop may freeze."""
     if name == "parameters":
-        return Method(lambda ev, n, *a, **k: [ParamValue()])
-    return Method(lambda ev, n, *a, **k: [(Unknown.of("name", ev.location(n), "a parameter's name"), ParamValue())])
+        return Method(lambda ev, n, *a, **k: [p for _, p in _parameter_list(ev, module, n)])
+    return Method(lambda ev, n, *a, **k: list(_parameter_list(ev, module, n)))
 
 
 @dataclass(eq=False)
@@ -688,6 +774,8 @@ class Layer(_ModuleValue):
     location: Location | None
     source: str
     supported: bool = True
+    #: Its parameter tensors that do not train (``requires_grad = False``): "weight", "bias".
+    frozen: set[str] = field(default_factory=set)
 
     @property
     def what(self) -> str:  # type: ignore[override]
@@ -711,6 +799,8 @@ class Layer(_ModuleValue):
         if name in self.kwargs and not isinstance(self.kwargs[name], Unknown):
             return self.kwargs[name]  # `self.conv1.out_channels`, as given to the constructor
         if name in ("weight", "bias"):
+            if name in (tensor_parts(self) or ()):
+                return ParamValue(self, name)  # `self.fc.weight.requires_grad = False` is read
             return Unknown.of(ev.segment(node), ev.location(node), "a weight tensor")
         return super().attribute(ev, name, node)
 
@@ -1588,6 +1678,10 @@ class Constant(Value):
     def attribute(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
         if name == "shape":
             return self.shape
+        if name == "requires_grad" and self.parameter:
+            return self.trainable
+        if name == "requires_grad_" and self.parameter:
+            return TensorMethod(lambda ev, n, flag=True: freeze(ev, ParamValue(self), flag, n) or self, name)
         if name in ("view", "reshape"):
             return TensorMethod(lambda ev, n, *sizes: self._view(ev, n, sizes), name)
         if name == "unsqueeze":
@@ -1604,7 +1698,7 @@ class Constant(Value):
 
     def set_attribute(self, ev: Evaluator, name: str, value: Any, node: ast.AST) -> None:
         if self.parameter and name == "requires_grad":
-            raise frozen_error(ev, node)
+            freeze(ev, ParamValue(self), value, node)
 
     def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
         raise ev.error(node, f"{self.what} cannot be called")
@@ -2019,7 +2113,8 @@ def extract(ev: Evaluator, names: TorchNames, name: str, model: Any, x: Tensor, 
             shares = seen.get(id(g.layer))
             seen.setdefault(id(g.layer), new[old])
         nodes.append(Node(g.kind, dict(g.args), tuple(new[p] for p in g.parents), g.location, g.source,
-                          shares=shares, module=module))
+                          shares=shares, module=module,
+                          frozen=frozenset(g.layer.frozen) if g.layer is not None else frozenset()))
     if problems:
         raise SpecError(f"the forward pass of `{name}` calls {len(problems)} module{'s' * (len(problems) != 1)} "
                         "that the model does not hold: " + ", ".join(text for text, _ in problems),
@@ -2086,8 +2181,9 @@ def standalone(qualified: str, layer: Layer) -> Unused:
             effect = K.KINDS[kind].infer(args, [shape])
         except ArchcalcError:
             continue
+        frozen = effect.weights * ("weight" in layer.frozen) + effect.biases * ("bias" in layer.frozen)
         return Unused(qualified, kind, layer.source, effect.weights, effect.biases, effect.buffers, layer.location,
-                      args, shape)
+                      args, shape, frozen=frozen)
     raise SpecError(f"the model holds {where}, which its forward pass never calls, and archcalc cannot count its "
                     "parameters without an input", location=layer.location,
                     hint="PyTorch counts them in model.parameters(): use the module in `forward`, or delete it")
