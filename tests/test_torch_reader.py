@@ -1051,24 +1051,3 @@ def test_a_model_that_builds_itself_is_too_deep_not_a_crash() -> None:
     assert lines[0] in ("error: the code is nested too deeply to read",
                         "error: calls nest more than 64 deep (recursion without end?)")
     assert lines[1].startswith(" --> m.py:") or lines[1].startswith("  --> m.py:")
-
-
-@pytest.mark.parametrize("line", ["for p in self.fc.parameters():\n                    p.requires_grad = False",
-                                  "self.fc.requires_grad_(False)",
-                                  "for n, p in self.named_parameters():\n                    p.requires_grad = False"])
-def test_refuses_parameters_frozen_by_hand(line: str) -> None:
-    """archcalc counts every parameter as trainable; a frozen one would make its split silently wrong."""
-    lines = refusal(f"""
-        class Net(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.fc = nn.Linear(10, 10)
-                {line}
-
-            def forward(self, x):
-                return self.fc(x)
-    """, input_shape=(10,))
-    assert lines[0] == ("error: archcalc does not read parameters frozen by hand (`requires_grad`): it counts every "
-                        "parameter as trainable")
-    assert lines[-1] == ("hint: leave the line out to count the model as built; the total does not change, only the "
-                         "split into trainable and frozen")

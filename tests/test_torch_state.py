@@ -136,3 +136,75 @@ def test_a_buffer_is_read_as_torch_broadcasts_it(shape: list[int], op: str, left
     else:
         with pytest.raises(SpecError, match="would change its shape"):
             parse_torch(text, "m.py", input_shape=(2, 3, 4))
+
+
+# -- parameters frozen by hand ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("init", [
+    "for p in self.fc.parameters():\n            p.requires_grad = False",
+    "self.fc.requires_grad_(False)",
+    "for n, p in self.named_parameters():\n            p.requires_grad = False",
+    "self.fc.weight.requires_grad = False",
+    "self.requires_grad_(False)\n        self.fc.bias.requires_grad_(True)",
+    "self.g = nn.Parameter(torch.ones(10), requires_grad=False)",
+    "self.g = nn.Parameter(torch.ones(10))\n        self.g.requires_grad = False",
+    "self.g = nn.Parameter(torch.ones(10))\n        self.g.requires_grad_(False)\n        self.spare = nn.Linear(10, 3)"
+    "\n        for name, p in self.named_parameters():\n            if name.startswith('spare.'):\n"
+    "                p.requires_grad = name.endswith('bias')",
+])
+def test_frozen_parameters_agree_with_torch(init: str) -> None:
+    """Each form of freezing: the trainable parameters (in all and per module) equal torch's requires_grad."""
+    forward = "return self.fc(x) * self.g" if "self.g" in init else "return self.fc(x)"
+    assert compare(_net(init, forward), "m.py") == []
+
+
+def test_frozen_parameters_are_counted_and_built_frozen(tmp_path) -> None:
+    """The frozen parameters stay parameters (non-trainable), and `export --framework torch` writes them frozen."""
+    import runpy
+
+    from archcalc.bridge.torch_export import python_code
+    from archcalc.bridge.torch_verify import verify
+
+    (net,) = parse_torch(_net("self.fc.weight.requires_grad = False", "return self.fc(x)"), "m.py",
+                         input_shape=(10,))
+    a = analyze_network(net)
+    assert (a.totals.params, a.totals.trainable_params, a.totals.non_trainable_params, a.totals.frozen) == \
+        (110, 10, 100, 100)
+    assert (a.rows[0].trainable, a.rows[0].non_trainable, a.rows[0].frozen) == (10, 100, 100)
+    assert verify(net, a).ok
+    target = tmp_path / "net.py"
+    target.write_text(python_code(net, a, "m.py"), encoding="utf-8")
+    model = runpy.run_path(str(target))["Net"]()
+    assert [(n, p.requires_grad) for n, p in model.named_parameters()] == [("fc1.weight", False),
+                                                                           ("fc1.bias", True)]
+
+
+def test_requires_grad_must_be_a_truth_value() -> None:
+    with pytest.raises(ArchcalcError) as e:
+        parse_torch(_net("self.fc.weight.requires_grad = 'no'", "return self.fc(x)"), "m.py", input_shape=(10,))
+    assert e.value.render().split("\n")[:2] == [
+        "error: `requires_grad` is set to a string; archcalc reads True or False", " --> m.py:9:9"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(frozen=st.lists(st.sampled_from(["conv.weight", "conv.bias", "bn.weight", "bn.bias", "fc.weight", "fc.bias",
+                                        "gamma"]), unique=True),
+       form=st.sampled_from(["loop", "attribute"]))
+def test_any_set_of_frozen_tensors_agrees_with_torch(frozen: list[str], form: str) -> None:
+    """Any subset of a model's parameter tensors frozen, by a loop over named_parameters() or one by one."""
+    if form == "loop":
+        init = (f"for name, p in self.named_parameters():\n            if name in {frozen!r}:\n"
+                "                p.requires_grad = False")
+    else:
+        init = "\n        ".join([f"self.{t}.requires_grad = False" for t in frozen] or ["pass"])
+    text = ("# archcalc: --input 3x8x8\n" + HEAD + "\n"
+            "class Net(nn.Module):\n"
+            "    def __init__(self):\n"
+            "        super().__init__()\n"
+            "        self.conv = nn.Conv2d(3, 4, 3)\n"
+            "        self.bn = nn.BatchNorm2d(4)\n"
+            "        self.gamma = nn.Parameter(torch.ones(4, 1, 1))\n"
+            "        self.fc = nn.Linear(4 * 6 * 6, 2)\n"
+            f"        {init}\n\n"
+            "    def forward(self, x):\n"
+            "        return self.fc(torch.flatten(self.bn(self.conv(x)) * self.gamma, 1))\n")
+    assert compare(text, "m.py") == []

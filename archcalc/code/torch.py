@@ -640,6 +640,8 @@ class ParamValue(Value):
     def attribute(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
         if name == "requires_grad":
             return self.trainable()
+        if name == "requires_grad_":
+            return Method(lambda ev, n, requires_grad=True: freeze(ev, self, requires_grad, n) or self)
         return Unknown.of(ev.segment(node), ev.location(node), "a parameter's value")
 
     def trainable(self) -> Any:
@@ -692,7 +694,7 @@ def tensor_parts(layer: Layer) -> tuple[str, ...] | None:
     spec = K.TORCH_CLASSES.get(layer.class_name)
     if spec is None:
         return None
-    if spec.kind in PARAMETER_FREE_KINDS:
+    if spec.kind in PARAMETER_FREE_KINDS or spec.kind == "channel_shuffle":
         return ()
     flag = TENSOR_KINDS.get(spec.kind)
     if flag is None:
