@@ -214,14 +214,17 @@ class _Builder:
 
     # -- helpers --------------------------------------------------------------------------------
     def add(self, kind: str, args: dict[str, Any], inputs: list[Val], name: str, recorded: tuple[int, ...] | None,
-            module: Any = None, shares: int | None = None) -> int:
+            module: Any = None, shares: int | None = None, frozen: frozenset[str] = frozenset()) -> int:
         """A node of ``kind`` on ``inputs``; ``name`` is the module's qualified name (or the function's), and
-        ``recorded`` PyTorch's output shape for it (``None``: a step of an operation, checked downstream)."""
+        ``recorded`` PyTorch's output shape for it (``None``: a step of an operation, checked downstream).
+        ``frozen``: its tensors that do not train (a module's are read from it)."""
         kind_obj = K.KINDS[kind]
         args = {**kind_obj.defaults, **args}
+        if module is not None:
+            frozen = _frozen(module)
         # Contract point 3: a node made by a module carries its qualified name; functions carry none.
         node = Node(kind, args, tuple(v.node for v in inputs), None, "", shares=shares,
-                    module=name if module is not None else "")
+                    module=name if module is not None else "", frozen=frozen)
         try:
             effect = kind_obj.infer(args, [self._shapes[v.node] for v in inputs])
         except ArchcalcError as e:
@@ -427,7 +430,8 @@ class _Builder:
                 or aligned[torch_axis] != channels:
             raise _Refused(f"a multiplication by the parameter `{pname}` of shape {tuple(pshape)}, "
                            "which is not one value per channel")
-        i = self.add("layerscale", {}, [x], pname, recorded)
+        frozen = frozenset() if dict(self.model.named_parameters())[pname].requires_grad else frozenset({"weight"})
+        i = self.add("layerscale", {}, [x], pname, recorded, frozen=frozen)
         self.param_rows[pname] = i
         return Val(i, x.order)
 
@@ -583,6 +587,20 @@ def read_module(model: Any, input_shape: tuple[int, ...] = DEFAULT_INPUT, source
     return imported
 
 
+def _frozen(module: Any) -> frozenset[str]:
+    """A module's own parameters that do not train (``requires_grad = False``): its ``weight`` (archcalc's
+    weights) and ``bias`` (its biases); another frozen tensor is one archcalc does not tell apart.
+
+    Raises:
+        _Refused: a frozen parameter of another name.
+    """
+    frozen = frozenset(n for n, p in module.named_parameters(recurse=False) if not p.requires_grad)
+    if frozen - {"weight", "bias"}:
+        raise _Refused(f"its frozen parameter `{sorted(frozen - {'weight', 'bias'})[0]}`, which archcalc does not "
+                       "tell apart from the others")
+    return frozen
+
+
 def _refs_in(value: Any, constants: dict[Ref, tuple[int, ...]]) -> bool:
     """Whether a recorded argument holds a tensor of the forward pass (not one computed from constants)."""
     if isinstance(value, Ref):
@@ -633,7 +651,9 @@ def _unused(model: Any, builder: _Builder) -> list[Unused]:
         params = sum(math.prod(t.shape) for _, t, is_param in tensors if is_param)
         buffers = sum(math.prod(t.shape) for _, t, is_param in tensors if not is_param)
         kind, args, shape = _standalone(modules[owner])
-        out.append(Unused(owner, kind, f"{cls} (never called)", params - biases, biases, buffers, None, args, shape))
+        frozen = sum(math.prod(t.shape) for _, t, is_param in tensors if is_param and not t.requires_grad)
+        out.append(Unused(owner, kind, f"{cls} (never called)", params - biases, biases, buffers, None, args, shape,
+                          frozen=frozen))
     return out
 
 
