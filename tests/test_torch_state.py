@@ -100,7 +100,10 @@ def test_held_tensors_are_listed_and_counted() -> None:
         "hint: assign an nn.Parameter to a parameter, and to a buffer a tensor made with torch.tensor([...]) or "
         "torch.full"]),
     ("self.cls = nn.Parameter(torch.zeros(1, 10))", "return self.fc(torch.cat([self.cls, x], 1))", [
-        "error: `torch.cat` takes a list of tensors of the model", "  --> m.py:12:24"]),
+        "error: the forward pass of `Net` uses `nn.Parameter(torch.zeros(1, 10))` in a way archcalc does not read: "
+        "it reads a constant tensor (a buffer, a parameter) only in `+`, `-`, `*`, `/` with a tensor of the model "
+        "that it broadcasts to", " --> m.py:9:20",
+        "hint: archcalc has no layer kind for the other uses of a tensor a module holds itself"]),
     ("self.register_parameter('p', torch.zeros(3))", "return self.fc(x)", [
         "error: `register_parameter(\"p\", ...)` is given a constant tensor of shape (3,), not an `nn.Parameter`",
         " --> m.py:9:9", "hint: PyTorch refuses this too: wrap the tensor in nn.Parameter"]),
@@ -208,3 +211,24 @@ def test_any_set_of_frozen_tensors_agrees_with_torch(frozen: list[str], form: st
             "    def forward(self, x):\n"
             "        return self.fc(torch.flatten(self.bn(self.conv(x)) * self.gamma, 1))\n")
     assert compare(text, "m.py") == []
+
+
+@pytest.mark.parametrize("line", [
+    "a = torch.flatten(torch.arange(10))", "a = torch.cat([torch.ones(3), torch.zeros(3)])",
+    "a = torch.mean(torch.tensor([1.0, 2.0]))", "a = len(torch.ones(3))", "a = torch.zeros(5)[0]", "a = -torch.ones(3)",
+    "a = torch.ones(3) @ torch.ones(3)", "for t in torch.arange(3):\n    pass", "out = model(torch.ones(10))"])
+def test_constant_tensors_outside_the_model_are_data(line: str) -> None:
+    """A script's own tensors (labels, indices, a sample) stay unknown values outside the model, as before."""
+    code = HEAD + "model = nn.Sequential(nn.Linear(10, 2))\n" + line + "\n"
+    (net,) = parse_torch(code, "m.py", input_shape=(10,))
+    assert analyze_network(net).totals.params == 22
+
+
+def test_a_constant_through_a_function_forgets_its_shape() -> None:
+    """`torch.flatten(self.m)` returns an unknown value (archcalc does not follow a constant through functions),
+    so `x + torch.flatten(self.m, 1)` is refused with the buffer's place rather than read with a stale shape."""
+    with pytest.raises(ArchcalcError) as e:
+        parse_torch(_net("self.register_buffer('m', torch.ones(1, 2, 5))",
+                         "return self.fc(x + torch.flatten(self.m, 1))"), "m.py", input_shape=(10,))
+    assert e.value.message.startswith("the forward pass of `Net` uses `self.register_buffer('m', torch.ones(1, 2, 5))` "
+                                      "in a way archcalc does not read")

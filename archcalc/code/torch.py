@@ -266,10 +266,10 @@ class TorchNames(Names):
               layer: Layer | None, source: str, function: str | None = None,
               call_args: tuple[list[Any], dict[str, Any]] | None = None) -> Any:
         """A module (or a function of ``torch``) applied to a tensor: a new node, its shape inferred."""
-        if isinstance(x, Unknown):
-            return x  # data from outside the model (a training loop): nothing to build
         if isinstance(x, Constant):
             return x.unknown()  # a constant tensor through a module: its values are data, nothing is built
+        if isinstance(x, Unknown):
+            return x  # data from outside the model (a training loop): nothing to build
         if not isinstance(x, Tensor):
             raise ev.error(where, f"`{class_name}` is called on {_kind(x)}, not on a tensor of the model",
                            hint="call it on the input of `forward` or on what a previous module returned")
@@ -1164,10 +1164,8 @@ class ModuleState:
             raise ev.error(node, "archcalc does not read `training` set by hand", hint="leave the line out")
 
     def call(self, ev: Evaluator, instance: Instance, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
-        if args and isinstance(args[0], Unknown):
-            return args[0]  # a training loop's `net(inputs)`: data, not the model's input
-        if args and isinstance(args[0], Constant):
-            return args[0].unknown()  # `net(torch.zeros(784))`: the same
+        if args and isinstance(args[0], Unknown):  # a training loop's `net(inputs)`: data, not the model's input
+            return args[0].unknown() if isinstance(args[0], Constant) else args[0]
         method = instance.cls.lookup("forward")
         if not isinstance(method, Function) and self.sequential:
             if len(args) != 1 or kwargs:
@@ -1337,8 +1335,6 @@ class Tensor(Value):
         return Expanded(self, shape)
 
     def binary(self, ev: Evaluator, op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
-        if isinstance(a, Constant) or isinstance(b, Constant):
-            return operand(ev, op, a, b, node)
         kinds = {ast.Add: "add", ast.Mult: "multiply", ast.Sub: "subtract"}
         if isinstance(a, Expanded) or isinstance(b, Expanded):
             other = b if isinstance(a, Expanded) else a
@@ -1638,18 +1634,20 @@ def _size(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
+#: Why a constant tensor's values are unknown (its cause, found again when forward returns nothing else).
+CONSTANT_VALUES = "the values of a constant tensor"
 #: The values a constant tensor can have at most (a limit, as for the layers' tensors).
 MAX_CONSTANT_VALUES = 10**12
 
 
-@dataclass(eq=False)
-class Constant(Value):
+class Constant(Unknown):
     """A tensor of known shape whose values do not come from the model's input: ``torch.zeros(1, 3, 1, 1)``,
     ``torch.tensor([0.485, 0.456, 0.406])``, a buffer or a parameter a module holds (``self.mean``).
 
-    In ``forward`` it is read as an operand of ``+``, ``-``, ``*`` and ``/`` with a tensor of the model that
-    it broadcasts to (the tensor keeps its shape, nothing is added to the graph); anything else it is given
-    to reads it as data (an unknown value).
+    Its values are unknown (it is an :class:`Unknown`: outside the model it is data, as before); in ``forward``
+    it is read as an operand of ``+``, ``-``, ``*`` and ``/`` with a tensor of the model that it broadcasts
+    to (the tensor keeps its shape, nothing is added to the graph). Given to anything else it is only an
+    unknown value: a call that returns it unchanged makes it one (its shape may not hold any more).
 
     Args:
         shape: PyTorch's shape, every axis (a buffer has no batch axis of its own).
@@ -1659,11 +1657,14 @@ class Constant(Value):
         trainable: a parameter's ``requires_grad``.
     """
 
-    shape: tuple[int, ...]
-    source: str
-    location: Location | None
-    parameter: bool = False
-    trainable: bool = True
+    def __init__(self, shape: tuple[int, ...], source: str, location: Location | None, parameter: bool = False,
+                 trainable: bool = True) -> None:
+        super().__init__((Cause(source, location, CONSTANT_VALUES),))
+        self.shape = tuple(shape)
+        self.source = source
+        self.location = location
+        self.parameter = parameter
+        self.trainable = trainable
 
     @property
     def what(self) -> str:  # type: ignore[override]
@@ -1675,7 +1676,8 @@ class Constant(Value):
         return math.prod(self.shape)
 
     def unknown(self) -> Unknown:
-        return Unknown.of(self.source, self.location, "the values of a constant tensor")
+        """The same values, their shape forgotten."""
+        return Unknown(self.causes)
 
     def attribute(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
         if name == "shape":
@@ -1703,7 +1705,7 @@ class Constant(Value):
             freeze(ev, ParamValue(self), value, node)
 
     def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
-        raise ev.error(node, f"{self.what} cannot be called")
+        return self.unknown().call(ev, args, kwargs, node)
 
     def derived(self, shape: tuple[int, ...]) -> Constant:
         """A tensor computed from this one (a view of a parameter, a buffer times a number): only its shape is
@@ -1729,16 +1731,16 @@ class Constant(Value):
         return self.derived((*self.shape[:axis], 1, *self.shape[axis:]))
 
     def binary(self, ev: Evaluator, op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
+        """``x - self.mean`` (see :func:`operand`), ``1e-6 * torch.ones(dim)``, ``self.a + self.b``."""
         other = b if a is self else a
-        if isinstance(other, Tensor):
+        if isinstance(other, (Tensor, Expanded)):
             return operand(ev, op, a, b, node)
-        if isinstance(other, (int, float)) and not isinstance(other, bool):
-            return self.derived(self.shape)  # `1e-6 * torch.ones(dim)`: the same shape
-        if isinstance(other, Constant):
-            shape = _broadcast(self.shape, other.shape)
-            if shape is not None:
-                return self.derived(shape)
-        return Unknown.merge([self.unknown(), other if isinstance(other, Unknown) else self.unknown()])
+        if isinstance(op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
+            if isinstance(other, (int, float)) and not isinstance(other, bool):
+                return self.derived(self.shape)  # the same shape
+            if isinstance(other, Constant) and _broadcast(self.shape, other.shape) is not None:
+                return self.derived(_broadcast(self.shape, other.shape))
+        return Unknown.merge([a, b])
 
 
 def _broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
@@ -1763,7 +1765,10 @@ def operand(ev: Evaluator, op: ast.operator, a: Any, b: Any, node: ast.AST) -> A
     Raises:
         SpecError: another operator, or a constant that would change the tensor's shape.
     """
-    x, c = (a, b) if isinstance(a, Tensor) else (b, a)
+    x, c = (a, b) if isinstance(b, Constant) else (b, a)
+    if not isinstance(x, Tensor):
+        raise ev.error(node, f"archcalc reads {c.what} with a tensor of the model as it is, not expanded",
+                       hint="write `x * y`: the sizes of 1 broadcast")
     symbol = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}.get(type(op))
     full = (1, *x.shape)  # the batch (of any size) as 1: a constant must not grow it
     if symbol is None:
@@ -2090,6 +2095,12 @@ def extract(ev: Evaluator, names: TorchNames, name: str, model: Any, x: Tensor, 
     with the module names of ``model.named_modules()``."""
     outputs = [t for t in _tensors(out)]
     if not outputs:
+        held = next((c for c in getattr(out, "causes", ()) if c.why == CONSTANT_VALUES), None)
+        if held is not None:  # `torch.cat([self.cls_token, x], 1)`: a constant tensor where no kind reads it
+            raise SpecError(f"the forward pass of `{name}` uses `{held.name}` in a way archcalc does not read: it "
+                            "reads a constant tensor (a buffer, a parameter) only in `+`, `-`, `*`, `/` with a "
+                            "tensor of the model that it broadcasts to", location=held.location,
+                            hint="archcalc has no layer kind for the other uses of a tensor a module holds itself")
         raise SpecError(f"the forward pass of `{name}` returns {_kind(out)}, not a tensor", location=where,
                         hint="return the output tensor from `forward`")
     keep = {x.index}
