@@ -1829,9 +1829,7 @@ def _nested_shape(data: Any) -> tuple[int, ...] | None:
     >>> _nested_shape([[1, 2], [3, 4]]), _nested_shape(0.5), _nested_shape([[1], [2, 3]])
     ((2, 2), (), None)
     """
-    if isinstance(data, (int, float)) and not isinstance(data, bool):
-        return ()
-    if isinstance(data, bool):
+    if isinstance(data, (int, float)):  # a bool too: torch.tensor(True) is a 0-d tensor
         return ()
     if not isinstance(data, (list, tuple)):
         return None
