@@ -54,6 +54,7 @@ class Row:
             batch norm's running statistics); 0 for Keras and the paper notation, where batch
             norm's statistics are ``non_trainable`` parameters.
         module: the PyTorch module that made the layer (``layer1.0.conv1``), empty otherwise.
+        frozen: its PyTorch parameters frozen by hand (``requires_grad = False``), part of ``non_trainable``.
     """
 
     index: int
@@ -77,6 +78,7 @@ class Row:
     rf_padding: tuple[Any, ...] = ()  # effective padding per axis (google-research/receptive_field)
     buffers: int = 0
     module: str = ""
+    frozen: int = 0
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ class Totals:
         activation_bytes: ``activations`` times the dtype's size times the batch.
         macs: multiply-accumulates of one forward pass.
         buffers: values kept that are not parameters (PyTorch's ``model.buffers()``).
+        frozen: PyTorch parameters frozen by hand (``requires_grad = False``), part of ``non_trainable_params``.
     """
 
     params: int
@@ -104,6 +107,7 @@ class Totals:
     activation_bytes: int
     macs: int
     buffers: int = 0
+    frozen: int = 0
 
     @property
     def flops(self) -> int:
@@ -344,6 +348,12 @@ def analyze_network(network: Network, *, batch: int = 1, dtype: str = "float32",
                                  sum(math.prod(s) for s in in_shapes)))
         if node.shares is not None:  # a layer called again: its weights are counted where first used
             effect = dataclasses.replace(effect, weights=0, biases=0, non_trainable=0, buffers=0)
+        frozen = 0
+        if node.frozen:  # PyTorch parameters frozen by hand (requires_grad = False): kept, not trained
+            frozen = effect.weights * ("weight" in node.frozen) + effect.biases * ("bias" in node.frozen)
+            effect = dataclasses.replace(effect, weights=effect.weights * ("weight" not in node.frozen),
+                                         biases=effect.biases * ("bias" not in node.frozen),
+                                         non_trainable=effect.non_trainable + frozen)
         biases = effect.biases if count_bias else 0
         trainable = effect.weights + biases
         stored_trainable += effect.weights + effect.biases
@@ -354,19 +364,22 @@ def analyze_network(network: Network, *, batch: int = 1, dtype: str = "float32",
         rows.append(Row(index, shown, node.kind, out, trainable + effect.non_trainable,
                         effect.weights, biases, trainable, effect.non_trainable, acts, effect.macs,
                         rf[0], rf[1], node.inputs, node.args.get("activation") if kind.fused_activation else None,
-                        explain, node.source, node.scope, rf[2], effect.buffers, node.module))
+                        explain, node.source, node.scope, rf[2], effect.buffers, node.module, frozen))
 
-    # A PyTorch module that forward never calls has no row, but model.parameters() counts it.
+    # A PyTorch module that forward never calls has no row, but model.parameters() counts it (and so the
+    # tensors a module holds itself); those frozen by hand are not trainable.
     extra_weights = sum(u.weights for u in network.unused)
     extra_biases = sum(u.biases for u in network.unused) if count_bias else 0
-    stored_trainable += sum(u.params for u in network.unused)
+    extra_frozen = sum(u.frozen for u in network.unused)
+    stored_trainable += sum(u.params - u.frozen for u in network.unused)
     stored += sum(u.params + u.buffers for u in network.unused)
     params = sum(r.params for r in rows) + extra_weights + extra_biases
-    trainable = sum(r.trainable for r in rows) + extra_weights + extra_biases
+    trainable = sum(r.trainable for r in rows) + extra_weights + extra_biases - extra_frozen
     acts = sum(r.activations for r in rows)
     totals = Totals(params, trainable, params - trainable, sum(r.weights for r in rows) + extra_weights,
                     sum(r.biases for r in rows) + extra_biases, acts, acts * size * batch,
-                    sum(r.macs for r in rows), sum(r.buffers for r in rows) + sum(u.buffers for u in network.unused))
+                    sum(r.macs for r in rows), sum(r.buffers for r in rows) + sum(u.buffers for u in network.unused),
+                    sum(r.frozen for r in rows) + extra_frozen)
     input_values = math.prod(network.input_shape)
     memory = Memory(
         batch=batch, dtype_bytes=size, optimizer=optimizer,

@@ -35,6 +35,8 @@ class Node:
         module: for a network read from PyTorch, the qualified name of the ``nn.Module`` that made the
             node, as ``model.named_modules()`` gives it (``features.0``, ``layer1.0.conv1``); empty for
             a functional operation (``F.relu``, ``torch.flatten``, ``+``) and for other notations.
+        frozen: for PyTorch, its parameter tensors that do not train (``requires_grad = False``): ``"weight"``
+            (the kind's weights) and ``"bias"`` (its biases); they count as non-trainable parameters.
     """
 
     kind: str
@@ -47,6 +49,7 @@ class Node:
     origin: str = field(default="", compare=False)
     shares: int | None = None
     module: str = field(default="", compare=False)
+    frozen: frozenset[str] = field(default=frozenset(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,11 @@ class Unused:
         args: the kind's arguments, as a node of that kind would have them.
         shape: the channels-last input it was counted on (a stand-in of the channels its constructor
             names), so that a bridge can build it again and count it itself.
+        tensor: for a tensor the module holds itself rather than a module never called (an ``nn.Parameter``,
+            a ``register_buffer``), its attribute name: no row counts it, even when ``forward`` reads it
+            (``x - self.mean``), and ``kind`` is the class of the module that holds it.
+        frozen: how many of its parameters do not train (``requires_grad = False``): counted in the
+            parameters, not in the trainable ones.
     """
 
     module: str
@@ -76,6 +84,8 @@ class Unused:
     location: Location | None = field(default=None, compare=False)
     args: dict[str, Any] = field(default_factory=dict, compare=False)
     shape: tuple[int, ...] = ()
+    tensor: str = ""
+    frozen: int = 0
 
     @property
     def params(self) -> int:

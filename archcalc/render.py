@@ -145,7 +145,8 @@ def analysis_dict(a: Analysis) -> dict[str, Any]:
         "receptive_field": {"size": max(a.receptive_field), "size_hw": list(a.receptive_field)},
         "settings": dict(a.settings),
         **({"notation": a.notation} if a.notation == "torch" else {}),
-        **({"unused_modules": [{"module": u.module, "kind": u.kind, "params": u.params, "buffers": u.buffers}
+        **({"unused_modules": [{"module": u.module, "kind": u.kind, "params": u.params, "buffers": u.buffers,
+                                **({"tensor": u.tensor} if u.tensor else {})}
                                for u in a.unused]} if a.unused else {}),
     }
 
@@ -384,6 +385,8 @@ def summary_lines(a: Analysis, fit_memory: int | None = None) -> list[tuple[str,
     """The footer: totals and the memory estimate, as (label, value) pairs."""
     t, m = a.totals, a.memory
     per = f"batch {m.batch}, {a.settings['dtype']} ({m.dtype_bytes} B/value)"
+    uncalled = [u for u in a.unused if not u.tensor]
+    held = [u for u in a.unused if u.tensor]
     from .analysis import OPTIMIZER_SLOTS
 
     slots = f"{OPTIMIZER_SLOTS[m.optimizer]} per parameter"
@@ -393,10 +396,14 @@ def summary_lines(a: Analysis, fit_memory: int | None = None) -> list[tuple[str,
                        + ("" if a.settings.get("count_bias", True) else "  [weights only: --no-bias]")),
         *([("buffers", f"{t.buffers:,} ({human_count(t.buffers)}): kept, not parameters (batch norm's running "
                         "statistics; PyTorch's model.buffers())")] if has_buffers(a) else []),
-        *([("never called", f"{sum(u.params for u in a.unused):,} parameters of modules forward does not call, "
+        *([("never called", f"{sum(u.params for u in uncalled):,} parameters of modules forward does not call, "
                              "in the totals, not in the table: " + ", ".join(
-                                 f"{u.module} ({u.params:,})" for u in a.unused[:6])
-            + (", …" if len(a.unused) > 6 else ""))] if a.unused else []),
+                                 f"{u.module} ({u.params:,})" for u in uncalled[:6])
+            + (", …" if len(uncalled) > 6 else ""))] if uncalled else []),
+        *([("held", f"{sum(u.params for u in held):,} parameters and {sum(u.buffers for u in held):,} buffers that "
+                    "modules hold themselves (nn.Parameter, register_buffer), in the totals, not in the table: "
+                    + ", ".join(f"{_held_name(u)} ({u.params + u.buffers:,})" for u in held[:6])
+            + (", …" if len(held) > 6 else ""))] if held else []),
         ("compute", f"{t.macs:,} MACs = {human_count(t.macs)} MACs = {human_count(t.flops)} FLOPs "
                     "per example (FLOPs = 2 x MACs)"),
         ("activations", f"{t.activations:,} values per example = {human_bytes(t.activation_bytes)} for {per}"),
@@ -641,3 +648,8 @@ def compare_table(analyses: list[Analysis]) -> RenderableType:
     for r in rows:
         table.add_row(*r)
     return table
+
+
+def _held_name(u: Any) -> str:
+    """A tensor a module holds itself, by its qualified name (``mean``, ``blocks.0.gamma``)."""
+    return f"{u.module}.{u.tensor}" if u.module else u.tensor

@@ -4,9 +4,9 @@ For each file, three readings must agree with each other and with PyTorch:
 
 * archcalc's reading of the code (never run), built back with PyTorch by ``verify --framework torch``: every
   row's shape, parameters and buffers equal the module built from it;
-* the live module (the file executed with torch) read by ``from_torch``: ``model.parameters()`` and
-  ``model.buffers()``, and the same parameters, buffers and MACs as the code reading (where the reader reads
-  the file: a buffer registered by hand it refuses, the live module counts);
+* the live module (the file executed with torch) read by ``from_torch``: ``model.parameters()`` (those with
+  ``requires_grad`` trainable) and ``model.buffers()``, and the same parameters, trainable parameters, buffers
+  and MACs as the code reading (where the reader reads the file);
 * ``export --framework torch`` of the code reading: the written module has the same parameters and buffers.
 """
 
@@ -57,12 +57,13 @@ def test_corpus_model_through_the_bridge(path: Path, tmp_path: Path) -> None:
     else:
         live = analyze_network(torch_import.read_module(model, reading["input_shape"], name).network)
         assert (live.totals.params, live.totals.buffers) == (_numel(model.parameters()), _numel(model.buffers()))
+        assert live.totals.trainable_params == _numel(p for p in model.parameters() if p.requires_grad)
     if network is None:
         return
     ours = analyze_network(network)
     if path.stem not in LAZY:
-        assert (live.totals.params, live.totals.buffers, live.totals.macs) == \
-            (ours.totals.params, ours.totals.buffers, ours.totals.macs)
+        assert (live.totals.params, live.totals.trainable_params, live.totals.buffers, live.totals.macs) == \
+            (ours.totals.params, ours.totals.trainable_params, ours.totals.buffers, ours.totals.macs)
 
     report = verify(network, ours)
     assert report.ok, (report.refused, report.notes,
@@ -75,3 +76,5 @@ def test_corpus_model_through_the_bridge(path: Path, tmp_path: Path) -> None:
     # The modules forward never calls are written too (in __init__ only): the exported module counts what the
     # original counts (ours.totals, equal to the original's model.parameters() and buffers() above).
     assert (_numel(exported.parameters()), _numel(exported.buffers())) == (ours.totals.params, ours.totals.buffers)
+    # ... and freezes what the original freezes (trainable_params: archcalc's, equal to requires_grad's count).
+    assert _numel(p for p in exported.parameters() if p.requires_grad) == ours.totals.trainable_params

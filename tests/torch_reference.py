@@ -51,6 +51,7 @@ class ModuleRecord:
         leaf: whether it holds no other module.
         params: its own parameters (``recurse=False``), counted after the forward pass (lazy modules resolved).
         buffers: its own buffers (``recurse=False``).
+        trainable: its own parameters that train (``requires_grad``; a frozen backbone's do not).
         calls: per call, the output shape without the batch axis and that tensor's layout (FIRST or LAST).
         passes_through: every call returned its input tensor itself (``nn.Identity``, an empty ``nn.Sequential``).
         macs: for a convolution or a linear layer, the multiply-accumulates of all its calls for one example, by
@@ -64,6 +65,7 @@ class ModuleRecord:
     calls: list[tuple[tuple[int, ...], str]] = field(default_factory=list)
     passes_through: bool = True
     macs: int | None = None
+    trainable: int = 0  # its own parameters with requires_grad
 
 
 @dataclass
@@ -200,6 +202,7 @@ def run_torch(text: str, reading: dict[str, Any]) -> TorchRun:
     for q, m in model.named_modules():
         modules[q].params = sum(p.numel() for p in m.parameters(recurse=False))
         modules[q].buffers = sum(b.numel() for b in m.buffers(recurse=False))
+        modules[q].trainable = sum(p.numel() for p in m.parameters(recurse=False) if p.requires_grad)
     return TorchRun(name, modules, sum(p.numel() for p in model.parameters()),
                     sum(b.numel() for b in model.buffers()), outputs,
                     sum(p.numel() for p in model.parameters() if p.requires_grad))
@@ -305,6 +308,9 @@ def compare(text: str, path: str = "<corpus>", *, run: TorchRun | None = None, *
         if record.leaf and counts != (record.params, record.buffers):
             problems.append(f"{label}: (params, buffers) archcalc {counts} != torch "
                             f"{(record.params, record.buffers)}")
+        if record.leaf and sum(r.trainable for r in owned) != record.trainable:
+            problems.append(f"{label}: trainable parameters archcalc {sum(r.trainable for r in owned)} != torch "
+                            f"{record.trainable} (requires_grad)")
         if len(owned) > 1:
             problems.append(f"{label}: {len(owned)} rows own its weights; the calls after the first must share")
     totals = (analysis.totals.params, getattr(analysis.totals, "buffers", None))

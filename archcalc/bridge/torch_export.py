@@ -162,10 +162,11 @@ def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
     for row, trow, node in zip(analysis.rows, p.rows, network.layers):
         note = f"{row.index} {short_name(row.name)}: {_shape(tuple(row.output_shape))}"
         # PyTorch's counting: Keras' non-trainable statistics are buffers, with batch norm's counter.
-        kept = row.non_trainable + row.buffers + (
+        kept = row.non_trainable - row.frozen + row.buffers + (
             1 if node.kind == "batchnorm" and node.args.get("stats", "keras") == "keras" and node.shares is None else 0)
-        if row.trainable or kept:
-            note += f", {row.trainable:,} params" + (f", {kept:,} buffers" if kept else "")
+        if row.trainable or row.frozen or kept:
+            note += f", {row.trainable + row.frozen:,} params" + (f" ({row.frozen:,} frozen)" if row.frozen else "") \
+                + (f", {kept:,} buffers" if kept else "")
         note = one_line(note)
         xs = [f"x{i}" for i in row.inputs]
         if trow.join:
@@ -186,6 +187,8 @@ def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
             calls = [_call(layer) for layer in trow.layers]
             made = calls[0] if len(calls) == 1 else f"nn.Sequential({', '.join(calls)})"
             init.append(f"self.{attr} = {made}  # {note}")
+            if len(calls) == 1:  # PyTorch parameters frozen by hand: frozen in the written module too
+                init.extend(f"self.{attr}.{part}.requires_grad_(False)" for part in sorted(node.frozen))
         x = xs[0]
         if trow.channels_last:  # a Linear or LayerNorm on every position's channels
             forward.append(f"x{row.index} = self.{attr}({x}.movedim(1, -1)).movedim(-1, 1)"
@@ -201,16 +204,19 @@ def python_code(network: Network, analysis: Analysis, spec: str = "") -> str:
     # PyTorch's buffers: batch norm's running statistics (Keras' non-trainable parameters) and its counter.
     counters = sum(1 for n in network.layers if n.kind == "batchnorm" and n.shares is None
                    and n.args.get("stats", "keras") == "keras")
-    buffers = t.buffers + t.non_trainable_params + counters
+    buffers = t.buffers + t.non_trainable_params - t.frozen + counters
     about = f" from `{_docstring_text(spec)}`" if spec else ""
     input_shape = _shape(tuple(network.input_shape))
+    written = len(network.unused) - len(left)
     head = [
         f'"""{_docstring_text(network.name)}: PyTorch code written by archcalc {__version__}{about}.',
         "",
-        f"archcalc's numbers: {t.trainable_params:,} parameters, {buffers:,} buffers, {t.macs:,} MACs per example",
+        f"archcalc's numbers: {t.trainable_params + t.frozen:,} parameters"
+        + (f" ({t.frozen:,} frozen)" if t.frozen else "") + f", {buffers:,} buffers, {t.macs:,} MACs per example",
         f"of {input_shape} (channels first).",
-        *([f"{len(network.unused) - len(left)} module(s) the original's forward pass never calls are made in "
-           "__init__ and, as there, never called."] if len(left) < len(network.unused) else []),
+        *([f"{written} module(s) or tensor(s) the original holds but its forward pass never calls or reads as a "
+           "row are made in __init__ and, as there, not called (tensors flattened: the same counts)."]
+          if written else []),
         *([f"Not written: {len(left)} module(s) the forward pass never calls, of classes archcalc cannot write "
            f"({sum(u.params for u in left):,} parameters, {sum(u.buffers for u in left):,} buffers), counted "
            "above."] if left else []),
@@ -255,6 +261,18 @@ def _write_unused(network: Network, init: list[str], custom: list[str]) -> list[
     left = []
     taken: set[str] = set()
     for u in network.unused:
+        if u.tensor:  # an nn.Parameter or a buffer the module holds itself: its values, flattened
+            attr = _plain(f"held_{u.module}_{u.tensor}" if u.module else f"held_{u.tensor}", taken)
+            if u.params:
+                made = (f"nn.Parameter(torch.zeros({u.params})"
+                        + (", requires_grad=False)" if u.frozen else ")"))
+                init.append(f"self.{attr} = {made}  # " + one_line(
+                    f"{u.module + '.' if u.module else ''}{u.tensor}: a parameter the model holds, {u.params:,} values"
+                    + (" (frozen)" if u.frozen else "")))
+            else:
+                init.append(f"self.register_buffer({literal(attr)}, torch.zeros({u.buffers}))  # " + one_line(
+                    f"{u.module + '.' if u.module else ''}{u.tensor}: a buffer the model holds, {u.buffers:,} values"))
+            continue
         if u.kind not in TB.TRANSLATIONS or not u.shape:
             left.append(u)
             continue
@@ -262,17 +280,32 @@ def _write_unused(network: Network, init: list[str], custom: list[str]) -> list[
         for layer in row.layers:
             if layer.cls in _CUSTOM_SOURCES and layer.cls not in custom:
                 custom.append(layer.cls)
-        # The user's module name, made a plain identifier (it reaches code: nothing but [A-Za-z0-9_] survives).
-        base = "unused_" + "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in u.module)[:60]
-        attr, n = base, 2
-        while attr in taken:
-            attr, n = f"{base}_{n}", n + 1
-        taken.add(attr)
+        attr = _plain(f"unused_{u.module}", taken)
         calls = [_call(layer) for layer in row.layers]
         made = calls[0] if len(calls) == 1 else f"nn.Sequential({', '.join(calls)})"
         init.append(f"self.{attr} = {made}  # " + one_line(f"{u.module}: never called by forward, "
                                                            f"{u.params:,} params, {u.buffers:,} buffers"))
+        # Frozen by hand in the original: all of it, or its weights or its biases alone (the counts say which).
+        frozen = {u.params: "", u.weights: ".weight", u.biases: ".bias"}.get(u.frozen) if u.frozen else None
+        if frozen is not None and len(row.layers) == 1:
+            init.append(f"self.{attr}{frozen}.requires_grad_(False)")
+        elif u.frozen:
+            init.append(f"# {attr}: {u.frozen:,} of its parameters are frozen in the original, not here")
     return left
+
+
+def _plain(name: str, taken: set[str]) -> str:
+    """The user's name made a plain identifier not yet ``taken`` (it reaches code: only [A-Za-z0-9_] survives).
+
+    >>> _plain('unused_extra.a"b', set())
+    'unused_extra_a_b'
+    """
+    base = "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in name)[:70]
+    attr, n = base, 2
+    while attr in taken:
+        attr, n = f"{base}_{n}", n + 1
+    taken.add(attr)
+    return attr
 
 
 def _channels_first(shape: tuple[int, ...]) -> tuple[int, ...]:

@@ -47,6 +47,7 @@ _MERGES = {"add": "add", "add_": "add", "__add__": "add", "__iadd__": "add", "__
            "mul": "multiply", "mul_": "multiply", "__mul__": "multiply", "__imul__": "multiply",
            "__rmul__": "multiply", "sub": "subtract", "sub_": "subtract", "__sub__": "subtract",
            "__isub__": "subtract"}
+_DIVIDES = {"div", "div_", "__truediv__", "__itruediv__", "true_divide"}
 _VIEWS = {"view", "reshape", "flatten", "view_as", "reshape_as", "squeeze", "unsqueeze"}
 _ORDERS = {"permute", "transpose", "swapaxes", "movedim"}
 
@@ -208,18 +209,22 @@ class _Builder:
         self.skipped = 0
         self.orders: dict[int, tuple[int, ...]] = {}  # node → its value's axis order (to check its shape)
         self.param_rows: dict[str, int] = {}  # a parameter used directly (layer_scale) → its node
+        self.constants: dict[Ref, tuple[int, ...]] = {}  # op outputs computed from parameters and buffers alone
         self._shapes: list[tuple[int, ...]] = []
 
     # -- helpers --------------------------------------------------------------------------------
     def add(self, kind: str, args: dict[str, Any], inputs: list[Val], name: str, recorded: tuple[int, ...] | None,
-            module: Any = None, shares: int | None = None) -> int:
+            module: Any = None, shares: int | None = None, frozen: frozenset[str] = frozenset()) -> int:
         """A node of ``kind`` on ``inputs``; ``name`` is the module's qualified name (or the function's), and
-        ``recorded`` PyTorch's output shape for it (``None``: a step of an operation, checked downstream)."""
+        ``recorded`` PyTorch's output shape for it (``None``: a step of an operation, checked downstream).
+        ``frozen``: its tensors that do not train (a module's are read from it)."""
         kind_obj = K.KINDS[kind]
         args = {**kind_obj.defaults, **args}
+        if module is not None:
+            frozen = _frozen(module)
         # Contract point 3: a node made by a module carries its qualified name; functions carry none.
         node = Node(kind, args, tuple(v.node for v in inputs), None, "", shares=shares,
-                    module=name if module is not None else "")
+                    module=name if module is not None else "", frozen=frozen)
         try:
             effect = kind_obj.infer(args, [self._shapes[v.node] for v in inputs])
         except ArchcalcError as e:
@@ -259,6 +264,11 @@ class _Builder:
                 continue
             where = op.name if op.kind == "module" else f"{op.name}()"
             what = type(op.target).__name__ if op.kind == "module" else op.name
+            if op.kind != "module" and len(op.shapes) == 1 and not _refs_in([op.args, op.kwargs], self.constants):
+                # A computation on the model's own parameters and buffers alone (`self.gamma.view(1, -1, 1, 1)`):
+                # a constant of that shape, read where it meets a tensor of the forward pass.
+                self.constants[Ref(index, 0)] = op.shapes[0]
+                continue
             first_new = len(self.nodes)
             try:
                 results = self.op(op)
@@ -305,6 +315,8 @@ class _Builder:
             return [Val(i, x.order if len(self._shapes[i]) == len(x.order) else Val.standard(len(self._shapes[i])))]
         if name in _MERGES:
             return [self.merge(op, _MERGES[name], recorded[0])]
+        if name in _DIVIDES:
+            return [self.divide(op, recorded[0])]
         if name in ("cat", "concat", "concatenate"):
             return [self.cat(op, recorded[0])]
         if name in _VIEWS:
@@ -365,6 +377,7 @@ class _Builder:
         a, b = (*op.args, op.kwargs.get("other"))[:2]
         if op.kwargs.get("alpha", 1) != 1:
             raise _Refused("an addition with alpha")
+        a, b = (("tensor", self.constants[v]) if isinstance(v, Ref) and v in self.constants else v for v in (a, b))
         refs = [x for x in (a, b) if isinstance(x, Ref)]
         if len(refs) == 2:
             va, vb = self.val(a), self.val(b)
@@ -376,8 +389,14 @@ class _Builder:
             return Val(i, va.order)
         x = self.val(refs[0]) if refs else self.val(None)
         other = b if a is refs[0] else a
-        if isinstance(other, tuple) and other[:1] == ("parameter",) and kind == "multiply":
+        if isinstance(other, tuple) and other[:1] == ("parameter",) and kind == "multiply" \
+                and _per_channel(other[2], recorded, x.order[-1], self._shapes[x.node][-1]):
             return self.scale(op, x, other, recorded)
+        if isinstance(other, tuple) and other[:1] in (("parameter",), ("tensor",)) \
+                and _fits((_BATCH, *recorded), other[-1]):
+            # A buffer or a parameter that only repeats along the tensor's axes (`x - self.mean`): the tensor's
+            # shape, no row; its values are counted with the module that holds it (as the code reader does).
+            return x
         if isinstance(other, (int, float)) and not isinstance(other, bool):
             args = {"add": {"offset": float(other)}, "subtract": {"offset": -float(other)} if a is refs[0] else None,
                     "multiply": {"scale": float(other)}}[kind]
@@ -386,6 +405,20 @@ class _Builder:
             i = self.add("rescale", args, [x], op.name, recorded)
             return Val(i, x.order)
         raise _Refused(f"`{op.name}` of a tensor and {type(other).__name__}")
+
+    def divide(self, op: Op, recorded: tuple[int, ...]) -> Val:
+        """``x / 255`` (a rescale) and ``x / self.std`` (a buffer that broadcasts to the tensor: no row)."""
+        a, b = (("tensor", self.constants[v]) if isinstance(v, Ref) and v in self.constants else v
+                for v in (*op.args, op.kwargs.get("other"))[:2])
+        if op.kwargs.get("rounding_mode") is not None or not isinstance(a, Ref) or isinstance(b, Ref):
+            raise _Refused("a division archcalc reads only as a tensor divided by a number or a constant")
+        x = self.val(a)
+        if isinstance(b, (int, float)) and not isinstance(b, bool) and b != 0:
+            i = self.add("rescale", {"scale": 1 / float(b)}, [x], op.name, recorded)
+            return Val(i, x.order)
+        if isinstance(b, tuple) and b[:1] in (("parameter",), ("tensor",)) and _fits((_BATCH, *recorded), b[-1]):
+            return x
+        raise _Refused("a division archcalc reads only as a tensor divided by a number or a constant")
 
     def scale(self, op: Op, x: Val, param: tuple[Any, ...], recorded: tuple[int, ...]) -> Val:
         """``self.layer_scale * x``: a learned scale per channel (ConvNeXt), archcalc's ``layerscale``."""
@@ -397,7 +430,8 @@ class _Builder:
                 or aligned[torch_axis] != channels:
             raise _Refused(f"a multiplication by the parameter `{pname}` of shape {tuple(pshape)}, "
                            "which is not one value per channel")
-        i = self.add("layerscale", {}, [x], pname, recorded)
+        frozen = frozenset() if dict(self.model.named_parameters())[pname].requires_grad else frozenset({"weight"})
+        i = self.add("layerscale", {}, [x], pname, recorded, frozen=frozen)
         self.param_rows[pname] = i
         return Val(i, x.order)
 
@@ -553,6 +587,47 @@ def read_module(model: Any, input_shape: tuple[int, ...] = DEFAULT_INPUT, source
     return imported
 
 
+def _frozen(module: Any) -> frozenset[str]:
+    """A module's own parameters that do not train (``requires_grad = False``): its ``weight`` (archcalc's
+    weights) and ``bias`` (its biases); another frozen tensor is one archcalc does not tell apart.
+
+    Raises:
+        _Refused: a frozen parameter of another name.
+    """
+    frozen = frozenset(n for n, p in module.named_parameters(recurse=False) if not p.requires_grad)
+    if frozen - {"weight", "bias"}:
+        raise _Refused(f"its frozen parameter `{sorted(frozen - {'weight', 'bias'})[0]}`, which archcalc does not "
+                       "tell apart from the others")
+    return frozen
+
+
+def _refs_in(value: Any, constants: dict[Ref, tuple[int, ...]]) -> bool:
+    """Whether a recorded argument holds a tensor of the forward pass (not one computed from constants)."""
+    if isinstance(value, Ref):
+        return value not in constants
+    if isinstance(value, (list, tuple)) and value[:1] not in (("parameter",), ("tensor",)):
+        return any(_refs_in(v, constants) for v in value)
+    if isinstance(value, dict):
+        return any(_refs_in(v, constants) for v in value.values())
+    return False
+
+
+def _per_channel(shape: tuple[int, ...], recorded: tuple[int, ...], axis: int, channels: int) -> bool:
+    """Whether a parameter holds one value per channel of a tensor (its other axes 1): a layer scale."""
+    aligned = (1,) * (len(recorded) - len(shape)) + tuple(shape)
+    return len(aligned) == len(recorded) and aligned[axis] == channels and \
+        all(n == 1 for i, n in enumerate(aligned) if i != axis)
+
+
+def _fits(full: tuple[int, ...], shape: tuple[int, ...]) -> bool:
+    """Whether a constant of ``shape`` broadcasts to a tensor of ``full`` (batch first) without growing it."""
+    shape = tuple(shape)
+    if len(shape) > len(full):
+        return False
+    return all(c in (1, t) for c, t in zip(reversed(shape), reversed(full))) and \
+        (len(shape) < len(full) or shape[0] == 1)
+
+
 def _unused(model: Any, builder: _Builder) -> list[Unused]:
     """The modules whose parameters or buffers the forward pass never used: no row, but in the totals."""
     called = [n for n, m in model.named_modules() if id(m) in builder.first_call]
@@ -576,7 +651,9 @@ def _unused(model: Any, builder: _Builder) -> list[Unused]:
         params = sum(math.prod(t.shape) for _, t, is_param in tensors if is_param)
         buffers = sum(math.prod(t.shape) for _, t, is_param in tensors if not is_param)
         kind, args, shape = _standalone(modules[owner])
-        out.append(Unused(owner, kind, f"{cls} (never called)", params - biases, biases, buffers, None, args, shape))
+        frozen = sum(math.prod(t.shape) for _, t, is_param in tensors if is_param and not t.requires_grad)
+        out.append(Unused(owner, kind, f"{cls} (never called)", params - biases, biases, buffers, None, args, shape,
+                          frozen=frozen))
     return out
 
 

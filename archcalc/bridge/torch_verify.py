@@ -34,8 +34,8 @@ def _channels_last(shape: tuple[int, ...]) -> tuple[int, ...]:
 def _ours(row: Row) -> dict[str, Any]:
     # PyTorch's parameters are all trained; what Keras keeps untrained (moving statistics) PyTorch keeps as
     # buffers. For PyTorch's own counting (batch norm with stats=torch) non_trainable is 0.
-    return {"output_shape": tuple(row.output_shape), "params": row.trainable,
-            "buffers": row.non_trainable + row.buffers}
+    return {"output_shape": tuple(row.output_shape), "params": row.trainable + row.frozen,
+            "buffers": row.non_trainable - row.frozen + row.buffers}
 
 
 def _counts(module: Any, counter: bool) -> tuple[int, int]:
@@ -125,11 +125,18 @@ def verify(network: Network, analysis: Analysis) -> Report:
     extra = _unused_counts(network, t)
     if network.unused:
         params, buffers, sums[1] = params + extra[0], buffers + extra[1], sums[1] + extra[1]
-        notes.append(f"{len(network.unused)} module(s) that forward never calls, built alone and counted in the "
-                     "totals: " + ", ".join(u.module for u in network.unused[:8]))
+        uncalled = [u for u in network.unused if not u.tensor]
+        held = [u for u in network.unused if u.tensor]
+        if uncalled:
+            notes.append(f"{len(uncalled)} module(s) that forward never calls, built alone and counted in the "
+                         "totals: " + ", ".join(u.module for u in uncalled[:8]))
+        if held:
+            notes.append(f"{len(held)} tensor(s) that modules hold themselves (nn.Parameter, register_buffer), "
+                         "counted in the totals as read: " + ", ".join(
+                             f"{u.module}.{u.tensor}" if u.module else u.tensor for u in held[:8]))
     tot = analysis.totals
-    totals = [Cell("params", tot.trainable_params, params),
-              Cell("buffers", tot.non_trainable_params + tot.buffers, sums[1])]
+    totals = [Cell("params", tot.trainable_params + tot.frozen, params),
+              Cell("buffers", tot.non_trainable_params - tot.frozen + tot.buffers, sums[1])]
     if buffers != sums[1]:  # batch norm's counters, which Keras' counting has not
         notes.append(f"the module's buffers are {buffers:,} in all, {buffers - sums[1]:,} of them counters "
                      "(num_batches_tracked) not compared")

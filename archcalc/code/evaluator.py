@@ -766,7 +766,10 @@ class Evaluator:
         func = self.expr(node.func, scope)
         args, kwargs = self.arguments(node, scope)
         if isinstance(func, Value):
-            return func.call(self, args, kwargs, node)
+            result = func.call(self, args, kwargs, node)
+            if isinstance(result, Unknown) and hasattr(result, "unknown") and any(result is a for a in args):
+                return result.unknown()  # an unknown that knew its shape, returned by a call: the shape may not hold
+            return result
         raise self.error(node.func, f"{_kind(func)} cannot be called (`{self.segment(node.func)}`)")
 
     def _undefined(self, name: str, scope: Scope) -> bool:
@@ -787,6 +790,9 @@ class Evaluator:
 
     def binary(self, op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
         if isinstance(a, Unknown) or isinstance(b, Unknown):
+            for value in (a, b):  # an unknown value that knows its shape (a names table's constant tensor)
+                if isinstance(value, Unknown) and hasattr(value, "binary"):
+                    return value.binary(self, op, a, b, node)
             return Unknown.merge([a, b])
         if isinstance(a, Value) or isinstance(b, Value):
             handler = getattr(a if isinstance(a, Value) else b, "binary", None)

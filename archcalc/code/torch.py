@@ -51,8 +51,6 @@ UNIMPORTED_MODULES = {"torch": "torch", "nn": "torch.nn", "F": "torch.nn.functio
 MODULE_NO_OPS = ("train", "eval", "to", "cuda", "cpu", "float", "double", "half", "zero_grad", "load_state_dict",
                  "state_dict", "parameters", "named_parameters", "buffers", "named_buffers", "requires_grad_",
                  "apply", "register_forward_hook", "share_memory", "type")
-#: Methods that add tensors PyTorch counts (model.parameters(), model.buffers()) but no module archcalc reads.
-MODULE_ADDS_TENSORS = ("register_buffer", "register_parameter")
 #: Of those, the methods that return the module itself (``model = Net().to(device)`` is still the model).
 MODULE_RETURNS_SELF = ("train", "eval", "to", "cuda", "cpu", "float", "double", "half", "requires_grad_", "apply",
                        "share_memory", "type")
@@ -60,6 +58,8 @@ MODULE_RETURNS_SELF = ("train", "eval", "to", "cuda", "cpu", "float", "double", 
 TENSOR_SAME = ("contiguous", "clone", "detach", "cpu", "cuda", "to", "float", "requires_grad_")
 #: Functions of ``torch`` that make a tensor from sizes: ``torch.randn(1, 3, 32, 32)`` is an input.
 TENSOR_MAKERS = ("randn", "rand", "zeros", "ones", "empty", "randint")
+#: Functions of ``torch`` that make a tensor of constant values (a module's buffer or parameter, never an input).
+CONSTANT_MAKERS = ("tensor", "full", "eye", "arange")
 
 #: Kinds without parameters or buffers: a module of one of them that ``forward`` never calls changes no count.
 PARAMETER_FREE_KINDS = frozenset({"activation", "dropout", "flatten", "reshape", "maxpool", "avgpool",
@@ -163,6 +163,7 @@ class TorchNames(Names):
         self.input_shape = input_shape
         self.graph: list[GraphNode] = []
         self.classes: list[ClassValue] = []  # the nn.Module subclasses of the file, in order
+        self.made: dict[int, Constant] = {}  # the tensors made by torch.zeros(1, 3, 1, 1) and the like, by node
 
     # -- the interface the evaluator uses ------------------------------------------------------
     def module(self, path: str) -> Any:
@@ -265,6 +266,8 @@ class TorchNames(Names):
               layer: Layer | None, source: str, function: str | None = None,
               call_args: tuple[list[Any], dict[str, Any]] | None = None) -> Any:
         """A module (or a function of ``torch``) applied to a tensor: a new node, its shape inferred."""
+        if isinstance(x, Constant):
+            return x.unknown()  # a constant tensor through a module: its values are data, nothing is built
         if isinstance(x, Unknown):
             return x  # data from outside the model (a training loop): nothing to build
         if not isinstance(x, Tensor):
@@ -379,6 +382,10 @@ def resolve(names: TorchNames, path: str) -> Any:
         return FunctionValue(leaf, path) if _full_name(path) in K.TORCH_FUNCTIONS else UnsupportedFunction(path)
     if parts == ["torch", leaf] and leaf in TENSOR_MAKERS:
         return TensorMaker(leaf)
+    if parts == ["torch", leaf] and leaf in CONSTANT_MAKERS:
+        return ConstantMaker(leaf)
+    if nn and leaf == "Parameter":
+        return ParameterClass()
     if nn and leaf[:1].isupper() and "init" not in parts:
         return UnsupportedClass(leaf)
     return TorchModule(names, path, torch=True)
@@ -578,8 +585,11 @@ class LayerClass(Value):
 
     def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
         ev.charge(node, LAYER_STEPS)
-        return Layer(self.name, bind(ev, self.name, K.TORCH_PARAMS[self.name], args, kwargs, node),
-                     ev.location(node.func), ev.segment(node, 80))
+        layer = Layer(self.name, bind(ev, self.name, K.TORCH_PARAMS[self.name], args, kwargs, node),
+                      ev.location(node.func), ev.segment(node, 80))
+        if layer.kwargs.get("_freeze") is True:  # nn.Embedding.from_pretrained(..., freeze=True)'s weight
+            layer.frozen.add("weight")
+        return layer
 
 
 def bind(ev: Evaluator, name: str, params: tuple[str, ...], args: list[Any], kwargs: dict[str, Any],
@@ -614,48 +624,133 @@ class _ModuleValue(Value):
 
 @dataclass(eq=False)
 class ParamValue(Value):
-    """A parameter of ``model.parameters()``: its count is archcalc's business, so freezing it by hand
-    (``param.requires_grad = False``) is refused rather than missed (archcalc counts every one trainable)."""
+    """A parameter tensor of the model (``model.parameters()``, ``self.fc.weight``): ``requires_grad`` set on
+    it freezes that tensor (a weight or a bias of a module, or a parameter a module holds itself).
 
+    Args:
+        target: the module whose tensor it is, the parameter held itself (a :class:`Constant`), or None for
+            a module whose tensors archcalc does not tell apart (it refuses to freeze them).
+        part: ``"weight"`` or ``"bias"`` of a module.
+    """
+
+    target: Any = None
+    part: str = ""
     what: str = "a parameter of the model"
 
     def attribute(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
+        if name == "requires_grad":
+            return self.trainable()
+        if name == "requires_grad_":
+            return Method(lambda ev, n, requires_grad=True: freeze(ev, self, requires_grad, n) or self)
         return Unknown.of(ev.segment(node), ev.location(node), "a parameter's value")
+
+    def trainable(self) -> Any:
+        if isinstance(self.target, Layer):
+            return self.part not in self.target.frozen
+        if isinstance(self.target, Constant):
+            return self.target.trainable
+        return Unknown.of("requires_grad", None, "a parameter's requires_grad")
 
     def set_attribute(self, ev: Evaluator, name: str, value: Any, node: ast.AST) -> None:
         if name == "requires_grad":
-            raise frozen_error(ev, node)
+            freeze(ev, self, value, node)
 
     def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
         return Unknown.of(ev.segment(node), ev.location(node), "a parameter's value")
+
+    def no_op(self, name: str, module: Any) -> Value:
+        return NoOpResult(f"`{name}`")
+
+
+def freeze(ev: Evaluator, param: ParamValue, value: Any, node: ast.AST) -> None:
+    """``param.requires_grad = False`` (or True): the tensor trains or not."""
+    if isinstance(value, Unknown):
+        ev.need(value, node, "sets `requires_grad`")
+        return
+    if value not in (True, False):
+        raise ev.error(node, f"`requires_grad` is set to {_kind(value)}; archcalc reads True or False")
+    if param.target is None:
+        raise frozen_error(ev, node)
+    if isinstance(param.target, Constant):
+        param.target.trainable = bool(value)
+    elif value:
+        param.target.frozen.discard(param.part)
+    else:
+        param.target.frozen.add(param.part)
+
+
+#: The parameter tensors of a module, by its kind, in PyTorch's order: every kind here has a ``weight`` (the
+#: kind's weights) and, by its flags, a ``bias`` (the kind's biases).
+TENSOR_KINDS = {"conv": "bias", "deconv": "bias", "dense": "bias", "batchnorm": "affine", "groupnorm": "affine",
+                "layernorm": "elementwise_affine", "embedding": "", "prelu": ""}
+
+
+def tensor_parts(layer: Layer) -> tuple[str, ...] | None:
+    """The parameter tensors of a module (``("weight", "bias")``), None when archcalc does not tell them apart.
+
+    >>> tensor_parts(Layer("Conv2d", {"bias": False}, None, "")), tensor_parts(Layer("ReLU", {}, None, ""))
+    (('weight',), ())
+    """
+    spec = K.TORCH_CLASSES.get(layer.class_name)
+    if spec is None:
+        return None
+    if spec.kind in PARAMETER_FREE_KINDS or spec.kind == "channel_shuffle":
+        return ()
+    flag = TENSOR_KINDS.get(spec.kind)
+    if flag is None:
+        return None
+    given = {**spec.defaults, **layer.kwargs}
+    if flag == "":
+        return ("weight",)
+    if flag == "bias":
+        return ("weight", "bias") if given.get("bias", True) else ("weight",)
+    if not given.get(flag, True):
+        return ()
+    return ("weight", "bias") if given.get("bias", True) else ("weight",)
 
 
 def module_method(name: str, module: Any) -> Value:
     """A method of a module that changes nothing archcalc counts (or that it refuses)."""
     if name in ("parameters", "named_parameters"):
-        return _parameters(name)
+        return _parameters(name, module)
     if name == "requires_grad_":
-        def freeze(ev: Evaluator, n: ast.AST, requires_grad: Any = True) -> Any:
-            if requires_grad is not True:
-                raise frozen_error(ev, n)
+        def set_all(ev: Evaluator, n: ast.AST, requires_grad: Any = True) -> Any:
+            for _, param in _parameter_list(ev, module, n):
+                freeze(ev, param, requires_grad, n)
             return module
-        return Method(freeze)
+        return Method(set_all)
     return NoOpResult(f"`{name}`", module if name in MODULE_RETURNS_SELF else None)
 
 
 def frozen_error(ev: Evaluator, node: ast.AST) -> SpecError:
-    return ev.error(node, "archcalc does not read parameters frozen by hand (`requires_grad`): it counts every "
-                          "parameter as trainable",
-                    hint="leave the line out to count the model as built; the total does not change, only the "
-                         "split into trainable and frozen")
+    return ev.error(node, "archcalc does not read parameters frozen by hand (`requires_grad`) here: it cannot tell "
+                          "which tensors they are",
+                    hint="freeze whole modules (`for p in self.backbone.parameters(): p.requires_grad = False`, "
+                         "`self.backbone.requires_grad_(False)`, `self.fc.weight.requires_grad = False`)")
 
 
-def _parameters(name: str) -> Value:
-    """``model.parameters()`` (one stand-in parameter, enough for a loop that freezes them) and
-    ``named_parameters()`` (its name unknown)."""
+def _parameter_list(ev: Evaluator, module: Any, node: ast.AST) -> list[tuple[Any, ParamValue]]:
+    """``module.named_parameters()`` in PyTorch's order (each module's own tensors, then its children's), for a
+    model whose tensors archcalc tells apart; a module it cannot gives one stand-in with an unknown name."""
+    out: list[tuple[Any, ParamValue]] = []
+    for qualified, m in _all_modules(module, True):
+        prefix = f"{qualified}." if qualified else ""
+        if isinstance(m, Layer):
+            parts = tensor_parts(m) if m.supported else None
+            if parts is None:
+                out.append((Unknown.of("name", ev.location(node), "a parameter's name"), ParamValue()))
+            out.extend((prefix + part, ParamValue(m, part)) for part in parts or ())
+        elif isinstance(m, Instance) and isinstance(m.framework, ModuleState):
+            out.extend((prefix + k, ParamValue(v)) for k, v in m.framework.tensors.items()
+                       if v is not None and v.parameter)
+    return out
+
+
+def _parameters(name: str, module: Any) -> Value:
+    """``model.parameters()`` and ``named_parameters()``: every parameter tensor, which a loop may freeze."""
     if name == "parameters":
-        return Method(lambda ev, n, *a, **k: [ParamValue()])
-    return Method(lambda ev, n, *a, **k: [(Unknown.of("name", ev.location(n), "a parameter's name"), ParamValue())])
+        return Method(lambda ev, n, *a, **k: [p for _, p in _parameter_list(ev, module, n)])
+    return Method(lambda ev, n, *a, **k: list(_parameter_list(ev, module, n)))
 
 
 @dataclass(eq=False)
@@ -681,6 +776,8 @@ class Layer(_ModuleValue):
     location: Location | None
     source: str
     supported: bool = True
+    #: Its parameter tensors that do not train (``requires_grad = False``): "weight", "bias".
+    frozen: set[str] = field(default_factory=set)
 
     @property
     def what(self) -> str:  # type: ignore[override]
@@ -704,6 +801,8 @@ class Layer(_ModuleValue):
         if name in self.kwargs and not isinstance(self.kwargs[name], Unknown):
             return self.kwargs[name]  # `self.conv1.out_channels`, as given to the constructor
         if name in ("weight", "bias"):
+            if name in (tensor_parts(self) or ()):
+                return ParamValue(self, name)  # `self.fc.weight.requires_grad = False` is read
             return Unknown.of(ev.segment(node), ev.location(node), "a weight tensor")
         return super().attribute(ev, name, node)
 
@@ -953,6 +1052,9 @@ class ModuleState:
     built: tuple[Tensor, Any] | None = None
     sequential: bool = False  # based on nn.Sequential: without a forward of its own, its modules in order
     container: str = ""  # the container class it is based on, if any (its methods: append, items, ...)
+    #: The tensors it holds itself: parameters (``self.gamma = nn.Parameter(...)``) and buffers
+    #: (``register_buffer``) by name, in order, None for a name registered without a tensor.
+    tensors: dict[str, Constant | None] = field(default_factory=dict)
 
     def sequential_forward(self, ev: Evaluator, x: Any, node: ast.Call) -> Any:
         for child in self.children.values():
@@ -980,10 +1082,10 @@ class ModuleState:
             return Method(lambda ev, n: [(k, v) for k, v in self.children.items() if v is not None])
         if name in ("modules", "named_modules"):
             return Method(lambda ev, n: _all_modules(instance, name == "named_modules"))
-        if name in MODULE_ADDS_TENSORS:
-            raise ev.error(node, f"archcalc cannot count a tensor added with `{name}`: PyTorch counts it in "
-                                 f"model.{'buffers' if 'buffer' in name else 'parameters'}(), but it is no module",
-                           hint="build the model from torch.nn modules, which archcalc counts")
+        if name == "register_buffer":
+            return Method(lambda ev, n, *a, **k: self.register_buffer(ev, instance, n, a, k))
+        if name == "register_parameter":
+            return Method(lambda ev, n, *a, **k: self.register_parameter(ev, instance, n, a, k))
         if name in MODULE_NO_OPS:
             return module_method(name, instance)
         if name in self.children:
@@ -997,7 +1099,57 @@ class ModuleState:
         self.set_attribute(ev, instance, key, value, node)
         instance.attributes[key] = value
 
+    def register_buffer(self, ev: Evaluator, instance: Instance, node: ast.Call, args: tuple[Any, ...],
+                        kwargs: dict[str, Any]) -> None:
+        """``self.register_buffer("mean", torch.zeros(1, 3, 1, 1))``: counted in ``model.buffers()``, with
+        ``persistent=False`` too (it is only left out of the state dict); ``None`` registers no tensor."""
+        given = _args(ev, node, ("name", "tensor", "persistent"), list(args), kwargs, {"persistent": True})
+        name, tensor = given["name"], given["tensor"]
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ev.error(node, f"`register_buffer` is given the name {_kind(name)}; archcalc reads a name written "
+                                 "as a string")
+        if given["persistent"] not in (True, False):
+            raise ev.error(node, "`persistent` must be True or False")
+        value = constant_of(ev, tensor)
+        if tensor is not None and (value is None or value.parameter):
+            raise ev.error(node, f"archcalc cannot count the buffer `{name}`: it reads a buffer made from a tensor "
+                                 "of constant sizes", hint="write its values with torch.zeros, torch.ones, "
+                                                           "torch.full, torch.tensor([...]) and sizes that are numbers")
+        if name in self.children or (name in instance.attributes and name not in self.tensors):
+            raise ev.error(node, f"`register_buffer(\"{name}\", ...)`: the module has an attribute `{name}` already",
+                           hint="PyTorch refuses this too: choose another name")
+        held = None if value is None else Constant(value.shape, ev.segment(node, 80), ev.location(node))
+        self.hold(name, held)
+        instance.attributes[name] = held
+
+    def register_parameter(self, ev: Evaluator, instance: Instance, node: ast.Call, args: tuple[Any, ...],
+                           kwargs: dict[str, Any]) -> None:
+        """``self.register_parameter("gamma", nn.Parameter(...))``: the same as assigning it."""
+        given = _args(ev, node, ("name", "param"), list(args), kwargs, {})
+        name, param = given["name"], given["param"]
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ev.error(node, "`register_parameter` takes a name written as a string")
+        if param is not None and not (isinstance(param, Constant) and param.parameter):
+            raise ev.error(node, f"`register_parameter(\"{name}\", ...)` is given {_kind(param)}, not an "
+                                 "`nn.Parameter`", hint="PyTorch refuses this too: wrap the tensor in nn.Parameter")
+        self.hold(name, param)
+        instance.attributes[name] = param
+
+    def hold(self, name: str, value: Constant | None) -> None:
+        """A tensor the module holds itself (a parameter or a buffer), or None for a name that holds none."""
+        self.tensors[name] = value
+
     def set_attribute(self, ev: Evaluator, instance: Instance, name: str, value: Any, node: ast.AST) -> None:
+        if isinstance(value, Constant) and value.parameter:
+            self.hold(name, value)  # PyTorch's __setattr__ registers a parameter as it does a module
+        elif name in self.tensors and self.tensors[name] is not None:
+            held = self.tensors[name]
+            if held.parameter or not isinstance(value, Constant):  # PyTorch refuses a tensor for a parameter
+                raise ev.error(node, f"archcalc cannot follow `self.{name}` replaced by {_kind(value)}: the module "
+                                     f"holds it as a {'parameter' if held.parameter else 'buffer'}",
+                               hint="assign an nn.Parameter to a parameter, and to a buffer a tensor made with "
+                                    "torch.tensor([...]) or torch.full")
+            self.hold(name, Constant(value.shape, held.source, held.location))  # a buffer given new values
         if _is_module(value):
             self.children[name] = value  # PyTorch's __setattr__ registers it (a second assignment replaces it)
         elif name in self.children:
@@ -1012,8 +1164,8 @@ class ModuleState:
             raise ev.error(node, "archcalc does not read `training` set by hand", hint="leave the line out")
 
     def call(self, ev: Evaluator, instance: Instance, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
-        if args and isinstance(args[0], Unknown):
-            return args[0]  # a training loop's `net(inputs)`: data, not the model's input
+        if args and isinstance(args[0], Unknown):  # a training loop's `net(inputs)`: data, not the model's input
+            return args[0].unknown() if isinstance(args[0], Constant) else args[0]
         method = instance.cls.lookup("forward")
         if not isinstance(method, Function) and self.sequential:
             if len(args) != 1 or kwargs:
@@ -1467,10 +1619,259 @@ class TensorMaker(Value):
         if "size" in kwargs:
             sizes = list(kwargs["size"]) if isinstance(kwargs["size"], (tuple, list)) else [kwargs["size"]]
         if len(sizes) < 2 or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in sizes):
+            if self.name != "randint" and all(_size(s) for s in sizes):  # torch.ones(16): a buffer's values
+                return Constant(tuple(sizes), ev.segment(node, 80), ev.location(node))
             return Unknown.of(ev.segment(node), ev.location(node), "a tensor that is not a batch of examples")
         names: TorchNames = ev.names
         shape = tuple(sizes[1:]) if names.input_shape is None else names.input_shape
-        return names.new_input(ev, shape, node, ev.segment(node, 80))
+        made = names.new_input(ev, shape, node, ev.segment(node, 80))
+        if self.name != "randint":  # an input, or the values of a buffer or a parameter (register_buffer)
+            names.made[made.index] = Constant(tuple(sizes), ev.segment(node, 80), ev.location(node))
+        return made
+
+
+def _size(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+#: Why a constant tensor's values are unknown (its cause, found again when forward returns nothing else).
+CONSTANT_VALUES = "the values of a constant tensor"
+#: The values a constant tensor can have at most (a limit, as for the layers' tensors).
+MAX_CONSTANT_VALUES = 10**12
+
+
+class Constant(Unknown):
+    """A tensor of known shape whose values do not come from the model's input: ``torch.zeros(1, 3, 1, 1)``,
+    ``torch.tensor([0.485, 0.456, 0.406])``, a buffer or a parameter a module holds (``self.mean``).
+
+    Its values are unknown (it is an :class:`Unknown`: outside the model it is data, as before); in ``forward``
+    it is read as an operand of ``+``, ``-``, ``*`` and ``/`` with a tensor of the model that it broadcasts
+    to (the tensor keeps its shape, nothing is added to the graph). Given to anything else it is only an
+    unknown value: a call that returns it unchanged makes it one (its shape may not hold any more).
+
+    Args:
+        shape: PyTorch's shape, every axis (a buffer has no batch axis of its own).
+        source: how the code made it.
+        location: where.
+        parameter: an ``nn.Parameter`` (else a plain tensor).
+        trainable: a parameter's ``requires_grad``.
+    """
+
+    def __init__(self, shape: tuple[int, ...], source: str, location: Location | None, parameter: bool = False,
+                 trainable: bool = True) -> None:
+        super().__init__((Cause(source, location, CONSTANT_VALUES),))
+        self.shape = tuple(shape)
+        self.source = source
+        self.location = location
+        self.parameter = parameter
+        self.trainable = trainable
+
+    @property
+    def what(self) -> str:  # type: ignore[override]
+        kind = "parameter" if self.parameter else "constant tensor"
+        return f"a {kind} of shape {self.shape}"
+
+    @property
+    def numel(self) -> int:
+        return math.prod(self.shape)
+
+    def unknown(self) -> Unknown:
+        """The same values, their shape forgotten."""
+        return Unknown(self.causes)
+
+    def attribute(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
+        if name == "shape":
+            return self.shape
+        if name == "requires_grad" and self.parameter:
+            return self.trainable
+        if name == "requires_grad_" and self.parameter:
+            return TensorMethod(lambda ev, n, flag=True: freeze(ev, ParamValue(self), flag, n) or self, name)
+        if name in ("view", "reshape"):
+            return TensorMethod(lambda ev, n, *sizes: self._view(ev, n, sizes), name)
+        if name == "unsqueeze":
+            return TensorMethod(lambda ev, n, dim: self._unsqueeze(ev, n, dim), name)
+        if name in ("numel", "nelement"):
+            return TensorMethod(lambda ev, n: self.numel, name)
+        if name in ("dim", "ndimension"):
+            return TensorMethod(lambda ev, n: len(self.shape), name)
+        if name == "size":
+            return TensorMethod(lambda ev, n, *dim: self.shape[dim[0]] if dim else self.shape, name)
+        if name in TENSOR_SAME or name == "data":
+            return self.derived(self.shape) if name == "data" else TensorMethod(lambda ev, n, *a, **k: self, name)
+        return self.unknown()  # its values (`.mean()`, `.item()`, `nn.init` on `.data`): unknown
+
+    def set_attribute(self, ev: Evaluator, name: str, value: Any, node: ast.AST) -> None:
+        if self.parameter and name == "requires_grad":
+            freeze(ev, ParamValue(self), value, node)
+
+    def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        return self.unknown().call(ev, args, kwargs, node)
+
+    def derived(self, shape: tuple[int, ...]) -> Constant:
+        """A tensor computed from this one (a view of a parameter, a buffer times a number): only its shape is
+        known; it is no parameter itself (the parameter is counted where the module holds it)."""
+        return Constant(tuple(shape), self.source, self.location)
+
+    def _view(self, ev: Evaluator, node: ast.Call, sizes: tuple[Any, ...]) -> Constant:
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = tuple(sizes[0])
+        ok = all(isinstance(s, int) and not isinstance(s, bool) and (s >= 0 or s == -1) for s in sizes)
+        known = math.prod(s for s in sizes if s != -1) if ok else 0
+        if not ok or sizes.count(-1) > 1 or (-1 in sizes and (not known or self.numel % known)) \
+                or (-1 not in sizes and known != self.numel):
+            raise ev.error(node, f"`{ev.segment(node)}`: {self.what} cannot be viewed as "
+                                 f"({', '.join(map(str, sizes))})", hint=f"the sizes must multiply to {self.numel:,}")
+        return self.derived(tuple(self.numel // known if s == -1 else s for s in sizes))
+
+    def _unsqueeze(self, ev: Evaluator, node: ast.Call, dim: Any) -> Constant:
+        rank = len(self.shape) + 1
+        if not isinstance(dim, int) or isinstance(dim, bool) or not -rank <= dim < rank:
+            raise ev.error(node, f"dimension {dim} is out of range for `unsqueeze` of {self.what}")
+        axis = dim % rank
+        return self.derived((*self.shape[:axis], 1, *self.shape[axis:]))
+
+    def binary(self, ev: Evaluator, op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
+        """``x - self.mean`` (see :func:`operand`), ``1e-6 * torch.ones(dim)``, ``self.a + self.b``."""
+        other = b if a is self else a
+        if isinstance(other, (Tensor, Expanded)):
+            return operand(ev, op, a, b, node)
+        if isinstance(op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
+            if isinstance(other, (int, float)) and not isinstance(other, bool):
+                return self.derived(self.shape)  # the same shape
+            if isinstance(other, Constant) and _broadcast(self.shape, other.shape) is not None:
+                return self.derived(_broadcast(self.shape, other.shape))
+        return Unknown.merge([a, b])
+
+
+def _broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
+    """PyTorch's broadcast of two shapes (None when they do not broadcast).
+
+    >>> _broadcast((1, 3, 1, 1), (3, 32, 32)), _broadcast((2,), (3,))
+    ((1, 3, 32, 32), None)
+    """
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    if any(x != y and 1 not in (x, y) for x, y in zip(a, b)):
+        return None
+    return tuple(max(x, y) if 1 in (x, y) else x for x, y in zip(a, b))
+
+
+def operand(ev: Evaluator, op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
+    """``x - self.mean``, ``(x - self.mean) / self.std``, ``x * self.gamma.view(1, -1, 1, 1)``: a tensor of the
+    model and a constant tensor (a buffer, a parameter), element by element. PyTorch broadcasts them; when the
+    constant only repeats along the tensor's axes, the result has the tensor's shape and archcalc adds no row
+    (as for ``x / 255``): the constant's own values are counted where the module holds them.
+
+    Raises:
+        SpecError: another operator, or a constant that would change the tensor's shape.
+    """
+    x, c = (a, b) if isinstance(b, Constant) else (b, a)
+    if not isinstance(x, Tensor):
+        raise ev.error(node, f"archcalc reads {c.what} with a tensor of the model as it is, not expanded",
+                       hint="write `x * y`: the sizes of 1 broadcast")
+    symbol = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}.get(type(op))
+    full = (1, *x.shape)  # the batch (of any size) as 1: a constant must not grow it
+    if symbol is None:
+        raise ev.error(node, f"archcalc reads `+`, `-`, `*` and `/` of a tensor of the model and {c.what}",
+                       hint="the constant tensor and the model's tensor are combined element by element")
+    if len(c.shape) > len(full) or _broadcast(full, c.shape) != full:
+        raise ev.error(node, f"`{ev.segment(node, 80)}`: {c.what} {symbol} a tensor of shape "
+                             f"(batch, {', '.join(map(str, x.shape))}) would change its shape",
+                       hint="archcalc reads a constant tensor that broadcasts to the model's tensor: each of its "
+                            "axes, counted from the last, of size 1 or of the tensor's size")
+    return x
+
+
+@dataclass(eq=False)
+class ConstantMaker(Value):
+    """``torch.tensor([0.485, 0.456, 0.406])``, ``torch.full((1, 3, 1, 1), 0.5)``, ``torch.eye(4)``,
+    ``torch.arange(10)``: a :class:`Constant` of the shape they make (unknown when it depends on data)."""
+
+    name: str
+    what: str = "a PyTorch function"
+
+    def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        shape = self._shape(ev, args, kwargs, node)
+        if shape is None:
+            return Unknown.of(ev.segment(node), ev.location(node), "a tensor made from values archcalc does not know")
+        if math.prod(shape) > MAX_CONSTANT_VALUES:
+            raise ev.error(node, f"`{ev.segment(node, 80)}` makes a tensor of {math.prod(shape):,} values, more than "
+                                 f"archcalc reads ({MAX_CONSTANT_VALUES:,})")
+        return Constant(shape, ev.segment(node, 80), ev.location(node))
+
+    def _shape(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> tuple[int, ...] | None:
+        if self.name == "tensor":
+            data = args[0] if args else kwargs.get("data")
+            return _nested_shape(data) if not isinstance(data, Constant) else data.shape
+        if self.name == "full":
+            size = args[0] if args else kwargs.get("size")
+            size = tuple(size) if isinstance(size, (tuple, list)) else (size,)
+            return size if all(_size(s) for s in size) else None
+        if self.name == "eye":
+            n = args[0] if args else kwargs.get("n")
+            m = args[1] if len(args) > 1 else kwargs.get("m", n)
+            return (n, m) if _size(n) and _size(m) else None
+        numbers = [v for v in args[:3]]
+        if not numbers or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in numbers):
+            return None
+        start, end, step = (0, numbers[0], 1) if len(numbers) == 1 else (*numbers[:2], numbers[2] if len(numbers) > 2
+                                                                           else kwargs.get("step", 1))
+        if not isinstance(step, (int, float)) or isinstance(step, bool) or step == 0:
+            return None
+        if all(isinstance(v, int) for v in (start, end, step)):
+            return (max(0, -((start - end) // step)),)
+        return None  # a float range: its length depends on rounding archcalc does not repeat
+
+
+def _nested_shape(data: Any) -> tuple[int, ...] | None:
+    """The shape of a nested list of numbers (``[[1, 2], [3, 4]]`` is (2, 2)); None when it is not rectangular.
+
+    >>> _nested_shape([[1, 2], [3, 4]]), _nested_shape(0.5), _nested_shape([[1], [2, 3]])
+    ((2, 2), (), None)
+    """
+    if isinstance(data, (int, float)):  # a bool too: torch.tensor(True) is a 0-d tensor
+        return ()
+    if not isinstance(data, (list, tuple)):
+        return None
+    inner = [_nested_shape(v) for v in data]
+    if not inner:
+        return (0,)
+    if any(s is None or s != inner[0] for s in inner):
+        return None
+    return (len(data), *inner[0])
+
+
+@dataclass(eq=False)
+class ParameterClass(Value):
+    """``nn.Parameter(torch.zeros(1, 1, dim))``: a parameter a module holds directly (ConvNeXt's layer scale,
+    a ViT's class token); counted in ``model.parameters()`` once a module holds it."""
+
+    what: str = "`nn.Parameter`"
+
+    def instance_check(self, value: Any) -> bool:
+        return isinstance(value, Constant) and value.parameter
+
+    def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        given = _args(ev, node, ("data", "requires_grad"), args, kwargs, {"data": None, "requires_grad": True})
+        data, grad = constant_of(ev, given["data"]), given["requires_grad"]
+        if data is None:
+            raise ev.error(node, f"archcalc cannot count `{ev.segment(node, 80)}`: it reads a parameter made from "
+                                 "a tensor of constant sizes",
+                           hint="write its values with torch.zeros, torch.ones, torch.randn, torch.rand, torch.empty, "
+                                "torch.full or torch.tensor([...]) and sizes that are numbers")
+        if grad not in (True, False):
+            raise ev.error(node, "`requires_grad` must be True or False")
+        return Constant(data.shape, ev.segment(node, 80), ev.location(node), parameter=True, trainable=grad)
+
+
+def constant_of(ev: Evaluator, value: Any) -> Constant | None:
+    """The constant tensor a value is: a :class:`Constant`, or a tensor made by ``torch.zeros(1, 3, 1, 1)``
+    (which the reader takes for an input until a module holds it)."""
+    if isinstance(value, Constant):
+        return value
+    if isinstance(value, Tensor) and value.index in ev.names.made:
+        return ev.names.made[value.index]
+    return None
 
 
 # -- the networks ----------------------------------------------------------------------------------
@@ -1695,6 +2096,12 @@ def extract(ev: Evaluator, names: TorchNames, name: str, model: Any, x: Tensor, 
     with the module names of ``model.named_modules()``."""
     outputs = [t for t in _tensors(out)]
     if not outputs:
+        held = next((c for c in getattr(out, "causes", ()) if c.why == CONSTANT_VALUES), None)
+        if held is not None:  # `torch.cat([self.cls_token, x], 1)`: a constant tensor where no kind reads it
+            raise SpecError(f"the forward pass of `{name}` uses `{held.name}` in a way archcalc does not read: it "
+                            "reads a constant tensor (a buffer, a parameter) only in `+`, `-`, `*`, `/` with a "
+                            "tensor of the model that it broadcasts to", location=held.location,
+                            hint="archcalc has no layer kind for the other uses of a tensor a module holds itself")
         raise SpecError(f"the forward pass of `{name}` returns {_kind(out)}, not a tensor", location=where,
                         hint="return the output tensor from `forward`")
     keep = {x.index}
@@ -1720,7 +2127,8 @@ def extract(ev: Evaluator, names: TorchNames, name: str, model: Any, x: Tensor, 
             shares = seen.get(id(g.layer))
             seen.setdefault(id(g.layer), new[old])
         nodes.append(Node(g.kind, dict(g.args), tuple(new[p] for p in g.parents), g.location, g.source,
-                          shares=shares, module=module))
+                          shares=shares, module=module,
+                          frozen=frozenset(g.layer.frozen) if g.layer is not None else frozenset()))
     if problems:
         raise SpecError(f"the forward pass of `{name}` calls {len(problems)} module{'s' * (len(problems) != 1)} "
                         "that the model does not hold: " + ", ".join(text for text, _ in problems),
@@ -1732,8 +2140,25 @@ def extract(ev: Evaluator, names: TorchNames, name: str, model: Any, x: Tensor, 
     unused = [(n, m) for n, m in sorted(_leaves(model), key=_created)
               if id(m) not in seen and not _parameter_free(m.class_name)]
     network = Network(_word(name), nodes, where, "torch")
-    network.unused = [standalone(qualified_name, layer) for qualified_name, layer in unused]
+    network.unused = [standalone(qualified_name, layer) for qualified_name, layer in unused] + held_tensors(model)
     return network
+
+
+def held_tensors(model: Any) -> list[Unused]:
+    """The parameters and buffers the model's modules hold themselves (``nn.Parameter``, ``register_buffer``):
+    no row counts them (a use in ``forward`` adds none), so each is carried as the live reader of a module
+    carries them, by the module that holds it (its class name for a kind), and counted in the totals."""
+    out = []
+    for qualified, module in _all_modules(model, True):
+        state = module.framework if isinstance(module, Instance) and isinstance(module.framework, ModuleState) \
+            else None
+        for name, held in (state.tensors.items() if state is not None else ()):
+            if held is None:
+                continue
+            out.append(Unused(qualified, module.cls.name, held.source, held.numel if held.parameter else 0, 0,
+                              0 if held.parameter else held.numel, held.location, tensor=name,
+                              frozen=held.numel if held.parameter and not held.trainable else 0))
+    return out
 
 
 #: The size of each spatial axis of the stand-in input an uncalled module is counted on (its weights do
@@ -1770,8 +2195,9 @@ def standalone(qualified: str, layer: Layer) -> Unused:
             effect = K.KINDS[kind].infer(args, [shape])
         except ArchcalcError:
             continue
+        frozen = effect.weights * ("weight" in layer.frozen) + effect.biases * ("bias" in layer.frozen)
         return Unused(qualified, kind, layer.source, effect.weights, effect.biases, effect.buffers, layer.location,
-                      args, shape)
+                      args, shape, frozen=frozen)
     raise SpecError(f"the model holds {where}, which its forward pass never calls, and archcalc cannot count its "
                     "parameters without an input", location=layer.location,
                     hint="PyTorch counts them in model.parameters(): use the module in `forward`, or delete it")

@@ -1,6 +1,5 @@
 # archcalc: --input 3x32x32
-# covers: Conv2d, ReLU, MaxPool2d, AdaptiveAvgPool2d, Flatten, Linear, Sequential, loop, super()
-# gap: parameters frozen by hand are refused: archcalc counts every parameter as trainable ("archcalc does not read parameters frozen by hand")
+# covers: Conv2d, ReLU, MaxPool2d, AdaptiveAvgPool2d, Flatten, Linear, Sequential, loop, super(), frozen
 # Transfer learning: the backbone's parameters frozen (requires_grad = False), only the new head trains.
 import torch.nn as nn
 

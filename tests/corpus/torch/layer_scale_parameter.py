@@ -1,6 +1,5 @@
 # archcalc: --input 3x32x32
-# covers: Conv2d, Linear, torch.flatten, super()
-# gap: `nn.Parameter` held by a module directly is refused (ConvNeXt's layer scale, SAGAN's gamma)
+# covers: Conv2d, Linear, torch.flatten, super(), nn.Parameter
 # A learnable per-channel scale as a bare nn.Parameter, multiplied in forward.
 import torch
 import torch.nn as nn
