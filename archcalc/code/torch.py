@@ -65,8 +65,9 @@ CONSTANT_MAKERS = ("tensor", "full", "eye", "arange")
 PARAMETER_FREE_KINDS = frozenset({"activation", "dropout", "flatten", "reshape", "maxpool", "avgpool",
                                   "adaptive_avgpool", "adaptive_maxpool", "global_avgpool", "global_maxpool",
                                   "upsample", "zeropad", "crop", "permute", "lrn"})
-#: Functions of ``torch`` that combine or reshape tensors, read here rather than as a module.
-TENSOR_FUNCTIONS = ("flatten", "cat", "concat", "concatenate", "add", "mul", "mean", "permute", "transpose")
+#: Functions of ``torch`` that combine tensors, read here rather than as a module (those that reshape one
+#: tensor are in :data:`TENSOR_OPS`, shared with the tensor's methods of the same name).
+TENSOR_FUNCTIONS = ("cat", "concat", "concatenate", "add", "mul")
 
 
 def _known_class(name: str) -> bool:
@@ -376,7 +377,8 @@ def resolve(names: TorchNames, path: str) -> Any:
         return ContainerClass(leaf)
     if nn and not functional and _known_class(leaf):
         return LayerClass(leaf)
-    if parts == ["torch", leaf] and leaf in TENSOR_FUNCTIONS:
+    if parts == ["torch", leaf] and (leaf in TENSOR_FUNCTIONS or (leaf in TENSOR_OPS and
+                                                                  not TENSOR_OPS[leaf].method_only)):
         return TensorFunction(leaf, path)
     if (functional and leaf != "functional") or path in K.TORCH_FUNCTIONS:
         return FunctionValue(leaf, path) if _full_name(path) in K.TORCH_FUNCTIONS else UnsupportedFunction(path)
@@ -1213,12 +1215,10 @@ class Tensor(Value):
             return len(self.shape) + 1
         if name == "dtype":
             return "float32"
+        if name in TENSOR_OPS:
+            return TensorMethod(lambda ev, n, *a, **k: tensor_op(ev, name, [self, *a], k, n, method=True), name)
         methods: dict[str, Callable[..., Any]] = {
             "size": self.size, "dim": lambda ev, n: len(self.shape) + 1, "numel": self.numel,
-            "view": self.view, "reshape": self.view, "flatten": self.flatten, "mean": self.mean,
-            "permute": lambda ev, n, *dims: permute(ev, self, dims, n),
-            "transpose": lambda ev, n, a, b: transpose(ev, self, a, b, n),
-            "squeeze": self.squeeze, "unsqueeze": self.unsqueeze,
             "expand_as": lambda ev, n, other: self.expand(ev, n, *(other.full_shape() if isinstance(other, Tensor)
                                                                    else (other,))),
             "expand": self.expand,
@@ -1291,35 +1291,9 @@ class Tensor(Value):
                                  f"{math.prod(rest):,}", hint=hint)
         return self.names.reshape(ev, self, tuple(rest), node)
 
-    def flatten(self, ev: Evaluator, node: ast.Call, start_dim: int = 0, end_dim: int = -1) -> Any:
-        return flatten(ev, self, start_dim, end_dim, node)
-
-    def mean(self, ev: Evaluator, node: ast.Call, dim: Any = None, keepdim: bool = False, **kwargs: Any) -> Any:
-        return mean(ev, self, dim, keepdim, node)
-
     def _operator(self, op: ast.operator) -> Callable[..., Any]:
         """``x.add(y)``, ``out.add_(identity)``: the operator ``+`` (or ``*``, ``-``)."""
         return lambda ev, n, other: ev.binary(op, self, other, n)
-
-    def squeeze(self, ev: Evaluator, node: ast.Call, dim: Any = None) -> Any:
-        """``x.squeeze(-1)``: a size-1 axis left out; ``x.squeeze()``: every size-1 axis of one example (the
-        batch is kept: archcalc reads a model for any batch size)."""
-        shape = list(self.shape)
-        if dim is None:
-            kept = [d for d in shape if d != 1] or [1]
-        else:
-            axis = _dim(ev, dim, len(shape) + 1, node)
-            if axis == 0:
-                raise ev.error(node, f"`{ev.segment(node)}` squeezes the batch", hint="squeeze dimension 1 or later")
-            kept = shape[:axis - 1] + shape[axis:] if shape[axis - 1] == 1 else shape
-        return self.names.reshape(ev, self, tuple(kept), node)
-
-    def unsqueeze(self, ev: Evaluator, node: ast.Call, dim: Any) -> Any:
-        shape = list(self.shape)
-        axis = _dim(ev, dim, len(shape) + 2, node)
-        if axis == 0:
-            raise ev.error(node, f"`{ev.segment(node)}` adds an axis before the batch", hint="use dimension 1 or later")
-        return self.names.reshape(ev, self, (*shape[:axis - 1], 1, *shape[axis - 1:]), node)
 
     def expand(self, ev: Evaluator, node: ast.Call, *sizes: Any) -> Any:
         """``y.expand_as(x)``: the same values repeated along size-1 axes, read inside ``x * y``, where the
@@ -1505,6 +1479,78 @@ def transpose(ev: Evaluator, x: Any, a: Any, b: Any, node: ast.Call) -> Any:
     return permute(ev, x, tuple(order), node)
 
 
+def squeeze(ev: Evaluator, x: Tensor, dim: Any, node: ast.Call) -> Any:
+    """``x.squeeze(-1)``: a size-1 axis left out; ``x.squeeze()``: every size-1 axis of one example (the
+    batch is kept: archcalc reads a model for any batch size)."""
+    shape = list(x.shape)
+    if dim is None:
+        kept = [d for d in shape if d != 1] or [1]
+    else:
+        axis = _dim(ev, dim, len(shape) + 1, node)
+        if axis == 0:
+            raise ev.error(node, f"`{ev.segment(node)}` squeezes the batch", hint="squeeze dimension 1 or later")
+        kept = shape[:axis - 1] + shape[axis:] if shape[axis - 1] == 1 else shape
+    return ev.names.reshape(ev, x, tuple(kept), node)
+
+
+def unsqueeze(ev: Evaluator, x: Tensor, dim: Any, node: ast.Call) -> Any:
+    shape = list(x.shape)
+    axis = _dim(ev, dim, len(shape) + 2, node)
+    if axis == 0:
+        raise ev.error(node, f"`{ev.segment(node)}` adds an axis before the batch", hint="use dimension 1 or later")
+    return ev.names.reshape(ev, x, (*shape[:axis - 1], 1, *shape[axis - 1:]), node)
+
+
+@dataclass(frozen=True)
+class TensorOp:
+    """A tensor operation read both as a function of ``torch`` (``torch.squeeze(x, 1)``) and as a method
+    (``x.squeeze(1)``): its parameters after the tensor, their defaults, and how it is read."""
+
+    params: tuple[str, ...]
+    defaults: dict[str, Any]
+    read: Callable[..., Any]  # (ev, x, node, **arguments): the tensor or value it makes
+    spread: bool = False  # the method may spread its one parameter: `x.permute(0, 2, 1)`, `x.view(-1, 8)`
+    method_only: bool = False  # `x.view(...)`: torch has no function of that name
+
+
+#: The tensor operations of both spellings, by name (one table: the two spellings cannot drift apart).
+TENSOR_OPS: dict[str, TensorOp] = {
+    "view": TensorOp(("shape",), {}, lambda ev, x, n, shape: x.view(ev, n, *shape), spread=True, method_only=True),
+    "reshape": TensorOp(("shape",), {}, lambda ev, x, n, shape: x.view(ev, n, *shape), spread=True),
+    "flatten": TensorOp(("start_dim", "end_dim"), {"start_dim": 0, "end_dim": -1},
+                        lambda ev, x, n, start_dim, end_dim: flatten(ev, x, start_dim, end_dim, n)),
+    "squeeze": TensorOp(("dim",), {"dim": None}, lambda ev, x, n, dim: squeeze(ev, x, dim, n)),
+    "unsqueeze": TensorOp(("dim",), {}, lambda ev, x, n, dim: unsqueeze(ev, x, dim, n)),
+    "permute": TensorOp(("dims",), {}, lambda ev, x, n, dims: permute(ev, x, dims, n), spread=True),
+    "transpose": TensorOp(("dim0", "dim1"), {}, lambda ev, x, n, dim0, dim1: transpose(ev, x, dim0, dim1, n)),
+    "mean": TensorOp(("dim", "keepdim", "dtype"), {"dim": None, "keepdim": False, "dtype": None},
+                     lambda ev, x, n, dim, keepdim, dtype: mean(ev, x, dim, keepdim, n)),
+}
+
+
+def tensor_op(ev: Evaluator, name: str, args: list[Any], kwargs: dict[str, Any], node: ast.Call,
+              method: bool = False) -> Any:
+    """``torch.<name>(x, ...)``, or ``x.<name>(...)`` (``method``: ``args[0]`` is the tensor itself)."""
+    op = TENSOR_OPS[name]
+    rest = list(args[1:]) if method else list(args)
+    if method and op.spread and rest and not (len(rest) == 1 and isinstance(rest[0], (tuple, list))):
+        rest = [tuple(rest)]  # x.permute(0, 2, 1) is torch.permute(x, (0, 2, 1))
+    if method:
+        given = _args(ev, node, op.params, rest, kwargs, op.defaults)
+        x = args[0]
+    else:
+        given = _args(ev, node, ("input", *op.params), rest, kwargs, op.defaults)
+        x = given.pop("input")
+    if isinstance(x, Unknown):
+        return x
+    if not isinstance(x, Tensor):
+        raise ev.error(node, f"`{name}` of {_kind(x)}, not of a tensor of the model")
+    if op.spread:
+        value = given[op.params[0]]
+        given[op.params[0]] = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+    return op.read(ev, x, node, **given)
+
+
 @dataclass(eq=False)
 class FunctionValue(Value):
     """A functional form of a module (``F.relu``, ``F.max_pool2d``, ``torch.sigmoid``)."""
@@ -1549,23 +1595,12 @@ class TensorFunction(Value):
     what: str = "a PyTorch function"
 
     def call(self, ev: Evaluator, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
-        if self.name == "flatten":
-            given = _args(ev, node, ("input", "start_dim", "end_dim"), args, kwargs, {"start_dim": 0, "end_dim": -1})
-            return flatten(ev, given["input"], given["start_dim"], given["end_dim"], node)
-        if self.name == "mean":
-            given = _args(ev, node, ("input", "dim", "keepdim"), args, kwargs, {"dim": None, "keepdim": False})
-            return mean(ev, given["input"], given["dim"], given["keepdim"], node)
+        if self.name in TENSOR_OPS:
+            return tensor_op(ev, self.name, args, kwargs, node)
         if self.name in ("add", "mul"):
             given = _args(ev, node, ("input", "other"), args, kwargs, {})
             op = ast.Add() if self.name == "add" else ast.Mult()
             return ev.binary(op, given["input"], given["other"], node)
-        if self.name == "permute":
-            given = _args(ev, node, ("input", "dims"), args, kwargs, {})
-            dims = given["dims"]
-            return permute(ev, given["input"], tuple(dims) if isinstance(dims, (tuple, list)) else (dims,), node)
-        if self.name == "transpose":
-            given = _args(ev, node, ("input", "dim0", "dim1"), args, kwargs, {})
-            return transpose(ev, given["input"], given["dim0"], given["dim1"], node)
         given = _args(ev, node, ("tensors", "dim"), args, kwargs, {"dim": 0})
         tensors, dim = given["tensors"], given["dim"]
         if isinstance(tensors, Unknown):

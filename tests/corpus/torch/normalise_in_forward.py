@@ -1,6 +1,5 @@
 # archcalc: --input 3x32x32
-# covers: Conv2d, BatchNorm2d, ReLU, AdaptiveAvgPool2d, Linear, Sequential, super()
-# gap: `torch.squeeze(x)` is refused, though `x.squeeze()` is read
+# covers: Conv2d, BatchNorm2d, ReLU, AdaptiveAvgPool2d, Linear, Sequential, super(), torch.squeeze
 # Input scaling in forward (x / 255, minus a mean), F.adaptive_avg_pool2d(...).view(...), torch.squeeze.
 import torch
 import torch.nn as nn
