@@ -1417,26 +1417,104 @@ def unflatten(ev: Evaluator, x: Tensor, kwargs: dict[str, Any], node: ast.Call, 
     return ev.names.reshape(ev, x, shape, node, layer)
 
 
-def mean(ev: Evaluator, x: Any, dim: Any, keepdim: Any, node: ast.Call) -> Any:
+#: Reductions over dimensions that archcalc reads: over every spatial dimension they are global pooling.
+#: ``sum``, ``min`` and ``amin`` have no kind (archcalc has no global sum or minimum pooling): refused.
+GLOBAL_POOLS = {"mean": ("global_avgpool", "the mean over the height and width is global average pooling"),
+                "max": ("global_maxpool", "the maximum over the height and width (over time for a sequence) "
+                                          "is global max pooling"),
+                "amax": ("global_maxpool", "the maximum over the height and width (over time for a sequence) "
+                                           "is global max pooling")}
+
+
+def mean(ev: Evaluator, x: Any, dim: Any, keepdim: Any, node: ast.Call, name: str = "mean") -> Any:
     """``x.mean((2, 3))``: the average over every spatial axis (all but the channels) is global average
-    pooling; with ``keepdim=True``, adaptive average pooling to 1."""
+    pooling; with ``keepdim=True``, adaptive average pooling to 1. ``x.amax(2)`` (``name``), the maximum over
+    time of a ``C x T`` tensor, is global max pooling in the same way."""
     if isinstance(x, Unknown):
         return x
+    kind, hint = GLOBAL_POOLS.get(name, (None, "archcalc reads `mean` and `max` over every spatial dimension "
+                                               "(global pooling)"))
     rank = len(x.shape) + 1
     dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-    if dim is None or not all(isinstance(d, int) and not isinstance(d, bool) for d in dims):
-        raise ev.error(node, f"archcalc reads `mean` over the spatial dimensions (`{ev.segment(node.func)}((2, 3))`)")
+    if kind is None:
+        raise ev.error(node, f"archcalc has no layer kind for `{name}` over dimensions of a tensor "
+                             f"(`{ev.segment(node, 80)}`)", hint=hint)
+    if dim is None or not dims or not all(isinstance(d, int) and not isinstance(d, bool) for d in dims):
+        raise ev.error(node, f"archcalc reads `{name}` over the spatial dimensions (`{ev.segment(node.func)}((2, 3))`)")
     axes = sorted({_cl_axis(_dim(ev, d, rank, node) - 1, rank - 1, x.layout) for d in dims if
                    _dim(ev, d, rank, node) > 0})
     spatial = list(range(rank - 2))  # every channels-last axis but the channels
     if axes != spatial or rank < 3 or any(_dim(ev, d, rank, node) == 0 for d in dims):
         wanted = tuple(range(2, rank)) if x.layout == FIRST else tuple(range(1, rank - 1))
         said = ", ".join(map(str, wanted)) if rank >= 3 else "2, 3, ..."
-        raise ev.error(node, f"archcalc reads `mean` over every spatial dimension ({said}), got {tuple(dims)}",
-                       hint="the mean over the height and width is global average pooling")
+        raise ev.error(node, f"archcalc reads `{name}` over every spatial dimension ({said}), got {tuple(dims)}",
+                       hint=hint)
     if keepdim not in (True, False):
         raise ev.error(node, "`keepdim` must be True or False")
-    return ev.names.node(ev, "global_avgpool", {"keepdims": bool(keepdim)}, [x], node, ev.segment(node, 80))
+    return ev.names.node(ev, kind, {"keepdims": bool(keepdim)}, [x], node, ev.segment(node, 80))
+
+
+def max_min(ev: Evaluator, x: Tensor, name: str, dim: Any, keepdim: Any, node: ast.Call) -> Any:
+    """``torch.max(x, dim)``: the maximum over a dimension and where it is (a pair: ``[0]`` or ``.values``
+    is read); ``torch.max(a, b)`` of two tensors: their elementwise maximum (a merge, as Keras's
+    ``Maximum``). ``min`` likewise, though only its elementwise form has a kind."""
+    if isinstance(dim, Unknown):
+        return dim
+    if isinstance(dim, Tensor):
+        if keepdim is not False:
+            raise ev.error(node, f"`{ev.segment(node.func)}` of two tensors takes no `keepdim`")
+        kind = "maximum" if name == "max" else "minimum"
+        return ev.names.merge(ev, kind, {}, [x, dim], node, ev.segment(node, 80))
+    if dim is None:
+        raise ev.error(node, f"`{ev.segment(node)}` reduces the whole batch to one number",
+                       hint=f"give the dimension: `torch.{name}(x, dim=2)[0]` over time, or "
+                            f"`torch.{name}(x, other)` for the elementwise {name}imum of two tensors")
+    if isinstance(dim, (tuple, list)):
+        raise ev.error(node, f"`{ev.segment(node.func)}` takes one dimension, got {_kind(dim)}",
+                       hint=f"`torch.a{name}(x, dim=(2, 3))` takes several")
+    return ValuesIndices(mean(ev, x, dim, keepdim, node, name), ev.segment(node, 80))
+
+
+@dataclass(eq=False)
+class ValuesIndices(Value):
+    """What ``torch.max(x, dim)`` returns: the values (``[0]``, ``.values``) and their indices (refused:
+    whole numbers that no layer of the model makes)."""
+
+    values: Tensor
+    source: str
+    what: str = "the (values, indices) pair of a reduction"
+
+    def _indices(self, ev: Evaluator, node: ast.AST) -> SpecError:
+        return ev.error(node, f"archcalc reads the values of `{self.source}`, not its indices",
+                        hint="take `[0]` or `.values`")
+
+    def attribute(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
+        if name == "values":
+            return self.values
+        if name == "indices":
+            raise self._indices(ev, node)
+        return super().attribute(ev, name, node)
+
+    def item(self, ev: Evaluator, key: Any, node: ast.AST) -> Any:
+        if key in (0, -2) and not isinstance(key, bool):
+            return self.values
+        if key in (1, -1) and not isinstance(key, bool):
+            raise self._indices(ev, node)
+        raise ev.error(node, f"`{self.source}` is a pair (values, indices), indexed by 0 or 1, got {_kind(key)}")
+
+    def items(self, ev: Evaluator, node: ast.AST) -> list[Any]:
+        return [self.values, Indices(self.source)]
+
+
+@dataclass(eq=False)
+class Indices(Value):
+    """The indices of ``values, indices = torch.max(x, 1)``: unpacking them is fine, using them is refused."""
+
+    source: str
+
+    @property
+    def what(self) -> str:  # type: ignore[override]
+        return f"the indices of `{self.source}` (archcalc reads its values only)"
 
 
 def permute(ev: Evaluator, x: Any, dims: Any, node: ast.Call) -> Any:
@@ -1525,6 +1603,14 @@ TENSOR_OPS: dict[str, TensorOp] = {
     "transpose": TensorOp(("dim0", "dim1"), {}, lambda ev, x, n, dim0, dim1: transpose(ev, x, dim0, dim1, n)),
     "mean": TensorOp(("dim", "keepdim", "dtype"), {"dim": None, "keepdim": False, "dtype": None},
                      lambda ev, x, n, dim, keepdim, dtype: mean(ev, x, dim, keepdim, n)),
+    **{name: TensorOp(("dim", "keepdim"), {"dim": None, "keepdim": False},
+                      lambda ev, x, n, dim, keepdim, name=name: max_min(ev, x, name, dim, keepdim, n))
+       for name in ("max", "min")},
+    **{name: TensorOp(("dim", "keepdim"), {"dim": (), "keepdim": False},
+                      lambda ev, x, n, dim, keepdim, name=name: mean(ev, x, dim, keepdim, n, name))
+       for name in ("amax", "amin")},
+    "sum": TensorOp(("dim", "keepdim", "dtype"), {"dim": None, "keepdim": False, "dtype": None},
+                    lambda ev, x, n, dim, keepdim, dtype: mean(ev, x, dim, keepdim, n, "sum")),
 }
 
 
