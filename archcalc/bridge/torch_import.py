@@ -210,6 +210,7 @@ class _Builder:
         self.orders: dict[int, tuple[int, ...]] = {}  # node → its value's axis order (to check its shape)
         self.param_rows: dict[str, int] = {}  # a parameter used directly (layer_scale) → its node
         self.constants: dict[Ref, tuple[int, ...]] = {}  # op outputs computed from parameters and buffers alone
+        self.unreadable: dict[Ref, str] = {}  # outputs archcalc does not read (torch.max's indices) → why
         self._shapes: list[tuple[int, ...]] = []
 
     # -- helpers --------------------------------------------------------------------------------
@@ -248,6 +249,8 @@ class _Builder:
     def val(self, x: Any) -> Val:
         if not isinstance(x, Ref):
             raise _Refused("an input that is not a tensor of the forward pass (a constant made inside it)")
+        if x in self.unreadable:
+            raise _Refused(self.unreadable[x])
         if x not in self.vals:
             raise _Refused("its input could not be read")
         return self.vals[x]
@@ -282,6 +285,8 @@ class _Builder:
                 self.vals[Ref(index, out)] = v
                 if v.node >= first_new:
                     self.orders[v.node] = v.order
+            for out in range(len(results), len(op.shapes)):  # `values, indices = x.max(2)`: the indices
+                self.unreadable[Ref(index, out)] = f"the indices `{op.name}` returns (archcalc reads its values only)"
 
     def _context(self, index: int, where: str) -> str:
         if self.ops[index].kind == "module":
@@ -325,8 +330,12 @@ class _Builder:
             return [self.reorder(op, recorded[0])]
         if name in ("chunk", "split", "tensor_split"):
             return self.split(op, recorded)
-        if name in ("mean", "amax"):
+        if name in ("max", "min", "maximum", "minimum") and sum(isinstance(a, Ref) for a in op.args[:2]) == 2:
+            return [self.merge(op, "maximum" if name.startswith("max") else "minimum", recorded[0])]
+        if name in ("mean", "amax", "max"):
             return [self.reduce(op, recorded[0])]
+        if name == "__getitem__":
+            return [self.index(op, recorded[0])]
         if name == "stochastic_depth":
             x = self.val(op.args[0])
             p = op.args[1] if len(op.args) > 1 else op.kwargs.get("p", 0.0)
@@ -519,6 +528,46 @@ class _Builder:
             vals.append(Val(i, x.order))
             start += n
         return vals
+
+    def index(self, op: Op, recorded: tuple[int, ...]) -> Val:
+        """``y[:, :, -1]``, ``x[..., 2:5]``: each part taken by archcalc's ``slice`` of its last axis (another axis
+        is moved last first), a whole number's axis then dropped by a reshape."""
+        x = self.val(op.args[0])
+        key = op.args[1] if isinstance(op.args[1], tuple) else (op.args[1],)
+        rank = len(x.order)
+        if any(not (k is Ellipsis or isinstance(k, slice) or (isinstance(k, int) and not isinstance(k, bool)))
+               or (isinstance(k, slice) and k.step not in (None, 1)) for k in key) or list(key).count(Ellipsis) > 1:
+            raise _Refused("an index that is not whole numbers, slices of step 1 and `...`")
+        parts = list(key)
+        if Ellipsis in parts:
+            i = parts.index(Ellipsis)
+            parts[i:i + 1] = [slice(None)] * (rank + 2 - len(parts))
+        parts += [slice(None)] * (rank + 1 - len(parts))
+        if parts[0] != slice(None):
+            raise _Refused("an index of the batch axis")
+        before, dropped, first = self._torch_shape(x), [], len(self.nodes)
+        for axis, part in enumerate(parts[1:]):
+            size = before[axis]
+            if isinstance(part, int):
+                start, stop = part % size, part % size + 1
+                dropped.append(axis)
+            else:
+                start, stop, _ = part.indices(size)
+            if (start, stop) == (0, size):
+                continue
+            if x.order[-1] != axis:  # moved last, where archcalc's slice takes its part
+                want = (*(a for a in x.order if a != axis), axis)
+                i = self.add("permute", {"dims": tuple(x.order.index(a) + 1 for a in want)}, [x], op.name, None)
+                x = Val(i, want)
+            x = Val(self.add("slice", {"start": start, "stop": stop}, [x], op.name, None), x.order)
+        if not dropped:
+            if x.node >= first:
+                self.recorded[x.node] = tuple(recorded)
+            return x
+        shape = tuple(n for n, a in zip(self._shapes[x.node], x.order) if a not in dropped)
+        order = tuple(a - sum(d < a for d in dropped) for a in x.order if a not in dropped)
+        kind, args = ("flatten", {}) if len(shape) == 1 else ("reshape", {"shape": shape})
+        return Val(self.add(kind, args, [x], op.name, recorded), order)
 
     def reduce(self, op: Op, recorded: tuple[int, ...]) -> Val:
         x = self.val(op.args[0])

@@ -1308,6 +1308,9 @@ class Tensor(Value):
         shape = tuple(s if t == -1 else t for t, s in zip(target, self.shape))
         return Expanded(self, shape)
 
+    def item(self, ev: Evaluator, key: Any, node: ast.AST) -> Any:
+        return index(ev, self, key, node)
+
     def binary(self, ev: Evaluator, op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
         kinds = {ast.Add: "add", ast.Mult: "multiply", ast.Sub: "subtract"}
         if isinstance(a, Expanded) or isinstance(b, Expanded):
@@ -1577,6 +1580,93 @@ def unsqueeze(ev: Evaluator, x: Tensor, dim: Any, node: ast.Call) -> Any:
     if axis == 0:
         raise ev.error(node, f"`{ev.segment(node)}` adds an axis before the batch", hint="use dimension 1 or later")
     return ev.names.reshape(ev, x, (*shape[:axis - 1], 1, *shape[axis - 1:]), node)
+
+
+def _index_parts(ev: Evaluator, x: Tensor, key: Any, node: ast.AST) -> list[int | slice] | Unknown:
+    """The index of each of PyTorch's dimensions (the batch first), ``...`` spread out; anything but whole
+    numbers and slices of step 1 refused."""
+    written = f"`{ev.segment(node, 80)}`"
+    elts = node.slice.elts if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Tuple) else \
+        [node.slice] if isinstance(node, ast.Subscript) else []
+    parts = list(key) if isinstance(key, tuple) else [key]
+    # `...` is an unknown value to the evaluator: found by its place in the code.
+    dots = [i for i, e in enumerate(elts) if isinstance(e, ast.Constant) and e.value is Ellipsis]
+    for i in dots:
+        parts[i] = Ellipsis
+    for part in parts:
+        if isinstance(part, Unknown):
+            return part
+        if part is None:
+            raise ev.error(node, f"{written}: archcalc does not read `None` (a new axis) in an index",
+                           hint="write `x.unsqueeze(dim)`")
+        if isinstance(part, slice) and part.step not in (None, 1):
+            raise ev.error(node, f"{written}: archcalc reads slices of step 1, got a step of {part.step}",
+                           hint="a strided slice has no layer kind in archcalc")
+        if not (part is Ellipsis or isinstance(part, slice) or (isinstance(part, int) and not isinstance(part, bool))):
+            raise ev.error(node, f"{written}: archcalc reads a tensor indexed by whole numbers, slices and `...`, "
+                                 f"not by {_kind(part)}")
+    rank = len(x.shape) + 1
+    if parts.count(Ellipsis) > 1:
+        raise ev.error(node, f"{written}: an index can only have a single `...`")
+    if len(parts) - parts.count(Ellipsis) > rank:
+        raise ev.error(node, f"{written}: too many indices for a tensor of {rank} dimensions (the batch is 0)")
+    if Ellipsis in parts:
+        i = parts.index(Ellipsis)
+        parts[i:i + 1] = [slice(None)] * (rank - len(parts) + 1)
+    return parts + [slice(None)] * (rank - len(parts))
+
+
+def index(ev: Evaluator, x: Tensor, key: Any, node: ast.AST) -> Any:
+    """``y[:, :, -1]``, ``x[:, :3]``, ``x[..., 2:5]``: a slice of one of archcalc's axes is a ``slice`` node
+    (the kind takes the last axis: another is moved last by a ``permute`` and back), a whole number keeps
+    one position and drops its axis (a reshape)."""
+    parts = _index_parts(ev, x, key, node)
+    if isinstance(parts, Unknown):
+        ev.need(parts, node, "indexes a tensor of the model")
+        return parts
+    written = f"`{ev.segment(node, 80)}`"
+    if parts[0] != slice(None):
+        raise ev.error(node, f"{written} indexes the batch", hint="keep every example: write `:` first")
+    shape, layout, n = x.shape, x.layout, len(x.cl)
+    source = ev.segment(node, 80)
+    order = list(range(n))  # which of x's channels-last axes each axis of the current tensor is
+    current, dropped = x, []
+    for k, part in enumerate(parts[1:]):
+        size = shape[k]
+        if isinstance(part, int):
+            if not -size <= part < size:
+                raise ev.error(node, f"{written}: index {part} is out of range for dimension {k + 1} of size {size}")
+            start, stop = part % size, part % size + 1
+            dropped.append(_cl_axis(k, n, layout))
+        else:
+            start, stop, _ = part.indices(size)
+            if stop <= start:
+                raise ev.error(node, f"{written}: the slice of dimension {k + 1} (size {size}) selects nothing")
+        if (start, stop) == (0, size):
+            continue
+        j = order.index(_cl_axis(k, n, layout))
+        if j != n - 1:  # moved last, where the slice kind takes its part
+            moved = [*order[:j], *order[j + 1:], order[j]]
+            # shown features last: PyTorch's order is then archcalc's, the part taken from the last axis
+            current = ev.names.node(ev, "permute", {"dims": tuple(order.index(a) + 1 for a in moved)}, [current],
+                                    node, source, layout=LAST)
+            order = moved
+        current = ev.names.node(ev, "slice", {"start": start, "stop": stop}, [current], node, source,
+                                layout=layout if order == list(range(n)) else LAST)
+    kept = [a for a in range(n) if a not in dropped]  # the result in x's channels-last order
+    labels = [k for k in range(n) if _cl_axis(k, n, layout) not in dropped]  # its PyTorch axes
+    axis_of = {_cl_axis(k, n, layout): k for k in range(n)}
+    out_layout = next(lay for lay in (layout, LAST if layout == FIRST else FIRST)
+                      if from_torch_order(tuple(labels), lay) == tuple(axis_of[a] for a in kept))
+    if [a for a in order if a not in dropped] != kept:  # the axes moved by a slice come back first
+        current = ev.names.node(ev, "permute", {"dims": tuple(order.index(a) + 1 for a in range(n))}, [current],
+                                node, source, layout=layout)
+        order = list(range(n))
+    if not dropped:
+        return current
+    cl = tuple(current.cl[i] for i, a in enumerate(order) if a not in dropped)
+    kind, args = ("flatten", {}) if len(cl) == 1 else ("reshape", {"shape": cl})
+    return ev.names.node(ev, kind, args, [current], node, source, layout=out_layout)
 
 
 @dataclass(frozen=True)

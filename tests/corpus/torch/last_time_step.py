@@ -1,6 +1,5 @@
 # archcalc: --input 4x60
 # covers: Conv1d, ReLU, Linear, Sequential, super()
-# gap: `y[:, :, -1]` (a tensor indexed: the last time step) is refused ("a tensor of the model cannot be indexed")
 # A sequence model that keeps the last time step of its convolution features, as TCN tutorials do.
 import torch.nn as nn
 
