@@ -532,12 +532,12 @@ class _Builder:
     def index(self, op: Op, recorded: tuple[int, ...]) -> Val:
         """``y[:, :, -1]``, ``x[..., 2:5]``: each part taken by archcalc's ``slice`` of its last axis (another axis
         is moved last first), a whole number's axis then dropped by a reshape."""
-        x = self.val(op.args[0])
         key = op.args[1] if isinstance(op.args[1], tuple) else (op.args[1],)
-        rank = len(x.order)
         if any(not (k is Ellipsis or isinstance(k, slice) or (isinstance(k, int) and not isinstance(k, bool)))
                or (isinstance(k, slice) and k.step not in (None, 1)) for k in key) or list(key).count(Ellipsis) > 1:
             raise _Refused("an index that is not whole numbers, slices of step 1 and `...`")
+        x = self.val(op.args[0])
+        rank = len(x.order)
         parts = list(key)
         if Ellipsis in parts:
             i = parts.index(Ellipsis)
