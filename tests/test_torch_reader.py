@@ -839,10 +839,11 @@ def test_refuses_a_missing_constructor_argument_and_names_define() -> None:
     ("return F.unfold(self.layers[0](x), 2)", [
         "error: archcalc has no layer kind for `F.unfold` on a tensor of the model",
         "hint: the modules and functions archcalc reads are listed in docs/pytorch.md"]),
-    ("return self.layers[0](x).chunk(2)", [
-        "error: archcalc does not read the tensor method `chunk`",
+    ("return self.layers[0](x).cumsum(1)", [
+        "error: archcalc does not read the tensor method `cumsum`",
         "hint: the tensor methods it reads: size, shape, dim, view, reshape, flatten, permute, transpose, squeeze, "
-        "unsqueeze, expand_as, mean, add, mul, sub, relu, sigmoid, tanh, softmax, contiguous"]),
+        "unsqueeze, expand_as, mean, max, amax, chunk, split, add, mul, sub, relu, sigmoid, tanh, softmax, "
+        "contiguous"]),
     ("return x.mean(1)", [
         "error: archcalc reads `mean` over every spatial dimension (2, 3, ...), got (1,)",
         "hint: the mean over the height and width is global average pooling"]),

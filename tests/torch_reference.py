@@ -214,13 +214,30 @@ def _count_macs(model: Any, x: Any, modules: dict[str, ModuleRecord]) -> None:
     from torch.utils.flop_counter import FlopCounterMode
 
     counter = FlopCounterMode(display=False, depth=None)
-    with torch.no_grad(), counter:
-        model(x)
+    inputs: dict[str, list[Any]] = {}  # each counted module's inputs, for one the counter names otherwise
+    hooks = [m.register_forward_hook(lambda _m, args, _out, q=q: inputs.setdefault(q, []).append(args))
+             for q, m in model.named_modules() if q and _COUNTED.match(type(m).__name__)]
+    try:
+        with torch.no_grad(), counter:
+            model(x)
+    finally:
+        for h in hooks:
+            h.remove()
     counts = counter.get_flop_counts()
     root = type(model).__name__
+    named = dict(model.named_modules())
     for qualified, record in modules.items():
         if _COUNTED.match(record.cls):
-            flops = sum(counts.get(f"{root}.{qualified}" if qualified else root, {}).values())
+            key = f"{root}.{qualified}" if qualified else root
+            if key in counts or qualified not in inputs:
+                flops = sum(counts.get(key, {}).values())
+            else:  # called through a copy of its container (`self.features[:3](x)`): counted call by call
+                flops = 0
+                for args in inputs[qualified]:
+                    alone = FlopCounterMode(display=False, depth=None)
+                    with torch.no_grad(), alone:
+                        named[qualified](*args)
+                    flops += alone.get_total_flops()
             record.macs = flops // 2 // x.shape[0]
 
 

@@ -516,11 +516,9 @@ class _Builder:
         axis = (dim % (rank + 1)) - 1
         if axis < 0:
             raise _Refused("a split of the batch axis")
-        j = x.order.index(axis)
-        if j != rank - 1:
-            raise _Refused("a split along an axis other than the channels")
         if "slice" not in K.KINDS:
             raise _Refused("archcalc has no kind for a part of the channels (`chunk`/`split`)")
+        x = self._last(x, axis, op.name)
         vals, start = [], 0
         for shape in recorded:
             n = shape[axis]
@@ -528,6 +526,14 @@ class _Builder:
             vals.append(Val(i, x.order))
             start += n
         return vals
+
+    def _last(self, x: Val, axis: int, name: str) -> Val:
+        """The value with PyTorch's ``axis`` as archcalc's last one, where its ``slice`` takes a part."""
+        if x.order[-1] == axis:
+            return x
+        want = (*(a for a in x.order if a != axis), axis)
+        i = self.add("permute", {"dims": tuple(x.order.index(a) + 1 for a in want)}, [x], name, None)
+        return Val(i, want)
 
     def index(self, op: Op, recorded: tuple[int, ...]) -> Val:
         """``y[:, :, -1]``, ``x[..., 2:5]``: each part taken by archcalc's ``slice`` of its last axis (another axis
@@ -555,10 +561,7 @@ class _Builder:
                 start, stop, _ = part.indices(size)
             if (start, stop) == (0, size):
                 continue
-            if x.order[-1] != axis:  # moved last, where archcalc's slice takes its part
-                want = (*(a for a in x.order if a != axis), axis)
-                i = self.add("permute", {"dims": tuple(x.order.index(a) + 1 for a in want)}, [x], op.name, None)
-                x = Val(i, want)
+            x = self._last(x, axis, op.name)
             x = Val(self.add("slice", {"start": start, "stop": stop}, [x], op.name, None), x.order)
         if not dropped:
             if x.node >= first:
@@ -575,6 +578,9 @@ class _Builder:
         dims = op.args[1] if len(op.args) > 1 else op.kwargs.get("dim")
         keep = bool(op.args[2] if len(op.args) > 2 else op.kwargs.get("keepdim", False))
         dims = (dims,) if isinstance(dims, int) else tuple(dims or ())
+        kept = set(range(rank)) - {d % (rank + 1) - 1 for d in dims}
+        if len(kept) == 1:  # the axis kept (the features of a `(T, E)` tensor) is made archcalc's last
+            x = self._last(x, kept.pop(), op.name)
         axes = {x.order.index(d % (rank + 1) - 1) for d in dims if d % (rank + 1)}
         if len(axes) != len(dims) or axes != set(range(rank - 1)):
             raise _Refused(f"`{op.name}` over axes {dims}: archcalc has it over all the spatial axes only "

@@ -45,6 +45,8 @@ from .values import MISSING, Cause, ClassValue, Function, Instance, NoOp, Super,
 LAYER_STEPS = 25
 #: Nodes of the graph at most (the evaluator's step budget comes first in practice).
 MAX_LAYERS = 20_000
+#: Parts of one ``chunk``/``split`` at most (each is a slice node).
+MAX_PARTS = 1_024
 #: Names that mean PyTorch's modules when the code uses them without importing them (a pasted cell).
 UNIMPORTED_MODULES = {"torch": "torch", "nn": "torch.nn", "F": "torch.nn.functional"}
 #: Methods of a module that change nothing archcalc counts (their results are unknown).
@@ -1234,8 +1236,8 @@ class Tensor(Value):
                                 .call(ev, [self, *a], k, n), name)
         raise ev.error(node, f"archcalc does not read the tensor method `{name}`",
                        hint="the tensor methods it reads: size, shape, dim, view, reshape, flatten, permute, "
-                            "transpose, squeeze, unsqueeze, expand_as, mean, add, mul, sub, relu, sigmoid, tanh, "
-                            "softmax, contiguous")
+                            "transpose, squeeze, unsqueeze, expand_as, mean, max, amax, chunk, split, add, mul, sub, "
+                            "relu, sigmoid, tanh, softmax, contiguous")
 
     def size(self, ev: Evaluator, node: ast.AST, dim: Any = None) -> Any:
         full = self.full_shape()
@@ -1679,6 +1681,7 @@ class TensorOp:
     read: Callable[..., Any]  # (ev, x, node, **arguments): the tensor or value it makes
     spread: bool = False  # the method may spread its one parameter: `x.permute(0, 2, 1)`, `x.view(-1, 8)`
     method_only: bool = False  # `x.view(...)`: torch has no function of that name
+    method_names: tuple[tuple[str, str], ...] = ()  # the method's own names of parameters: `x.split(split_size=2)`
 
 
 #: The tensor operations of both spellings, by name (one table: the two spellings cannot drift apart).
@@ -1701,7 +1704,58 @@ TENSOR_OPS: dict[str, TensorOp] = {
        for name in ("amax", "amin")},
     "sum": TensorOp(("dim", "keepdim", "dtype"), {"dim": None, "keepdim": False, "dtype": None},
                     lambda ev, x, n, dim, keepdim, dtype: mean(ev, x, dim, keepdim, n, "sum")),
+    "chunk": TensorOp(("chunks", "dim"), {"dim": 0},
+                      lambda ev, x, n, chunks, dim: split(ev, x, "chunk", chunks, dim, n)),
+    "split": TensorOp(("split_size_or_sections", "dim"), {"dim": 0},
+                      lambda ev, x, n, split_size_or_sections, dim: split(ev, x, "split", split_size_or_sections,
+                                                                           dim, n),
+                      method_names=(("split_size", "split_size_or_sections"),)),
 }
+
+
+def split(ev: Evaluator, x: Tensor, name: str, sizes: Any, dim: Any, node: ast.Call) -> tuple[Any, ...]:
+    """``torch.chunk(x, 2, dim=1)``, ``x.split([16, 48], 1)``: a tuple of parts of one dimension, each a
+    slice (see :func:`index`). As PyTorch does, ``chunk(n)`` cuts parts of ``ceil(size / n)`` (the last one
+    smaller, and fewer than n parts if they run out); ``split(k)`` parts of k, the last one smaller; ``split``
+    of a list cuts exactly those sizes."""
+    rank = len(x.shape) + 1
+    axis = _dim(ev, dim, rank, node)
+    if axis == 0:
+        raise ev.error(node, f"`{ev.segment(node)}` splits the batch", hint="write `dim=1` to split the channels")
+    size = x.shape[axis - 1]
+
+    def whole(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    if name == "chunk":
+        if not whole(sizes) or sizes < 1:
+            raise ev.error(node, f"`{ev.segment(node)}`: the number of chunks must be a whole number of at least 1, "
+                                 f"got {_kind(sizes) if not whole(sizes) else sizes}")
+        step = -(-size // sizes)
+        parts = [min(step, size - start) for start in range(0, size, step)]
+    elif whole(sizes):
+        if sizes < 1:
+            raise ev.error(node, f"`{ev.segment(node)}`: the split size must be at least 1, got {sizes}")
+        parts = [min(sizes, size - start) for start in range(0, size, sizes)]
+    elif isinstance(sizes, (tuple, list)) and sizes and all(whole(v) and v >= 0 for v in sizes):
+        if sum(sizes) != size:
+            raise ev.error(node, f"`{ev.segment(node)}`: the sizes {list(sizes)} add up to {sum(sizes)}, not to the "
+                                 f"{size} of dimension {axis} ({_shape_text(x.shape)})",
+                           hint=f"the sizes must add up to {size}")
+        if 0 in sizes:
+            raise ev.error(node, f"`{ev.segment(node)}`: a part of size 0 has no layer kind in archcalc")
+        parts = list(sizes)
+    else:
+        raise ev.error(node, f"`{ev.segment(node)}`: archcalc reads a split size or a list of sizes (whole numbers), "
+                             f"got {_kind(sizes)}")
+    if len(parts) > MAX_PARTS:
+        raise ev.error(node, f"`{ev.segment(node)}` makes {len(parts):,} parts, more than archcalc reads "
+                             f"({MAX_PARTS:,})")
+    out, start = [], 0
+    for n in parts:
+        out.append(index(ev, x, (*(slice(None),) * axis, slice(start, start + n)), node) if n != size else x)
+        start += n
+    return tuple(out)
 
 
 def tensor_op(ev: Evaluator, name: str, args: list[Any], kwargs: dict[str, Any], node: ast.Call,
@@ -1712,7 +1766,8 @@ def tensor_op(ev: Evaluator, name: str, args: list[Any], kwargs: dict[str, Any],
     if method and op.spread and rest and not (len(rest) == 1 and isinstance(rest[0], (tuple, list))):
         rest = [tuple(rest)]  # x.permute(0, 2, 1) is torch.permute(x, (0, 2, 1))
     if method:
-        given = _args(ev, node, op.params, rest, kwargs, op.defaults)
+        names = dict(op.method_names)
+        given = _args(ev, node, op.params, rest, {names.get(k, k): v for k, v in kwargs.items()}, op.defaults)
         x = args[0]
     else:
         given = _args(ev, node, ("input", *op.params), rest, kwargs, op.defaults)

@@ -1,6 +1,5 @@
 # archcalc: --input 3x32x32
-# covers: Conv2d, ReLU, MaxPool2d, Linear, Sequential, torch.flatten, super()
-# gap: `torch.chunk` of a tensor is refused ("archcalc has no layer kind for `torch.chunk` on a tensor of the model")
+# covers: Conv2d, ReLU, MaxPool2d, Linear, Sequential, torch.flatten, super(), torch.chunk
 # A Sequential indexed and sliced in forward (features[:4], then features[4:]), a chunk of the channels.
 import torch
 import torch.nn as nn
