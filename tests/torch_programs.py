@@ -68,6 +68,7 @@ class _Program:
     modules: list[tuple[str, str]] = field(default_factory=list)  # (attribute name, constructor)
     steps: list[str] = field(default_factory=list)  # forward lines, for the class style
     uses_block: bool = False
+    strided: bool = False  # a part of an axis was taken: `x.view` of it fails in torch (`reshape` is needed)
 
     @property
     def d(self) -> int:
@@ -92,7 +93,7 @@ def _layer(draw: st.DrawFn, p: _Program, classy: bool) -> None:
     """One layer (or a functional step, or a block) that fits the current shape; updates the shape."""
     kinds = ["conv", "conv", "bn", "act", "pool", "dropout", "adaptive", "transpose", "upsample"]
     if classy:
-        kinds += ["function", "fpool", "block", "twice"]
+        kinds += ["function", "fpool", "block", "twice", "index", "index", "chunk", "chunk", "reduce"]
     kind = draw(st.sampled_from(kinds))
     d, small = p.d, min(p.size)
     if kind == "conv":
@@ -157,6 +158,43 @@ def _layer(draw: st.DrawFn, p: _Program, classy: bool) -> None:
         p.uses_block = True
         p.add("block", f"Block({p.c}, {f}, stride={s})")
         p.c, p.size = f, [_conv_out(n, 3, s, 1) for n in p.size]
+    elif kind == "index":  # a part of one axis (channels or spatial), or one position of it, kept as an axis
+        k = draw(st.integers(0, d))
+        n = p.c if k == 0 else p.size[k - 1]
+        lead = draw(st.sampled_from(["..., " if k == d else ":, " * (k + 1), ":, " * (k + 1)]))
+        if draw(st.booleans()):
+            i = draw(st.integers(-n, n - 1))
+            p.steps.append(f"x = torch.unsqueeze(x[{lead}{i}], {k + 1})")
+            n = 1
+        else:
+            start = draw(st.integers(0, n - 1))
+            stop = draw(st.integers(start + 1, n))
+            written = draw(st.sampled_from([f"{start}:{stop}", f"{start - n}:{stop if stop < n else ''}"]))
+            p.steps.append(f"x = x[{lead}{written}]")
+            n = stop - start
+        p.strided = True
+        if k == 0:
+            p.c = n
+        else:
+            p.size[k - 1] = n
+    elif kind == "chunk":  # the channels cut in parts (chunk, split) and put back in another order, or one kept
+        if p.c < 2:
+            return
+        chunks, size = draw(st.integers(2, 3)), draw(st.integers(1, p.c - 1))
+        cut, first = draw(st.sampled_from([(f"torch.chunk(x, {chunks}, dim=1)", -(-p.c // chunks)),
+                                           ("x.chunk(2, 1)", -(-p.c // 2)), (f"torch.split(x, {size}, 1)", size),
+                                           (f"x.split([1, {p.c - 1}], dim=1)", 1)]))
+        if draw(st.booleans()):
+            p.steps.append(f"x = torch.cat({cut}[::-1], dim=1)")
+        else:
+            p.steps.append(f"x = {cut}[0]")
+            p.c, p.strided = first, True
+    elif kind == "reduce":  # the maximum or mean over every spatial axis, kept as size-1 axes
+        dims = tuple(range(2, d + 2))
+        over_time = ["x = torch.max(x, dim=2, keepdim=True)[0]", "x = x.max(-1, keepdim=True).values"]
+        p.steps.append(draw(st.sampled_from([f"x = torch.amax(x, dim={dims}, keepdim=True)",
+                                             f"x = x.mean({dims}, keepdim=True)", *(over_time if d == 1 else [])])))
+        p.size = [1] * d
     else:  # twice: one shape-keeping convolution applied two times, its weights shared
         name = p.add("shared", f"nn.Conv{d}d({p.c}, {p.c}, 3, padding=1)")
         p.steps.append(f"x = F.relu(self.{name}(x))")
@@ -183,8 +221,9 @@ def programs(draw: st.DrawFn) -> tuple[str, tuple[int, ...]]:
         layers += ["nn.Flatten()", f"nn.Linear({flat}, {hidden})", "nn.ReLU()", f"nn.Linear({hidden}, {classes})"]
         body = "\nmodel = nn.Sequential(\n" + "".join(f"    {line},\n" for line in layers) + ")\n"
         return header + body, (classes,)
-    flatten = draw(st.sampled_from(["x = torch.flatten(x, 1)", "x = x.view(x.size(0), -1)",
-                                    f"x = x.view(-1, {flat})", "x = self.flatten(x)"]))
+    view = "reshape" if p.strided else "view"
+    flatten = draw(st.sampled_from(["x = torch.flatten(x, 1)", f"x = x.{view}(x.size(0), -1)",
+                                    f"x = x.{view}(-1, {flat})", "x = self.flatten(x)"]))
     p.modules += [("flatten", "nn.Flatten()"), ("fc1", f"nn.Linear({flat}, {hidden})"),
                   ("fc2", f"nn.Linear({hidden}, {classes})")]
     init = "".join(f"        self.{name} = {ctor}\n" for name, ctor in p.modules)

@@ -148,6 +148,7 @@ class GraphNode:
     source: str
     cl: tuple[int, ...]  # the output shape as archcalc holds it, channels last
     layout: str = FIRST
+    optional: bool = False  # a part of `chunk`/`split`: left out of the network when nothing uses it
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -1581,6 +1582,9 @@ def unsqueeze(ev: Evaluator, x: Tensor, dim: Any, node: ast.Call) -> Any:
     axis = _dim(ev, dim, len(shape) + 2, node)
     if axis == 0:
         raise ev.error(node, f"`{ev.segment(node)}` adds an axis before the batch", hint="use dimension 1 or later")
+    if axis == 1 and x.layout == LAST and len(x.cl) > 1:
+        # `(H, W)` → `(1, H, W)`: a map of one channel (what `x[:, 0]` of a map was), read channels first
+        return ev.names.node(ev, "reshape", {"shape": (*x.cl, 1)}, [x], node, ev.segment(node, 80), layout=FIRST)
     return ev.names.reshape(ev, x, (*shape[:axis - 1], 1, *shape[axis - 1:]), node)
 
 
@@ -1753,7 +1757,10 @@ def split(ev: Evaluator, x: Tensor, name: str, sizes: Any, dim: Any, node: ast.C
                              f"({MAX_PARTS:,})")
     out, start = [], 0
     for n in parts:
+        first = len(ev.names.graph)
         out.append(index(ev, x, (*(slice(None),) * axis, slice(start, start + n)), node) if n != size else x)
+        for g in ev.names.graph[first:]:
+            g.optional = True  # `a, _ = x.chunk(2, 1)`: the part never used is no row (nor an output)
         start += n
     return tuple(out)
 
@@ -2374,6 +2381,12 @@ def extract(ev: Evaluator, names: TorchNames, name: str, model: Any, x: Tensor, 
     for i in range(x.index + 1, len(names.graph)):
         if any(p in keep for p in names.graph[i].parents):
             keep.add(i)
+    used = {t.index for t in outputs}
+    for i in sorted(keep, reverse=True):  # the parts of a split that nothing uses are left out
+        if names.graph[i].optional and i not in used:
+            keep.discard(i)
+        else:
+            used.update(names.graph[i].parents)
     qualified = module_names(model)
     order = sorted(keep)
     new = {old: n for n, old in enumerate(order)}
