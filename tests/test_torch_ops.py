@@ -64,6 +64,9 @@ MAP = """
     (SEQUENCE, "a, b = y.split([5, 11], dim=1); v = torch.cat([b, a], 1)", 128),
     (SEQUENCE, "v = y.split(split_size=3, dim=-1)[-1]", 32),  # 8 steps → 3, 3, 2
     (SEQUENCE, "a, _ = y.chunk(2, 1); v = a", 64),  # the part never used is no row
+    (SEQUENCE, "v = torch.transpose(y, 1, 2)[:, -1, 2:10]", 8),  # features last (T x C): a step, some features
+    (SEQUENCE, "v = y.transpose(1, 2)[..., :4].amax(1)", 4),
+    (SEQUENCE, "v = torch.split(y.permute(0, 2, 1), [2, 6], 1)[1].mean(1)", 16),
     (MAP, "v = torch.amax(y, dim=(2, 3), keepdim=True)", 8),
     (MAP, "v = torch.squeeze(y[:, :, 0]).mean(2)", 8),
     (MAP, "v = y[:, 2, 1:3, :]", 14),
