@@ -5,8 +5,9 @@ The module's forward pass is recorded on the ``meta`` device (:mod:`.torch_trace
 module whose class the vocabulary knows becomes a node, its kind and options given by
 :func:`archcalc.kinds.torch_layer` from the module's attributes (``conv.kernel_size``, ``bn.eps``) — the
 same tables the PyTorch-code reader uses. Functions called on tensors (``torch.flatten``, ``x.view``,
-``torch.cat``, ``+``, ``x * scale``, ``x.mean((2, 3))``, ``x.chunk(2, 1)``) become nodes of the matching
-kinds, or are refused by name: nothing is dropped, nothing is guessed.
+``torch.cat``, ``+``, ``x * scale``, ``x / 255``, ``x.mean((2, 3))``, ``torch.max(x, 2)``, ``x.chunk(2, 1)``,
+``y[:, :, -1]``) become nodes of the matching kinds, or are refused by name: nothing is dropped, nothing is
+guessed.
 
 PyTorch's tensors are channels first, archcalc's shapes channels last. Each value carries the order
 that maps the one onto the other (:class:`Val`): a ``permute``/``transpose`` only changes that order

@@ -19,6 +19,11 @@ make), ``LAST`` when PyTorch's shape is the channels-last one itself (``(T, E)``
 ``nn.Embedding``, ``(H, W, C)`` after ``x.permute(0, 2, 3, 1)``). ``x.size()``, ``view`` and the dims of
 ``torch.cat`` or ``mean`` follow PyTorch's order; a module that needs the other layout gets a permute.
 
+Tensor operations read both as methods and as functions of ``torch`` (``squeeze``, ``max``, ``chunk``, ...)
+are one table, :data:`TENSOR_OPS`. Indexing (``y[:, :, -1]``) and ``chunk``/``split`` are ``slice`` nodes
+of archcalc's last axis (another axis is moved last first); a reduction over every spatial axis is
+global pooling.
+
 Nothing is imported or run: ``import torch`` binds a :class:`TorchModule` of this table.
 
 >>> code = "import torch.nn as nn\\nmodel = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten())"
