@@ -58,6 +58,7 @@ MAP = """
     (SEQUENCE, "v = y[:, :3]", 24),
     (SEQUENCE, "v = y[:, 0]", 8),
     (SEQUENCE, "v = y[..., 2:5]", 48),
+    (SEQUENCE, "v = y[...]", 128),
     (SEQUENCE, "v = y[:, -4:, 1:-1]", 24),
     (SEQUENCE, "v = torch.cat(torch.chunk(y, 3, dim=1)[::-1], 1)", 128),  # 16 → 6, 6, 4
     (SEQUENCE, "v = torch.chunk(y, 3, dim=2)[2]", 32),  # 8 steps → 3, 3, 2

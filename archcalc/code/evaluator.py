@@ -695,7 +695,8 @@ class Evaluator:
         return self.item(obj, key, node)
 
     def item(self, obj: Any, key: Any, node: ast.AST) -> Any:
-        if isinstance(obj, Unknown) or isinstance(key, Unknown):
+        # A value of the model indexed by an unknown key (or by `...`, unknown to the evaluator) says so itself.
+        if isinstance(obj, Unknown) or (isinstance(key, Unknown) and not getattr(obj, "reads_unknown_keys", False)):
             return Unknown.merge([obj, key])
         if isinstance(obj, Value):
             getter = getattr(obj, "item", None)

@@ -1316,6 +1316,8 @@ class Tensor(Value):
         shape = tuple(s if t == -1 else t for t, s in zip(target, self.shape))
         return Expanded(self, shape)
 
+    reads_unknown_keys = True  # `x[...]`, and `x[:n]` of an unknown n, reach :func:`index`
+
     def item(self, ev: Evaluator, key: Any, node: ast.AST) -> Any:
         return index(ev, self, key, node)
 
