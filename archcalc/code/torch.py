@@ -1777,8 +1777,8 @@ def tensor_op(ev: Evaluator, name: str, args: list[Any], kwargs: dict[str, Any],
     """``torch.<name>(x, ...)``, or ``x.<name>(...)`` (``method``: ``args[0]`` is the tensor itself)."""
     op = TENSOR_OPS[name]
     rest = list(args[1:]) if method else list(args)
-    if method and op.spread and rest and not (len(rest) == 1 and isinstance(rest[0], (tuple, list))):
-        rest = [tuple(rest)]  # x.permute(0, 2, 1) is torch.permute(x, (0, 2, 1))
+    if method and op.spread and not kwargs and not (len(rest) == 1 and isinstance(rest[0], (tuple, list))):
+        rest = [tuple(rest)]  # x.permute(0, 2, 1) is torch.permute(x, (0, 2, 1)); x.view() says what it lacks
     if method:
         names = dict(op.method_names)
         given = _args(ev, node, op.params, rest, {names.get(k, k): v for k, v in kwargs.items()}, op.defaults)
